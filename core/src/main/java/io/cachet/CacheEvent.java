@@ -1,0 +1,122 @@
+package io.cachet;
+
+import java.time.Duration;
+
+/**
+ * What a cache is doing, published by {@link Cache#events()} for progress bars, logs and metrics.
+ *
+ * <p>For one fetch that downloads, the events are {@code Started}, {@code Progress}...,
+ * {@code Committed} (or {@code Failed}), with {@code Resumed} and {@code Retrying} as they happen.
+ * A fetch that finds the artifact emits {@code Hit}. A fetch that waits for another process emits
+ * {@code Waiting}, then {@code Progress} events read from that process's record of its download
+ * ({@link Progress#remote()}), then whatever it does once the lock is free. Callers that join a
+ * download already in flight in this cache add no events of their own.
+ */
+public sealed interface CacheEvent {
+
+  /** The artifact's key. */
+  Key key();
+
+  /** The kind of event, for switches and assertions. */
+  Type type();
+
+  /** The kinds of event. */
+  enum Type {
+    HIT,
+    WAITING,
+    STARTED,
+    PROGRESS,
+    RESUMED,
+    RETRYING,
+    COMMITTED,
+    FAILED
+  }
+
+  /** The artifact was found in the cache. */
+  record Hit(Key key, Artifact artifact) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.HIT;
+    }
+  }
+
+  /**
+   * Another download of this artifact holds its lock; this fetch waits for it.
+   *
+   * @param holderPid the holder's process id as it recorded it, or -1 if not known yet
+   */
+  record Waiting(Key key, long holderPid) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.WAITING;
+    }
+  }
+
+  /**
+   * A download attempt began.
+   *
+   * @param url the redacted URL
+   * @param offset the byte offset it starts from (above 0 when resuming)
+   * @param expectedSize the expected total size, or -1 when unknown
+   */
+  record Started(Key key, String url, long offset, long expectedSize) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.STARTED;
+    }
+  }
+
+  /**
+   * Bytes are arriving.
+   *
+   * @param bytes bytes written so far, counting from the start of the artifact
+   * @param total the expected total, or -1 when unknown
+   * @param remote whether these are another process's bytes, observed while waiting for its lock
+   */
+  record Progress(Key key, long bytes, long total, boolean remote) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.PROGRESS;
+    }
+  }
+
+  /**
+   * A download continues from bytes already on disk.
+   *
+   * @param offset how many bytes were kept
+   */
+  record Resumed(Key key, long offset) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.RESUMED;
+    }
+  }
+
+  /**
+   * An attempt failed in a way that may pass; the next one starts after {@code delay}.
+   *
+   * @param attempt the number of the attempt that failed, from 1
+   */
+  record Retrying(Key key, int attempt, Duration delay, CachetException cause) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.RETRYING;
+    }
+  }
+
+  /** A verified artifact was moved into the cache. */
+  record Committed(Key key, Artifact artifact) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.COMMITTED;
+    }
+  }
+
+  /** The fetch failed; every caller waiting on it receives {@code error}. */
+  record Failed(Key key, CachetException error) implements CacheEvent {
+    @Override
+    public Type type() {
+      return Type.FAILED;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package io.cachet.internal;
+
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The threads that do a cache's blocking file-system work. {@code AsynchronousFileChannel} needs
+ * an {@link ExecutorService} and reactor a {@link Scheduler}; both views are of the same threads.
+ * Either the cache owns them (a bounded pool of daemon threads named {@code cachet-io-N}, stopped
+ * on close) or the caller supplied a scheduler, which is then wrapped and never disposed here.
+ */
+final class IoThreads {
+  static final String THREAD_PREFIX = "cachet-io-";
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
+  final Scheduler scheduler;
+  final ExecutorService executor;
+  private final boolean owned;
+
+  private IoThreads(Scheduler scheduler, ExecutorService executor, boolean owned) {
+    this.scheduler = scheduler;
+    this.executor = executor;
+    this.owned = owned;
+  }
+
+  static IoThreads owned() {
+    int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    int pool = POOLS.incrementAndGet();
+    AtomicInteger count = new AtomicInteger();
+    ThreadFactory factory =
+        runnable -> {
+          Thread t = new Thread(runnable, THREAD_PREFIX + pool + "-" + count.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+    executor.allowCoreThreadTimeOut(true);
+    return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true);
+  }
+
+  static IoThreads on(Scheduler scheduler) {
+    return new IoThreads(scheduler, new SchedulerExecutor(scheduler), false);
+  }
+
+  /** Stops owned threads, letting queued work (cleanup of cancelled downloads) finish first. */
+  void shutdown() {
+    if (!owned) {
+      return;
+    }
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    scheduler.dispose();
+  }
+
+  /** A caller's scheduler seen as an executor; lifecycle calls are no-ops (the caller owns it). */
+  private static final class SchedulerExecutor extends AbstractExecutorService {
+    private final Scheduler scheduler;
+
+    SchedulerExecutor(Scheduler scheduler) {
+      this.scheduler = scheduler;
+    }
+
+    @Override
+    public void execute(Runnable command) {
+      scheduler.schedule(command);
+    }
+
+    @Override
+    public void shutdown() {}
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return scheduler.isDisposed();
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return scheduler.isDisposed();
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return scheduler.isDisposed();
+    }
+  }
+}

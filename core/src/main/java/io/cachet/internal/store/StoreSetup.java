@@ -1,0 +1,182 @@
+package io.cachet.internal.store;
+
+import io.cachet.StorageException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates a cache's directory layout and refuses one that is unsafe: a directory writable by
+ * others without the sticky bit (RELIABILITY.md S15), a symlinked sub-directory (S4), a non-empty
+ * directory that is not a cache, or {@code tmp/} and {@code blobs/} on different file systems
+ * (where the atomic move would fail, F6). Warns once per directory when it sits on a network or
+ * cluster file system whose locks may lie (DESIGN.md decision 5).
+ */
+final class StoreSetup {
+  private static final Logger log = LoggerFactory.getLogger(StoreSetup.class);
+  private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
+  private static final int OTHERS_WRITE = 0002;
+  private static final int STICKY = 01000;
+
+  private StoreSetup() {}
+
+  static Layout prepare(Path requested, Permissions permissions, Disk disk) {
+    Path root = createRoot(requested, permissions, disk);
+    Layout layout = new Layout(root);
+    checkMarker(layout, permissions, disk);
+    for (Path dir : new Path[] {layout.blobs().getParent(), layout.blobs(), layout.refs(), layout.tmp(), layout.locks()}) {
+      ensureDirectory(dir, permissions, disk);
+    }
+    checkSameFileStore(layout);
+    warnOnNetworkFileSystem(layout);
+    return layout;
+  }
+
+  private static Path createRoot(Path requested, Permissions permissions, Disk disk) {
+    try {
+      Path absolute = requested.toAbsolutePath().normalize();
+      if (!Files.exists(absolute)) {
+        Files.createDirectories(absolute);
+        disk.setMode(absolute, permissions.directory());
+        disk.syncDirectory(absolute.getParent());
+      }
+      Path root = absolute.toRealPath();
+      if (!Files.isDirectory(root)) {
+        throw new StorageException(root, "use", StorageException.Reason.UNSAFE_LAYOUT, "it is not a directory", null);
+      }
+      int mode = (Integer) Files.getAttribute(root, "unix:mode");
+      if ((mode & OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
+        throw new StorageException(
+            root,
+            "use",
+            StorageException.Reason.UNSAFE_LAYOUT,
+            "it is writable by every user (mode " + Integer.toOctalString(mode & 07777)
+                + "), so anyone could replace its files; remove write access for others (chmod o-w)",
+            null);
+      }
+      return root;
+    } catch (IOException e) {
+      throw StorageException.of(requested, "create the cache directory", e);
+    }
+  }
+
+  private static void checkMarker(Layout layout, Permissions permissions, Disk disk) {
+    Path marker = layout.root().resolve(Layout.MARKER);
+    try {
+      if (Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
+        String text = Files.readString(marker, StandardCharsets.UTF_8);
+        if (!text.equals(Layout.MARKER_TEXT)) {
+          throw new StorageException(
+              marker,
+              "use",
+              StorageException.Reason.UNSAFE_LAYOUT,
+              "it holds an unknown cache format (" + text.strip() + "); use a newer Cachet or another directory",
+              null);
+        }
+        return;
+      }
+      try (Stream<Path> entries = Files.list(layout.root())) {
+        if (entries.findAny().isPresent()) {
+          throw new StorageException(
+              layout.root(),
+              "use",
+              StorageException.Reason.UNSAFE_LAYOUT,
+              "it is not empty and is not a Cachet cache (no " + Layout.MARKER + " file); point the cache at a"
+                  + " new or empty directory",
+              null);
+        }
+      }
+      Files.writeString(marker, Layout.MARKER_TEXT, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      disk.setMode(marker, permissions.file());
+    } catch (java.nio.file.FileAlreadyExistsException raced) {
+      // Another process initialised the directory at the same moment: read its marker.
+      checkMarker(layout, permissions, disk);
+    } catch (IOException e) {
+      throw StorageException.of(marker, "create", e);
+    }
+  }
+
+  private static void ensureDirectory(Path dir, Permissions permissions, Disk disk) {
+    try {
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          Files.createDirectory(dir);
+          disk.setMode(dir, permissions.directory());
+          disk.syncDirectory(dir.getParent());
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+          // Created by another process meanwhile; checked below.
+        }
+      }
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new StorageException(
+            dir,
+            "use",
+            StorageException.Reason.UNSAFE_LAYOUT,
+            Files.isSymbolicLink(dir)
+                ? "it is a symbolic link, which could send cache files anywhere; replace it with a real directory"
+                : "it is not a directory",
+            null);
+      }
+    } catch (IOException e) {
+      throw StorageException.of(dir, "create", e);
+    }
+  }
+
+  private static void checkSameFileStore(Layout layout) {
+    try {
+      FileStore tmp = Files.getFileStore(layout.tmp());
+      FileStore blobs = Files.getFileStore(layout.blobs());
+      if (!tmp.equals(blobs)) {
+        throw new StorageException(
+            layout.tmp(),
+            "use",
+            StorageException.Reason.UNSAFE_LAYOUT,
+            "it is on another file system than " + layout.blobs() + ", so finished files cannot be moved into place"
+                + " atomically; keep the whole cache directory on one file system",
+            null);
+      }
+    } catch (IOException e) {
+      throw StorageException.of(layout.tmp(), "inspect", e);
+    }
+  }
+
+  private static void warnOnNetworkFileSystem(Layout layout) {
+    try {
+      String type = Files.getFileStore(layout.locks()).type().toLowerCase(Locale.ROOT);
+      if (isNetworkFileSystem(type) && WARNED.add(layout.root())) {
+        log.warn(
+            "Cache directory {} is on a {} file system, where file locks may not exclude other machines or may"
+                + " silently succeed for everyone. Cachet stays correct there (every writer verifies and publishes"
+                + " atomically) but may download the same artifact more than once.",
+            layout.root(),
+            type);
+      }
+    } catch (IOException ignored) {
+      // The warning is advice; failing to read the type changes nothing.
+    }
+  }
+
+  static boolean isNetworkFileSystem(String type) {
+    return type.startsWith("nfs")
+        || type.startsWith("fuse")
+        || type.equals("cifs")
+        || type.equals("smb3")
+        || type.equals("smbfs")
+        || type.equals("lustre")
+        || type.equals("gpfs")
+        || type.equals("ceph")
+        || type.equals("9p")
+        || type.equals("afs")
+        || type.equals("glusterfs");
+  }
+}
