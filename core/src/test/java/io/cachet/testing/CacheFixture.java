@@ -3,6 +3,7 @@ package io.cachet.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.Cache;
+import io.cachet.TestAccess;
 import io.cachet.internal.Engine;
 import io.cachet.internal.lock.LockManager;
 import java.io.IOException;
@@ -53,6 +54,13 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
 
   public Cache open() {
     return open(builder());
+  }
+
+  /** Builds a cache whose file-system operations go through {@code disk}; jitter is 0. */
+  public Engine open(Cache.Builder builder, FaultyDisk disk) {
+    Engine engine = Engine.start(TestAccess.settings(builder), disk, () -> 0.5);
+    caches.add(engine);
+    return engine;
   }
 
   /** Records {@code cache}'s events; checked for invariant violations after the test. */

@@ -97,7 +97,7 @@ public final class FaultyOrigin implements Origin {
     return bodyCancels.get();
   }
 
-  /** Body bytes handed to the engine. */
+  /** Body bytes the engine has taken (each chunk counted after its {@code onNext} returned). */
   public long bytesSent() {
     return bytesSent.get();
   }
@@ -269,8 +269,8 @@ public final class FaultyOrigin implements Origin {
                 }
                 int n = (int) Math.min(chunk, cut - at);
                 ByteBuffer next = source.chunk(at, n);
-                origin.bytesSent.addAndGet(n);
                 sink.next(next);
+                origin.bytesSent.addAndGet(n); // Counted once the engine has taken the chunk.
                 return at + n;
               });
       if (delayPerChunk != null) {
