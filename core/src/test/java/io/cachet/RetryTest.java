@@ -12,7 +12,7 @@ import static io.cachet.testing.FaultyOrigin.Response.partial;
 import static io.cachet.testing.FaultyOrigin.Response.refused;
 import static io.cachet.testing.FaultyOrigin.Response.status;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static io.cachet.testing.Failures.failure;
 
 import io.cachet.spi.OriginRequest;
 import io.cachet.testing.Await;
@@ -23,7 +23,6 @@ import io.cachet.testing.FaultyDisk;
 import io.cachet.testing.TestTimer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -251,12 +250,5 @@ class RetryTest {
     assertThat(result.get(10, TimeUnit.SECONDS).source()).isEqualTo(Artifact.Source.RESUMED);
     assertThat(events.of(CacheEvent.Retrying.class).get(0).cause()).hasMessageContaining("no bytes arrived for 8000 ms");
     assertThat(fixture.origin.requests().get(1).offset()).isPositive();
-  }
-
-  static <T extends Throwable> T failure(CompletableFuture<?> future, Class<T> type) {
-    CompletionException wrapped = catchThrowableOfType(CompletionException.class, () -> future.orTimeout(10, TimeUnit.SECONDS).join());
-    assertThat(wrapped).as("the fetch should have failed").isNotNull();
-    assertThat(wrapped.getCause()).isInstanceOf(type);
-    return type.cast(wrapped.getCause());
   }
 }

@@ -273,7 +273,8 @@ public final class Engine implements Cache {
       touch(id);
       return new Artifact(request.key(), store.layout().blob(ref.sha256()), ref.sha256(), ref.size(), Artifact.Source.HIT);
     }
-    if (wanted != null && store.hasBlob(wanted, size)) {
+    long knownSize = size != FetchRequest.UNKNOWN_SIZE ? size : ref != null && wanted != null && wanted.equals(ref.sha256()) ? ref.size() : -1;
+    if (wanted != null && store.hasBlob(wanted, knownSize)) {
       long actual = java.nio.file.Files.size(store.layout().blob(wanted));
       store.writeRef(id, new RefFile(request.key(), redact(request.uri()), wanted, actual, true));
       return new Artifact(request.key(), store.layout().blob(wanted), wanted, actual, Artifact.Source.HIT);

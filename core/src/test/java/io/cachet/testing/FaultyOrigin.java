@@ -125,6 +125,7 @@ public final class FaultyOrigin implements Origin {
     private Duration delayPerChunk;
     private Scheduler delayScheduler;
     private boolean neverAnswers;
+    private Scheduler signalOn;
 
     private Response(Throwable openError, OriginResponse.Status status, long offset, long total, long bodySize, ChunkSource source) {
       this.openError = openError;
@@ -229,6 +230,12 @@ public final class FaultyOrigin implements Origin {
       return this;
     }
 
+    /** Answers and sends every chunk on {@code scheduler}, as a transport's event loop would. */
+    public Response on(Scheduler scheduler) {
+      signalOn = scheduler;
+      return this;
+    }
+
     /** Each chunk is delayed on {@code scheduler} (a virtual-time one in tests). */
     public Response delayEachChunk(Duration delay, Scheduler scheduler) {
       delayPerChunk = delay;
@@ -245,10 +252,14 @@ public final class FaultyOrigin implements Origin {
       }
       long length = declaredLength == Long.MIN_VALUE ? total : declaredLength;
       Flux<ByteBuffer> body = body(origin);
-      return Mono.just(
+      if (signalOn != null) {
+        body = body.subscribeOn(signalOn).publishOn(signalOn, 1);
+      }
+      Mono<OriginResponse> response = Mono.just(
           status == OriginResponse.Status.FULL
               ? OriginResponse.full(length, validators, body)
               : OriginResponse.partial(offset, length, validators, body));
+      return signalOn == null ? response : response.publishOn(signalOn);
     }
 
     private Flux<ByteBuffer> body(FaultyOrigin origin) {
