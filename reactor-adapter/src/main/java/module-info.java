@@ -13,6 +13,7 @@ module cachet.reactor {
   requires io.netty.codec;
   requires io.netty.common;
   requires io.netty.handler;
+  requires io.netty.resolver;
   requires io.netty.transport;
   requires org.slf4j;
   requires static transitive org.jspecify;

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.resolver.NoopAddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -117,7 +118,10 @@ public final class HttpOrigin {
       return client;
     }
     ProxySelection bypass = selection;
-    return client.proxy(
+    // The proxy resolves the target's name: no DNS lookup here, even when the caller's client has
+    // its own resolver (runOn(LoopResources) installs one). Bypassed hosts are resolved by
+    // reactor-netty when they are connected to directly.
+    return client.resolver(NoopAddressResolverGroup.INSTANCE).proxy(
         spec -> {
           ProxyProvider.Builder b =
               spec.type(proxy.kind() == ProxySelection.Proxy.Kind.HTTP ? ProxyProvider.Proxy.HTTP : ProxyProvider.Proxy.SOCKS5)
