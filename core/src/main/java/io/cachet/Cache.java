@@ -238,23 +238,27 @@ public interface Cache extends AutoCloseable {
      * @throws StorageException if the directory cannot be created or is unsafe
      */
     public Cache build() {
+      return Engine.start(settings());
+    }
+
+    /** What was configured; tests reach it to start an engine on a faulty disk. */
+    Settings settings() {
       if (root == null) {
         throw new IllegalStateException("a cache needs a root directory: call root(Path) before build()");
       }
-      return Engine.start(
-          new Settings(
-              root,
-              List.copyOf(origins),
-              ioScheduler,
-              timer,
-              retryPolicy,
-              lockTimeout,
-              idleTimeout,
-              minBytesPerSecond,
-              throughputWindow,
-              maxArtifactSize,
-              sharedWithGroup,
-              writeBufferSize));
+      return new Settings(
+          root,
+          List.copyOf(origins),
+          ioScheduler,
+          timer,
+          retryPolicy,
+          lockTimeout,
+          idleTimeout,
+          minBytesPerSecond,
+          throughputWindow,
+          maxArtifactSize,
+          sharedWithGroup,
+          writeBufferSize);
     }
   }
 }

@@ -24,6 +24,7 @@ import io.cachet.internal.store.RefFile;
 import io.cachet.internal.store.Store;
 import io.cachet.internal.write.BufferPool;
 import io.cachet.spi.Origin;
+import io.cachet.spi.OriginRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -273,7 +274,8 @@ public final class Engine implements Cache {
       touch(id);
       return new Artifact(request.key(), store.layout().blob(ref.sha256()), ref.sha256(), ref.size(), Artifact.Source.HIT);
     }
-    if (wanted != null && store.hasBlob(wanted, size)) {
+    long knownSize = size != FetchRequest.UNKNOWN_SIZE ? size : ref != null && wanted != null && wanted.equals(ref.sha256()) ? ref.size() : -1;
+    if (wanted != null && store.hasBlob(wanted, knownSize)) {
       long actual = java.nio.file.Files.size(store.layout().blob(wanted));
       store.writeRef(id, new RefFile(request.key(), redact(request.uri()), wanted, actual, true));
       return new Artifact(request.key(), store.layout().blob(wanted), wanted, actual, Artifact.Source.HIT);
@@ -300,7 +302,7 @@ public final class Engine implements Cache {
   }
 
   static String redact(URI uri) {
-    return Redaction.redact(uri);
+    return OriginRequest.redact(uri);
   }
 
   // ---- for tests and maintenance ----------------------------------------------------------

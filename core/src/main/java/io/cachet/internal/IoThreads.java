@@ -2,6 +2,7 @@ package io.cachet.internal;
 
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -24,31 +25,36 @@ final class IoThreads {
   final Scheduler scheduler;
   final ExecutorService executor;
   private final boolean owned;
+  private final List<Thread> threads;
 
-  private IoThreads(Scheduler scheduler, ExecutorService executor, boolean owned) {
+  private IoThreads(Scheduler scheduler, ExecutorService executor, boolean owned, List<Thread> threads) {
     this.scheduler = scheduler;
     this.executor = executor;
     this.owned = owned;
+    this.threads = threads;
   }
 
   static IoThreads owned() {
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     int pool = POOLS.incrementAndGet();
     AtomicInteger count = new AtomicInteger();
+    List<Thread> started = new CopyOnWriteArrayList<>();
     ThreadFactory factory =
         runnable -> {
           Thread t = new Thread(runnable, THREAD_PREFIX + pool + "-" + count.incrementAndGet());
           t.setDaemon(true);
+          started.removeIf(old -> !old.isAlive());
+          started.add(t);
           return t;
         };
     ThreadPoolExecutor executor =
         new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
     executor.allowCoreThreadTimeOut(true);
-    return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true);
+    return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true, started);
   }
 
   static IoThreads on(Scheduler scheduler) {
-    return new IoThreads(scheduler, new SchedulerExecutor(scheduler), false);
+    return new IoThreads(scheduler, new SchedulerExecutor(scheduler), false, List.of());
   }
 
   /** Stops owned threads, letting queued work (cleanup of cancelled downloads) finish first. */
@@ -60,6 +66,9 @@ final class IoThreads {
     try {
       if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
         executor.shutdownNow();
+      }
+      for (Thread t : threads) {
+        t.join(TimeUnit.SECONDS.toMillis(1)); // Terminated means done; joined means gone.
       }
     } catch (InterruptedException e) {
       executor.shutdownNow();

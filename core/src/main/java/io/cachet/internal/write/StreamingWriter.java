@@ -179,7 +179,8 @@ public final class StreamingWriter {
     private long outstanding;
     private long largestChunk = 16 * 1024;
     private boolean upstreamDone;
-    private @Nullable Throwable failure;
+    private @Nullable Throwable failure; // Hard: what is buffered is dropped.
+    private @Nullable Throwable interruption; // Soft: what arrived is written first.
     private boolean terminated;
 
     // Written by the upstream thread, read by the watchdog.
@@ -206,7 +207,7 @@ public final class StreamingWriter {
     public void onNext(ByteBuffer chunk) {
       int n = chunk.remaining();
       synchronized (this) {
-        if (terminated || failure != null) {
+        if (terminated || failure != null || interruption != null) {
           return;
         }
         outstanding--;
@@ -267,15 +268,38 @@ public final class StreamingWriter {
 
     @Override
     public void onError(Throwable t) {
-      ByteBuffer last = filling;
-      filling = null;
-      if (last != null) {
-        pool.release(last);
-      }
+      interrupt(t, true);
+    }
+
+    /**
+     * The transfer broke, or stalled: the bytes that did arrive are still written, so that a
+     * resume loses as few as possible, and then the attempt fails with {@code t}. From the
+     * watchdog, the buffer being filled belongs to the upstream thread and is left alone.
+     */
+    void interrupt(Throwable t, boolean fromUpstream) {
+      boolean cancel;
       synchronized (this) {
+        if (terminated || failure != null || interruption != null) {
+          return;
+        }
+        interruption = t;
+        cancel = !fromUpstream && !upstreamDone;
         upstreamDone = true;
       }
-      fail(t);
+      if (fromUpstream) {
+        ByteBuffer last = filling;
+        filling = null;
+        if (last != null && last.position() > 0) {
+          synchronized (this) {
+            ready.add(last.flip());
+          }
+        } else if (last != null) {
+          pool.release(last);
+        }
+      } else if (cancel && upstream != null) {
+        upstream.cancel();
+      }
+      drain();
     }
 
     void fail(Throwable t) {
@@ -315,7 +339,8 @@ public final class StreamingWriter {
           writing = true;
         } else if (upstreamDone) {
           terminated = true;
-          finished = true;
+          finished = interruption == null;
+          error = interruption;
         } else {
           return;
         }
@@ -426,7 +451,7 @@ public final class StreamingWriter {
         lastReceived = bytes;
         idleSinceNanos = now;
       } else if (now - idleSinceNanos >= idleTimeout.toNanos()) {
-        fail(new Stalled("no bytes arrived for " + idleTimeout.toMillis() + " ms"));
+        interrupt(new Stalled("no bytes arrived for " + idleTimeout.toMillis() + " ms"), false);
         return;
       }
       if (!wanting || minBytesPerSecond == 0) {
@@ -436,8 +461,8 @@ public final class StreamingWriter {
         double seconds = (now - windowStartNanos) / 1e9;
         long rate = (long) ((bytes - windowStartBytes) / seconds);
         if (rate < minBytesPerSecond) {
-          fail(new Stalled("only " + rate + " bytes/s arrived over " + window.toSeconds()
-              + " s, below the minimum of " + minBytesPerSecond + " bytes/s"));
+          interrupt(new Stalled("only " + rate + " bytes/s arrived over " + window.toSeconds()
+              + " s, below the minimum of " + minBytesPerSecond + " bytes/s"), false);
           return;
         }
         windowStartNanos = now;

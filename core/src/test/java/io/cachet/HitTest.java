@@ -1,0 +1,116 @@
+package io.cachet;
+
+import static io.cachet.CacheEvent.Type.HIT;
+import static io.cachet.testing.FaultyOrigin.Response.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cachet.testing.Bytes;
+import io.cachet.testing.CacheFixture;
+import io.cachet.testing.EventRecorder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** DESIGN.md decisions 3 and 4: a content-addressed store; verified once, trusted on hits. */
+@Timeout(30)
+class HitTest {
+  private static final byte[] BODY = Bytes.random(300_000, 41);
+  private static final Sha256 SHA = Bytes.sha256(BODY);
+
+  @RegisterExtension final CacheFixture fixture = new CacheFixture();
+
+  @Test
+  void aHitTrustsTheVerifiedBlobWithoutReHashingIt() throws Exception {
+    fixture.origin.enqueue(ok(BODY));
+    Cache cache = fixture.open();
+    FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
+    Path blob = cache.fetch(request).block(Duration.ofSeconds(10)).path();
+    rewriteInPlace(blob, Bytes.flip(BODY, 10)); // Same size, other bytes: only a re-hash could tell.
+
+    Artifact hit = cache.fetch(request).block(Duration.ofSeconds(10));
+
+    assertThat(hit.source()).isEqualTo(Artifact.Source.HIT);
+    assertThat(fixture.origin.opens()).isEqualTo(1);
+    rewriteInPlace(blob, BODY); // Leave the store sound for the audit.
+  }
+
+  @Test
+  void aBlobOfTheWrongSizeIsNoHitAndIsReplacedByAVerifiedDownload() throws Exception {
+    fixture.origin.enqueue(ok(BODY), ok(BODY));
+    Cache cache = fixture.open();
+    FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
+    Path blob = cache.fetch(request).block(Duration.ofSeconds(10)).path();
+    rewriteInPlace(blob, java.util.Arrays.copyOf(BODY, 1000)); // Truncated, as after a crash without fsync.
+
+    Artifact again = cache.fetch(request).block(Duration.ofSeconds(10));
+
+    assertThat(again.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+    assertThat(Files.readAllBytes(again.path())).isEqualTo(BODY);
+  }
+
+  @Test
+  void twoKeysWithTheSameBytesShareOneBlobAndTheSecondIsAHit() throws Exception {
+    fixture.origin.enqueue(ok(BODY));
+    Cache cache = fixture.open();
+    Artifact first = cache.fetch(FetchRequest.of("https://origin.test/a").withSha256(SHA).withKey("model-a")).block(Duration.ofSeconds(10));
+    EventRecorder events = fixture.record(cache);
+
+    Artifact second = cache.fetch(FetchRequest.of("https://mirror.test/b").withSha256(SHA).withKey("model-b")).block(Duration.ofSeconds(10));
+
+    assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
+    assertThat(second.path()).isEqualTo(first.path());
+    assertThat(second.key()).isEqualTo(Key.of("model-b"));
+    assertThat(fixture.origin.opens()).isEqualTo(1);
+    assertThat(events.types()).containsExactly(HIT);
+    assertThat(cache.entries().map(CacheEntry::key).collectList().block()).containsExactlyInAnyOrder(Key.of("model-a"), Key.of("model-b"));
+    try (Stream<Path> blobs = Files.walk(fixture.root().resolve("blobs"))) {
+      assertThat(blobs.filter(Files::isRegularFile)).hasSize(1);
+    }
+  }
+
+  @Test
+  void anUnpinnedRequestRecordsAndReportsTheComputedDigestAndLaterHits() {
+    fixture.origin.enqueue(ok(BODY));
+    Cache cache = fixture.open();
+    FetchRequest unpinned = FetchRequest.of("https://origin.test/latest.bin");
+
+    Artifact first = cache.fetch(unpinned).block(Duration.ofSeconds(10));
+    Artifact second = cache.fetch(unpinned).block(Duration.ofSeconds(10));
+
+    assertThat(first.sha256()).isEqualTo(SHA);
+    assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
+    assertThat(second.sha256()).isEqualTo(SHA);
+    CacheEntry entry = cache.entries().blockFirst();
+    assertThat(entry.pinned()).isFalse();
+    assertThat(entry.key()).isEqualTo(Key.of(java.net.URI.create("https://origin.test/latest.bin")));
+    assertThat(entry.sha256()).isEqualTo(SHA);
+  }
+
+  @Test
+  void aPinnedRequestForAKeyThatNowNamesOtherBytesDownloadsThemAndMovesTheKey() {
+    byte[] v2 = Bytes.random(200_000, 42);
+    fixture.origin.enqueue(ok(BODY), ok(v2));
+    Cache cache = fixture.open();
+    cache.fetch(FetchRequest.of("https://origin.test/m").withKey("model")).block(Duration.ofSeconds(10));
+
+    Artifact updated = cache.fetch(FetchRequest.of("https://origin.test/m").withKey("model").withSha256(Bytes.sha256(v2)))
+        .block(Duration.ofSeconds(10));
+
+    assertThat(updated.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+    assertThat(updated.sha256()).isEqualTo(Bytes.sha256(v2));
+    CacheEntry entry = cache.entries().blockFirst();
+    assertThat(entry.sha256()).isEqualTo(Bytes.sha256(v2));
+    assertThat(entry.pinned()).isTrue();
+  }
+
+  private static void rewriteInPlace(Path blob, byte[] bytes) throws Exception {
+    blob.toFile().setWritable(true);
+    Files.write(blob, bytes, StandardOpenOption.TRUNCATE_EXISTING);
+    Files.setAttribute(blob, "unix:mode", 0444);
+  }
+}

@@ -1,0 +1,126 @@
+package io.cachet.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cachet.Cache;
+import io.cachet.TestAccess;
+import io.cachet.internal.Engine;
+import io.cachet.internal.lock.LockManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fresh cache directory and {@link FaultyOrigin} per test, and after each test: every cache
+ * closed, then the AUDIT ({@link CacheAudit}), no flight or lock left in this JVM, no
+ * {@code cachet-io} thread alive, and no event-invariant violation. This is Caffeine's
+ * CacheValidationInterceptor for Cachet.
+ */
+public final class CacheFixture implements BeforeEachCallback, AfterEachCallback {
+  public final FaultyOrigin origin = new FaultyOrigin();
+  private final List<Cache> caches = new ArrayList<>();
+  private final List<EventRecorder> recorders = new ArrayList<>();
+  private final java.util.function.Supplier<Path> parent;
+  private Path root;
+  private boolean resumablePartsAllowed;
+
+  /** A fixture whose caches live in a new temporary directory. */
+  public CacheFixture() {
+    this(null);
+  }
+
+  /** A fixture whose caches live in a new directory under {@code parent} (such as a tmpfs). */
+  public CacheFixture(java.util.function.Supplier<Path> parent) {
+    this.parent = parent;
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    Path base = parent == null ? Files.createTempDirectory("cachet-test-") : Files.createTempDirectory(parent.get(), "test-");
+    root = base.resolve("cache");
+  }
+
+  /** The cache directory (created by the first cache). */
+  public Path root() {
+    return root;
+  }
+
+  /** A builder on this test's directory and origin. */
+  public Cache.Builder builder() {
+    return Cache.builder().root(root).origin(origin);
+  }
+
+  /** Builds, remembers (to close and audit) and starts recording events of a cache. */
+  public Cache open(Cache.Builder builder) {
+    Cache cache = builder.build();
+    caches.add(cache);
+    return cache;
+  }
+
+  public Cache open() {
+    return open(builder());
+  }
+
+  /** Builds a cache whose file-system operations go through {@code disk}; jitter is 0. */
+  public Engine open(Cache.Builder builder, FaultyDisk disk) {
+    Engine engine = Engine.start(TestAccess.settings(builder), disk, () -> 0.5);
+    caches.add(engine);
+    return engine;
+  }
+
+  /** Records {@code cache}'s events; checked for invariant violations after the test. */
+  public EventRecorder record(Cache cache) {
+    EventRecorder recorder = EventRecorder.record(cache);
+    recorders.add(recorder);
+    return recorder;
+  }
+
+  /** This test leaves resumable part files on purpose (with their sidecars). */
+  public void allowResumableParts() {
+    resumablePartsAllowed = true;
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws IOException {
+    try {
+      for (Cache cache : caches) {
+        if (cache instanceof Engine engine) {
+          assertThat(engine.flightsInFlight()).as("flights still running at the end of the test").isZero();
+          assertThat(engine.locksHeld()).as("locks still held at the end of the test").isZero();
+        }
+        cache.close();
+      }
+      recorders.forEach(EventRecorder::close);
+      for (EventRecorder recorder : recorders) {
+        assertThat(recorder.violations()).as("event invariants").isEmpty();
+      }
+      if (Files.isDirectory(root)) {
+        assertThat(CacheAudit.problems(root, resumablePartsAllowed)).as("cache audit").isEmpty();
+        assertThat(LockManager.inUse(root.toRealPath().resolve("locks"))).as("JVM lock table entries").isZero();
+      }
+      assertThat(Thread.getAllStackTraces().keySet())
+          .as("cachet-io threads alive after close")
+          .noneMatch(t -> t.isAlive() && t.getName().startsWith("cachet-io-"));
+    } finally {
+      deleteTree(root.getParent());
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
