@@ -122,8 +122,7 @@ public record FetchRequest(
   public String toString() {
     return "FetchRequest["
         + Text.redact(uri)
-        + " as "
-        + key
+        + (key.isUri() ? "" : " as " + key)
         + (sha256 == null ? "" : " sha256=" + sha256)
         + (size == UNKNOWN_SIZE ? "" : " size=" + size)
         + (headers.isEmpty() ? "" : " headers=" + headers.keySet())

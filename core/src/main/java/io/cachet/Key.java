@@ -61,9 +61,17 @@ public record Key(String value) {
     return looksLikeUri(value);
   }
 
+  /** The key as it may appear in messages and logs: a URI key's query is shown as {@code ?...}. */
   @Override
   public String toString() {
-    return value;
+    if (!isUri()) {
+      return value;
+    }
+    try {
+      return Text.redact(new URI(value));
+    } catch (URISyntaxException e) {
+      return value;
+    }
   }
 
   private static String problemWith(String value) {

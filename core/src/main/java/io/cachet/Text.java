@@ -20,33 +20,9 @@ final class Text {
     return out.toString();
   }
 
-  /**
-   * The URI without user info, query or fragment: what may appear in messages, logs and files
-   * that other users can read (RELIABILITY.md S13, S18). A query is shown as {@code ?...}.
-   */
+  /** See {@link io.cachet.spi.OriginRequest#redact(URI)}. */
   static String redact(URI uri) {
-    StringBuilder b = new StringBuilder();
-    if (uri.getScheme() != null) {
-      b.append(uri.getScheme()).append(':');
-    }
-    if (uri.isOpaque()) {
-      return b.append("...").toString();
-    }
-    if (uri.getHost() != null) {
-      b.append("//").append(uri.getHost());
-      if (uri.getPort() != -1) {
-        b.append(':').append(uri.getPort());
-      }
-    } else if (uri.getRawAuthority() != null) {
-      b.append("//...");
-    }
-    if (uri.getRawPath() != null) {
-      b.append(uri.getRawPath());
-    }
-    if (uri.getRawQuery() != null) {
-      b.append("?...");
-    }
-    return printable(b.toString());
+    return io.cachet.spi.OriginRequest.redact(uri);
   }
 
   /** Formats a byte count for people: {@code 1.5 MiB}. */

@@ -24,6 +24,7 @@ import io.cachet.internal.store.RefFile;
 import io.cachet.internal.store.Store;
 import io.cachet.internal.write.BufferPool;
 import io.cachet.spi.Origin;
+import io.cachet.spi.OriginRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -301,7 +302,7 @@ public final class Engine implements Cache {
   }
 
   static String redact(URI uri) {
-    return Redaction.redact(uri);
+    return OriginRequest.redact(uri);
   }
 
   // ---- for tests and maintenance ----------------------------------------------------------

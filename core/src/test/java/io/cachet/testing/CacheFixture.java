@@ -27,12 +27,24 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
   public final FaultyOrigin origin = new FaultyOrigin();
   private final List<Cache> caches = new ArrayList<>();
   private final List<EventRecorder> recorders = new ArrayList<>();
+  private final java.util.function.Supplier<Path> parent;
   private Path root;
   private boolean resumablePartsAllowed;
 
+  /** A fixture whose caches live in a new temporary directory. */
+  public CacheFixture() {
+    this(null);
+  }
+
+  /** A fixture whose caches live in a new directory under {@code parent} (such as a tmpfs). */
+  public CacheFixture(java.util.function.Supplier<Path> parent) {
+    this.parent = parent;
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {
-    root = Files.createTempDirectory("cachet-test-").resolve("cache");
+    Path base = parent == null ? Files.createTempDirectory("cachet-test-") : Files.createTempDirectory(parent.get(), "test-");
+    root = base.resolve("cache");
   }
 
   /** The cache directory (created by the first cache). */
