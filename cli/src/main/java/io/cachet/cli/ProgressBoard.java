@@ -166,11 +166,10 @@ final class ProgressBoard {
   /** The one line printed when the command ends. */
   String summary(long now) {
     String elapsed = Units.duration(Duration.ofNanos(now - startNanos));
-    double seconds = Math.max(1e-3, (now - startNanos) / 1e9);
+    double seconds = (now - startNanos) / 1e9;
     if (artifacts == 1 && failed == 0) {
       if (downloaded == 1) {
-        return "downloaded " + lastName + ": " + Units.bytes(lastSize) + " in " + elapsed
-            + " (" + Units.rate(transferred / seconds) + ")";
+        return "downloaded " + lastName + ": " + Units.bytes(lastSize) + " in " + elapsed + rate(seconds);
       }
       if (resumed == 1) {
         return "resumed " + lastName + ": " + Units.bytes(transferred) + " downloaded in " + elapsed + ", "
@@ -196,11 +195,12 @@ final class ProgressBoard {
       b.append(waited).append(" waited for another download, ");
     }
     b.append(failed).append(" failed; ");
-    b.append(Units.bytes(transferred)).append(" transferred");
-    if (transferred > 0) {
-      b.append(" (").append(Units.rate(transferred / seconds)).append(')');
-    }
-    return b.toString();
+    return b.append(Units.bytes(transferred)).append(" transferred").append(rate(seconds)).toString();
+  }
+
+  /** The average rate in parentheses, or nothing when too little happened to say. */
+  private String rate(double seconds) {
+    return transferred > 0 && seconds >= 0.1 ? " (" + Units.rate(transferred / seconds) + ")" : "";
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
