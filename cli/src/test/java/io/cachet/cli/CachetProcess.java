@@ -78,14 +78,30 @@ final class CachetProcess {
   int await() {
     try {
       if (!process.waitFor(90, TimeUnit.SECONDS)) {
+        String threads = threadDump();
         process.destroyForcibly();
-        throw new AssertionError("cachet did not exit within 90 s: " + this);
+        throw new AssertionError("cachet did not exit within 90 s: " + this + "\n--- threads ---\n" + threads);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
     return process.exitValue();
+  }
+
+  /** The child's threads, to say where it hung. */
+  private String threadDump() {
+    try {
+      Process jcmd =
+          new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(process.pid()), "Thread.print")
+              .redirectErrorStream(true)
+              .start();
+      String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      jcmd.waitFor(30, TimeUnit.SECONDS);
+      return dump;
+    } catch (IOException | InterruptedException e) {
+      return "(no thread dump: " + e + ")";
+    }
   }
 
   int code() {
