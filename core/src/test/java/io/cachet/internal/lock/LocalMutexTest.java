@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.Disposable;
 
-@Timeout(30)
+@Timeout(120)
 class LocalMutexTest {
 
   @Test
@@ -68,24 +68,25 @@ class LocalMutexTest {
     ExecutorService two = Executors.newFixedThreadPool(2);
     CountDownLatch go = new CountDownLatch(1);
     try {
-      two.submit(() -> {
+      var releasing = two.submit(() -> {
         go.await();
         holder.release();
         return null;
       });
-      two.submit(() -> {
+      var cancelling = two.submit(() -> {
         go.await();
         quitter.dispose();
         return null;
       });
       go.countDown();
-      two.shutdown();
-      assertThat(two.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+      releasing.get(30, TimeUnit.SECONDS);
+      cancelling.get(30, TimeUnit.SECONDS);
     } finally {
       two.shutdownNow();
     }
 
-    LocalMutex.Permit next = mutex.acquire().block(java.time.Duration.ofSeconds(5));
+    assertThat(mutex.isHeld()).as("held by nobody after the race").isFalse();
+    LocalMutex.Permit next = mutex.acquire().block(java.time.Duration.ofSeconds(30));
     assertThat(next).as("the mutex is free again").isNotNull();
   }
 }
