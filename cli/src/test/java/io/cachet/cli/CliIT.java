@@ -77,6 +77,20 @@ class CliIT {
     assertThat(version.err()).isEmpty();
   }
 
+  @Test
+  void theDemoShowsOneOriginRequestForEveryCallerAndCleansUp() throws Exception {
+    CachetProcess demo = CachetProcess.run(tmp, "demo");
+
+    assertThat(demo.code()).as(demo.toString()).isZero();
+    assertThat(demo.out()).contains(
+        "origin requests  1, for 18 callers", "bytes served     48.0 MiB", "every caller got ",
+        "One download, one verified file for everyone.");
+    String cacheLine = demo.out().lines().filter(l -> l.startsWith("  cache ")).findFirst().orElseThrow();
+    Path demoCache = Path.of(cacheLine.strip().split("\\s+")[1]);
+    assertThat(demoCache.getParent()).as("the temporary directory is removed").doesNotExist();
+    assertThat(demo.err()).isEmpty();
+  }
+
   // ---- exit codes ----------------------------------------------------------------------------
 
   @Test
