@@ -52,14 +52,12 @@ public final class LeakDetection {
    */
   public static void assertNoLeaks() {
     install();
-    for (int round = 0; round < 3; round++) {
-      System.gc();
-      for (ByteBufAllocator allocator :
-          List.of(PooledByteBufAllocator.DEFAULT, UnpooledByteBufAllocator.DEFAULT, ByteBufAllocator.DEFAULT)) {
-        for (int i = 0; i < 4; i++) {
-          allocator.buffer(8).release();
-          allocator.directBuffer(8).release();
-        }
+    System.gc();
+    for (ByteBufAllocator allocator :
+        List.of(PooledByteBufAllocator.DEFAULT, UnpooledByteBufAllocator.DEFAULT, ByteBufAllocator.DEFAULT)) {
+      for (int i = 0; i < 4; i++) {
+        allocator.buffer(8).release();
+        allocator.directBuffer(8).release();
       }
     }
     List<String> leaks = new ArrayList<>();
