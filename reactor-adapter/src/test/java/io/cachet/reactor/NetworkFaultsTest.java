@@ -33,7 +33,7 @@ import reactor.test.StepVerifier;
  * RELIABILITY.md §4.1, row by row: the core engine, {@link NettyOrigin} and a loopback server that
  * injects the fault. Each test checks the outcome, the error and its advice, the events, and (with
  * the fixture's audit after it) that the cache holds nothing unverified. Rows that need virtual
- * time (Retry-After) are in {@link RetryAfterTest}; N20 is in {@link TlsTest}.
+ * time (Retry-After) are in {@link RetryAfterEndToEndTest}; N20 is in {@link TlsTest}.
  */
 class NetworkFaultsTest extends EndToEnd {
   private static final byte[] BODY = Bytes.random(200_000, 42);
