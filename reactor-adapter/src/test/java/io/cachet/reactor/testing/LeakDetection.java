@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.ReferenceQueue;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +42,22 @@ public final class LeakDetection {
     installed = true;
   }
 
+  /**
+   * A full GC, then waits until the JVM has enqueued what that GC found unreachable (a canary of
+   * our own is enqueued with them), so Netty's detector can see leaked buffers right away.
+   */
+  private static void collectGarbage() {
+    ReferenceQueue<Object> queue = new ReferenceQueue<>();
+    PhantomReference<Object> canary = new PhantomReference<>(new Object(), queue);
+    System.gc();
+    try {
+      queue.remove(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    canary.clear();
+  }
+
   /** The level the tests run with; paranoid in the build. */
   public static ResourceLeakDetector.Level level() {
     return ResourceLeakDetector.getLevel();
@@ -52,7 +70,7 @@ public final class LeakDetection {
    */
   public static void assertNoLeaks() {
     install();
-    System.gc();
+    collectGarbage();
     for (ByteBufAllocator allocator :
         List.of(PooledByteBufAllocator.DEFAULT, UnpooledByteBufAllocator.DEFAULT, ByteBufAllocator.DEFAULT)) {
       for (int i = 0; i < 4; i++) {
