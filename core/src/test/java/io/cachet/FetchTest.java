@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-@Timeout(30)
+@Timeout(120)
 class FetchTest {
   private static final byte[] BODY = Bytes.random(3 * 1024 * 1024 + 17, 1);
   private static final Sha256 SHA = Bytes.sha256(BODY);
@@ -29,7 +29,7 @@ class FetchTest {
     Cache cache = fixture.open();
     EventRecorder events = fixture.record(cache);
 
-    Artifact artifact = cache.fetch(FetchRequest.of("https://origin.test/model.bin").withSha256(SHA)).block(Duration.ofSeconds(10));
+    Artifact artifact = cache.fetch(FetchRequest.of("https://origin.test/model.bin").withSha256(SHA)).block(Duration.ofSeconds(30));
 
     assertThat(artifact.source()).isEqualTo(Artifact.Source.DOWNLOADED);
     assertThat(artifact.sha256()).isEqualTo(SHA);
@@ -44,10 +44,10 @@ class FetchTest {
     fixture.origin.enqueue(ok(BODY));
     Cache cache = fixture.open();
     FetchRequest request = FetchRequest.of("https://origin.test/model.bin").withSha256(SHA);
-    Artifact first = cache.fetch(request).block(Duration.ofSeconds(10));
+    Artifact first = cache.fetch(request).block(Duration.ofSeconds(30));
     EventRecorder events = fixture.record(cache);
 
-    Artifact second = cache.fetch(request).block(Duration.ofSeconds(10));
+    Artifact second = cache.fetch(request).block(Duration.ofSeconds(30));
 
     assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
     assertThat(second.path()).isEqualTo(first.path());

@@ -504,6 +504,7 @@ final class Download {
             blob -> {
               Artifact artifact =
                   new Artifact(key, blob, sha256, size, resumed ? Artifact.Source.RESUMED : Artifact.Source.DOWNLOADED);
+              engine.committed(id, artifact);
               engine.events.emit(new CacheEvent.Committed(key, artifact));
               return artifact;
             });

@@ -40,6 +40,7 @@ public final class FaultyDisk implements Disk {
   private volatile int maxBytesPerWrite = Integer.MAX_VALUE;
   private volatile long failWritesAfter = -1;
   private volatile boolean locksLie;
+  private final java.util.concurrent.atomic.AtomicInteger busyAttempts = new java.util.concurrent.atomic.AtomicInteger();
   private volatile @Nullable Op haltBefore;
   private volatile @Nullable Op haltAfter;
   private volatile Predicate<Path> haltOn = p -> true;
@@ -79,6 +80,12 @@ public final class FaultyDisk implements Disk {
   /** Every lock attempt succeeds, as on file systems where locks are silently no-ops. */
   public FaultyDisk locksLie() {
     locksLie = true;
+    return this;
+  }
+
+  /** The next {@code n} lock attempts find the lock busy, as if another process held it. */
+  public FaultyDisk busyLocks(int n) {
+    busyAttempts.set(n);
     return this;
   }
 
@@ -177,6 +184,9 @@ public final class FaultyDisk implements Disk {
   @Override
   public @Nullable FileLock tryLock(AsynchronousFileChannel channel) throws IOException {
     enter(Op.TRY_LOCK, Path.of("lock"));
+    if (busyAttempts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return null;
+    }
     if (locksLie) {
       return new FileLock(channel, 0, Long.MAX_VALUE, false) {
         private volatile boolean valid = true;

@@ -22,7 +22,11 @@ final class LocalMutex {
   /** How many acquirers use this mutex; changed only inside the owning table's compute calls. */
   int users;
 
-  /** A permit, emitted when the mutex is this caller's; true in {@link Permit#waited} if queued. */
+  /**
+   * A permit, emitted when the mutex is this caller's; {@link Permit#waited} tells whether it was
+   * queued. The subscriber must {@link Permit#claim} it in {@code onNext}, and release it when done
+   * or cancelled; a permit granted to a waiter that cancelled before claiming is handed on.
+   */
   Mono<Permit> acquire() {
     return Mono.create(
         sink -> {

@@ -1,0 +1,92 @@
+package io.cachet.internal.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import reactor.core.Disposable;
+
+@Timeout(120)
+class LocalMutexTest {
+
+  @Test
+  void waitersAreServedInArrivalOrder() {
+    LocalMutex mutex = new LocalMutex();
+    List<Integer> order = new ArrayList<>();
+    LocalMutex.Permit first = mutex.acquire().block();
+    assertThat(first.claim()).isTrue();
+    for (int i = 1; i <= 3; i++) {
+      int n = i;
+      mutex.acquire().subscribe(p -> {
+        p.claim();
+        order.add(n);
+        p.release();
+      });
+    }
+
+    first.release();
+
+    assertThat(order).containsExactly(1, 2, 3);
+    assertThat(mutex.isHeld()).isFalse();
+  }
+
+  @Test
+  void aPermitIsReleasedOnceHoweverOftenReleaseIsCalled() {
+    LocalMutex mutex = new LocalMutex();
+    LocalMutex.Permit permit = mutex.acquire().block();
+    permit.claim();
+    AtomicInteger granted = new AtomicInteger();
+    mutex.acquire().subscribe(p -> granted.incrementAndGet());
+    mutex.acquire().subscribe(p -> granted.incrementAndGet());
+
+    permit.release();
+    permit.release();
+
+    assertThat(granted.get()).isEqualTo(1);
+  }
+
+  /**
+   * A grant racing with the waiter's cancellation never loses the mutex. The waiter follows the
+   * lock manager's protocol: claim the permit on receipt, release it when cancelled.
+   */
+  @RepeatedTest(500)
+  void aGrantRacingACancellationNeverLeavesTheMutexHeldByNobody() throws Exception {
+    LocalMutex mutex = new LocalMutex();
+    LocalMutex.Permit holder = mutex.acquire().block();
+    holder.claim();
+    Disposable quitter = mutex.acquire()
+        .flatMap(p -> p.claim() ? reactor.core.publisher.Mono.never().doOnCancel(p::release) : reactor.core.publisher.Mono.empty())
+        .subscribe();
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      var releasing = two.submit(() -> {
+        go.await();
+        holder.release();
+        return null;
+      });
+      var cancelling = two.submit(() -> {
+        go.await();
+        quitter.dispose();
+        return null;
+      });
+      go.countDown();
+      releasing.get(30, TimeUnit.SECONDS);
+      cancelling.get(30, TimeUnit.SECONDS);
+    } finally {
+      two.shutdownNow();
+    }
+
+    assertThat(mutex.isHeld()).as("held by nobody after the race").isFalse();
+    LocalMutex.Permit next = mutex.acquire().block(java.time.Duration.ofSeconds(30));
+    assertThat(next).as("the mutex is free again").isNotNull();
+  }
+}
