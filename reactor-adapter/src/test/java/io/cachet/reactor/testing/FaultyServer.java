@@ -147,7 +147,7 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
     if (!unexpected.isEmpty()) {
       throw new AssertionError("the server got requests no response was scripted for: " + unexpected);
     }
-    LeakDetection.assertNoLeaks();
+    LeakDetection.checkAfterTest();
   }
 
   /** Starts the server; idempotent. */
