@@ -1,0 +1,29 @@
+package io.cachet.testing;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A child process that asks the operating system, once, whether anyone holds the lock on a file:
+ * it opens the file (never creating it, never following a symlink), tries an exclusive lock,
+ * prints {@code BUSY} or {@code FREE}, and lets go at once. Another process is the only honest
+ * witness of a process's POSIX locks, since a process never conflicts with its own.
+ */
+public final class LockProbe {
+  private LockProbe() {}
+
+  public static void main(String[] args) throws IOException {
+    try (FileChannel channel =
+        FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      FileLock lock = channel.tryLock();
+      System.out.println(lock == null ? "BUSY" : "FREE");
+      if (lock != null) {
+        lock.release();
+      }
+    }
+  }
+}
