@@ -29,6 +29,7 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
   private final List<EventRecorder> recorders = new ArrayList<>();
   private Path root;
   private boolean resumablePartsAllowed;
+  private boolean foreignLockContentsAllowed;
 
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {
@@ -75,6 +76,11 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
     resumablePartsAllowed = true;
   }
 
+  /** This test planted content in a lock file on purpose (the engine must leave it alone). */
+  public void allowForeignLockContents() {
+    foreignLockContentsAllowed = true;
+  }
+
   @Override
   public void afterEach(ExtensionContext context) throws IOException {
     try {
@@ -90,7 +96,7 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
         assertThat(recorder.violations()).as("event invariants").isEmpty();
       }
       if (Files.isDirectory(root)) {
-        assertThat(CacheAudit.problems(root, resumablePartsAllowed)).as("cache audit").isEmpty();
+        assertThat(CacheAudit.problems(root, resumablePartsAllowed, foreignLockContentsAllowed)).as("cache audit").isEmpty();
         assertThat(LockManager.inUse(root.toRealPath().resolve("locks"))).as("JVM lock table entries").isZero();
       }
       assertThat(Thread.getAllStackTraces().keySet())
