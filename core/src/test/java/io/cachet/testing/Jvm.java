@@ -71,23 +71,9 @@ public final class Jvm {
       return new Spec(mainClass, all, prefix, classPath);
     }
 
-    /**
-     * The same JVM on a copy of the class path under {@code dir}, readable by every user: for a
-     * child running as another user, who cannot read the build's own directories.
-     */
-    public Spec onClassPathCopiedTo(Path dir) throws IOException {
-      List<String> copied = new ArrayList<>();
-      int i = 0;
-      for (String entry : classPath.split(java.io.File.pathSeparator)) {
-        Path source = Path.of(entry);
-        if (!Files.exists(source)) {
-          continue;
-        }
-        Path target = dir.resolve(i++ + "-" + source.getFileName());
-        copyTree(source, target);
-        copied.add(target.toString());
-      }
-      return new Spec(mainClass, args, prefix, String.join(java.io.File.pathSeparator, copied));
+    /** The same JVM on another class path, such as a {@link #portableClassPath} copy. */
+    public Spec onClassPath(String classPath) {
+      return new Spec(mainClass, args, prefix, classPath);
     }
 
     List<String> command() {
@@ -100,6 +86,27 @@ public final class Jvm {
       command.addAll(args);
       return command;
     }
+  }
+
+  /**
+   * Copies this JVM's class path under {@code dir}, readable by every user, and returns the copy's
+   * class path: for a child running as another user, who cannot read the build's directories.
+   */
+  public static String portableClassPath(Path dir) throws IOException {
+    List<String> copied = new ArrayList<>();
+    int i = 0;
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      Path source = Path.of(entry);
+      if (!Files.exists(source)) {
+        continue;
+      }
+      Path target = dir.resolve(i++ + "-" + source.getFileName());
+      copyTree(source, target);
+      copied.add(target.toString());
+    }
+    dir.toFile().setReadable(true, false);
+    dir.toFile().setExecutable(true, false);
+    return String.join(java.io.File.pathSeparator, copied);
   }
 
   /** Starts {@code spec}, writing its output to files in {@code dir}. */
