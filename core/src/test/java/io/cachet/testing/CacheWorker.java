@@ -119,6 +119,10 @@ public final class CacheWorker {
             .root(root)
             .origin(origin)
             .writeBufferSize(Math.max(4096, chunk)) // Each slice reaches the file as it arrives.
+            // Pauses last as long as the test needs (starting other JVMs on a busy machine): the
+            // holder's own stall detection must not end them; each test has its own timeout.
+            .idleTimeout(Duration.ofMinutes(10))
+            .minThroughput(0, Duration.ofMinutes(10))
             .sharedWithGroup(args.containsKey("shared-with-group"));
     if (args.containsKey("lock-timeout-ms")) {
       builder.lockTimeout(Duration.ofMillis(Long.parseLong(args.get("lock-timeout-ms"))));
