@@ -94,7 +94,7 @@ class LockFileIT {
     assertThat(holder.lines()).as(holder::report).anyMatch(l -> l.startsWith("RESULT DOWNLOADED ") && l.endsWith(sha.hex()));
     assertThat(SlowFileOrigin.opens(log)).as("two holders, two downloads").hasSize(2);
     assertThat(Files.readAllBytes(CacheFiles.blob(jvms.root(), sha))).isEqualTo(body);
-    assertThat(Files.readString(jvms.dir().resolve(holder.name() + ".err")))
+    assertThat(holder.errors())
         .as("the holder says what happened")
         .contains("Lock file " + lock + " was deleted or replaced while this process held it");
     assertThat(lock).exists();

@@ -5,7 +5,6 @@ import io.cachet.Cache;
 import io.cachet.CacheEvent;
 import io.cachet.FetchRequest;
 import io.cachet.IntegrityException;
-import io.cachet.Key;
 import io.cachet.LockTimeoutException;
 import io.cachet.StorageException;
 import io.cachet.TestAccess;
@@ -130,7 +129,7 @@ public final class CacheWorker {
     Engine cache = Engine.start(TestAccess.settings(builder), disk(args, root), () -> ThreadLocalRandom.current().nextDouble());
     KeyId id = KeyId.of(request.key());
     watch(cache);
-    listen(cache, origin, id, request.key());
+    listen(cache, origin, id);
     out("READY pid=" + ProcessHandle.current().pid());
     if (args.containsKey("gate")) {
       StartGate.await(Path.of(args.get("gate")));
@@ -259,7 +258,7 @@ public final class CacheWorker {
   }
 
   /** Obeys the test's commands on stdin. */
-  private static void listen(Engine cache, SlowFileOrigin origin, KeyId id, Key key) {
+  private static void listen(Engine cache, SlowFileOrigin origin, KeyId id) {
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
         String line;

@@ -114,11 +114,10 @@ public final class Jvm {
     String name = spec.mainClass().getSimpleName() + "-" + NAMES.incrementAndGet();
     Path out = dir.resolve(name + ".out");
     Path err = dir.resolve(name + ".err");
-    Process process =
-        new ProcessBuilder(spec.command())
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
+    ProcessBuilder builder = new ProcessBuilder(spec.command()).redirectOutput(out.toFile()).redirectError(err.toFile());
+    // Nothing from the build's environment reaches the child's JVM options: it runs as specified.
+    builder.environment().keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
+    Process process = builder.start();
     return new Jvm(name, process, out, err);
   }
 
@@ -234,6 +233,15 @@ public final class Jvm {
     return awaitLine(l -> l.startsWith(prefix), timeout);
   }
 
+  /** What the child has written to its standard error so far (its log, with slf4j-simple). */
+  public String errors() {
+    try {
+      return Files.exists(stderr) ? Files.readString(stderr, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The child's name, pid, state and everything it printed: for assertion messages. */
   public String report() {
     StringBuilder b = new StringBuilder();
@@ -243,10 +251,8 @@ public final class Jvm {
     lines().forEach(l -> b.append("  ").append(l).append('\n'));
     b.append("stderr:\n");
     try {
-      if (Files.exists(stderr)) {
-        Files.readAllLines(stderr, StandardCharsets.UTF_8).forEach(l -> b.append("  ").append(l).append('\n'));
-      }
-    } catch (IOException e) {
+      errors().lines().forEach(l -> b.append("  ").append(l).append('\n'));
+    } catch (UncheckedIOException e) {
       b.append("  (unreadable: ").append(e).append(")\n");
     }
     return b.toString();
