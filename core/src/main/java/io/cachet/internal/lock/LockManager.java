@@ -194,7 +194,7 @@ public final class LockManager implements AutoCloseable {
         throw lockFileProblem(path, e);
       }
       if (before == null) {
-        closeQuietly(channel); // Nobody locks a file this JVM has not locked: closing drops nothing.
+        closeQuietly(channel); // This JVM holds no lock on the file (the key's mutex is ours): nothing to drop.
         continue;
       }
       try {
