@@ -58,7 +58,9 @@ class LockFileIT {
     holder.awaitLine("REPLACED ", PATIENCE);
     holder.awaitLine("PAUSED offset=" + HELD_AT, PATIENCE);
 
-    assertThat(probe(lock)).as("the lock a newcomer would take is held: no second holder possible").isEqualTo("BUSY");
+    assertThat(LockProbe.ask(jvms, lock))
+        .as("the lock a newcomer would take is held: no second holder possible")
+        .isEqualTo("BUSY");
     holder.tell("GO");
     assertThat(holder.awaitExit(PATIENCE)).as(holder::report).isEqualTo(CacheWorker.OK);
   }
@@ -130,12 +132,6 @@ class LockFileIT {
     try (Cache cache = Cache.builder().root(jvms.root()).build()) {
       return cache.root();
     }
-  }
-
-  private String probe(Path lock) throws Exception {
-    Jvm probe = jvms.start(Jvm.main(LockProbe.class, lock.toString()));
-    assertThat(probe.awaitExit(PATIENCE)).as(probe::report).isZero();
-    return probe.lines().get(0);
   }
 
   private Jvm.Spec worker(Path artifact, Path log, String... more) {

@@ -14,6 +14,7 @@ import io.cachet.testing.Jvm;
 import io.cachet.testing.LockProbe;
 import io.cachet.testing.SlowFileOrigin;
 import io.cachet.testing.TestTimer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,15 +46,20 @@ class LockProtocolIT {
 
   private final byte[] body = Bytes.random(SIZE, 5);
   private final Sha256 sha = Bytes.sha256(body);
+  private Path artifact;
+  private Path log;
+
+  @BeforeEach
+  void writeTheArtifact() throws IOException {
+    artifact = Files.write(jvms.dir().resolve("model.bin"), body);
+    log = jvms.dir().resolve("origin.log");
+  }
 
   // ---- polling --------------------------------------------------------------------------------
 
   @Test
   void aWaiterPollsOnACappedJitteredScheduleThenReChecksTheStoreAndReportsWaitedNotADownload() throws Exception {
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Path log = jvms.dir().resolve("origin.log");
-    Jvm holder = jvms.start(worker(artifact, log, "--pause-at=" + HELD_AT));
-    holder.awaitLine("PAUSED offset=" + HELD_AT, PATIENCE);
+    Jvm holder = holderPausedMidBody();
     Path lock = CacheFiles.lockFile(jvms.root(), KEY);
     Object inode = FileTree.inode(lock);
 
@@ -62,7 +69,10 @@ class LockProtocolIT {
     AtomicInteger draws = new AtomicInteger();
     DoubleSupplier random = () -> draws.getAndIncrement() % 2 == 0 ? 0.0 : 0.875;
     Cache.Builder builder =
-        Cache.builder().root(jvms.root()).origin(new SlowFileOrigin(log, CHUNK, Duration.ZERO, List.of(), at -> {})).timer(timer);
+        Cache.builder()
+            .root(jvms.root())
+            .origin(new SlowFileOrigin(log, CHUNK, Duration.ZERO, List.of(), at -> {}))
+            .timer(timer);
     try (Engine waiter = Engine.start(TestAccess.settings(builder), disk, random);
         EventRecorder events = EventRecorder.record(waiter)) {
       CompletableFuture<Artifact> result =
@@ -108,18 +118,15 @@ class LockProtocolIT {
 
   @Test
   void readingWhoHoldsTheLockInTheHoldersOwnJvmDoesNotDropTheLock() throws Exception {
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Path log = jvms.dir().resolve("origin.log");
-    Jvm holder = jvms.start(worker(artifact, log, "--pause-at=" + HELD_AT));
-    holder.awaitLine("PAUSED offset=" + HELD_AT, PATIENCE);
+    Jvm holder = holderPausedMidBody();
     CacheFiles.awaitPart(jvms.root(), HELD_AT, PATIENCE);
     Path lock = CacheFiles.lockFile(jvms.root(), KEY);
-    assertThat(probe(lock)).as("held before").isEqualTo("BUSY");
+    assertThat(LockProbe.ask(jvms, lock)).as("held before").isEqualTo("BUSY");
 
     holder.tell("DIAGNOSE");
     holder.awaitLine("DIAGNOSED holder=" + holder.pid() + " bytes=" + HELD_AT, PATIENCE);
 
-    assertThat(probe(lock)).as("still held after the holder read who holds it").isEqualTo("BUSY");
+    assertThat(LockProbe.ask(jvms, lock)).as("still held after the holder read who holds it").isEqualTo("BUSY");
     holder.tell("GO");
     assertThat(holder.awaitExit(PATIENCE)).as(holder::report).isEqualTo(CacheWorker.OK);
   }
@@ -131,25 +138,18 @@ class LockProtocolIT {
    */
   @Test
   void aStrayReadOfTheLockFileInTheHoldersJvmWouldSilentlyReleaseTheLock() throws Exception {
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Path log = jvms.dir().resolve("origin.log");
-    Jvm holder = jvms.start(worker(artifact, log, "--pause-at=" + HELD_AT));
-    holder.awaitLine("PAUSED offset=" + HELD_AT, PATIENCE);
+    Jvm holder = holderPausedMidBody();
     Path lock = CacheFiles.lockFile(jvms.root(), KEY);
-    assertThat(probe(lock)).isEqualTo("BUSY");
+    assertThat(LockProbe.ask(jvms, lock)).isEqualTo("BUSY");
 
     holder.tell("STRAY-READ");
     holder.awaitLine("STRAY-READ done", PATIENCE);
 
-    assertThat(probe(lock)).as("the holder still thinks it holds the lock, but the OS let it go").isEqualTo("FREE");
+    assertThat(LockProbe.ask(jvms, lock))
+        .as("the holder still thinks it holds the lock, but the OS let it go")
+        .isEqualTo("FREE");
     holder.tell("GO");
     assertThat(holder.awaitExit(PATIENCE)).as(holder::report).isEqualTo(CacheWorker.OK);
-  }
-
-  private String probe(Path lock) throws Exception {
-    Jvm probe = jvms.start(Jvm.main(LockProbe.class, lock.toString()));
-    assertThat(probe.awaitExit(PATIENCE)).as(probe::report).isZero();
-    return probe.lines().get(0);
   }
 
   /** The n-th delay once capped: draws alternate between 0 (-25%) and 0.875 (capped). */
@@ -161,7 +161,12 @@ class LockProtocolIT {
     return (int) disk.ops().stream().filter(op -> op == FaultyDisk.Op.TRY_LOCK).count();
   }
 
-  private Jvm.Spec worker(Path artifact, Path log, String... more) {
-    return CacheWorker.on(jvms.root(), artifact, log, "--key=" + KEY, "--sha=" + sha.hex(), "--chunk=" + CHUNK).with(more);
+  /** A child holding the key's lock, its download stopped by its origin until told GO. */
+  private Jvm holderPausedMidBody() throws IOException {
+    Jvm holder = jvms.start(
+        CacheWorker.on(jvms.root(), artifact, log,
+            "--key=" + KEY, "--sha=" + sha.hex(), "--chunk=" + CHUNK, "--pause-at=" + HELD_AT));
+    holder.awaitLine("PAUSED offset=" + HELD_AT, PATIENCE);
+    return holder;
   }
 }

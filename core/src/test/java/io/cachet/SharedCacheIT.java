@@ -68,7 +68,9 @@ class SharedCacheIT {
     for (Path dir : directories(root)) {
       assertThat(FileTree.mode(dir)).as("directory %s", dir).isEqualTo(0755);
     }
-    assertThat(modes(root)).as("nothing writable by group or others").allSatisfy((path, mode) -> assertThat(mode & 0022).isZero());
+    assertThat(modes(root))
+        .as("nothing writable by group or others")
+        .allSatisfy((path, mode) -> assertThat(mode & 0022).isZero());
   }
 
   @Test

@@ -7,11 +7,9 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 public final class ChildJvms implements BeforeEachCallback, AfterEachCallback, TestExecutionExceptionHandler {
   private final List<Jvm> started = new CopyOnWriteArrayList<>();
   private Path dir;
-  private boolean resumablePartsAllowed;
   private boolean foreignLockContentsAllowed;
 
   @Override
@@ -55,11 +52,6 @@ public final class ChildJvms implements BeforeEachCallback, AfterEachCallback, T
     Jvm jvm = Jvm.start(spec, dir);
     started.add(jvm);
     return jvm;
-  }
-
-  /** This test leaves resumable part files on purpose. */
-  public void allowResumableParts() {
-    resumablePartsAllowed = true;
   }
 
   /** This test planted content in a lock file on purpose (the engine must leave it alone). */
@@ -91,25 +83,15 @@ public final class ChildJvms implements BeforeEachCallback, AfterEachCallback, T
         }
       }
       if (context.getExecutionException().isEmpty() && Files.isDirectory(root())) {
-        assertThat(CacheAudit.problems(root(), resumablePartsAllowed, foreignLockContentsAllowed))
+        assertThat(CacheAudit.problems(root(), false, foreignLockContentsAllowed))
             .as(() -> "cache audit\n" + reports())
             .isEmpty();
       }
     } finally {
-      deleteTree(dir);
+      FileTree.deleteRecursively(dir);
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   /** The children's output, attached to a failure. */
   private static final class ChildOutput extends Exception {

@@ -46,6 +46,18 @@ public final class FileTree {
     return Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
   }
 
+  /** Deletes {@code dir} and everything under it, if it exists. */
+  public static void deleteRecursively(Path dir) throws IOException {
+    if (dir == null || !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
   /** The permission bits (and setuid, setgid, sticky) of {@code path}. */
   public static int mode(Path path) throws IOException {
     return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;

@@ -1,11 +1,14 @@
 package io.cachet.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 
 /**
  * A child process that asks the operating system, once, whether anyone holds the lock on a file:
@@ -15,6 +18,13 @@ import java.nio.file.StandardOpenOption;
  */
 public final class LockProbe {
   private LockProbe() {}
+
+  /** Runs a probe of {@code lock} in a child of {@code jvms}: {@code "BUSY"} or {@code "FREE"}. */
+  public static String ask(ChildJvms jvms, Path lock) throws IOException {
+    Jvm probe = jvms.start(Jvm.main(LockProbe.class, lock.toString()));
+    assertThat(probe.awaitExit(Duration.ofSeconds(60))).as(probe::report).isZero();
+    return probe.lines().get(0);
+  }
 
   public static void main(String[] args) throws IOException {
     try (FileChannel channel =
