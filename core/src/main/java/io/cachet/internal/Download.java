@@ -382,7 +382,8 @@ final class Download {
   /** After each buffer reaches the file (on the I/O threads): progress events and checkpoints. */
   private void written(long at) {
     long now = engine.nowMillis();
-    if (now - lastProgressMillis >= PROGRESS_INTERVAL_MILLIS || at == limit) {
+    // The first write always reports: now - Long.MIN_VALUE would overflow to a negative number.
+    if (lastProgressMillis == Long.MIN_VALUE || now - lastProgressMillis >= PROGRESS_INTERVAL_MILLIS || at == limit) {
       lastProgressMillis = now;
       engine.events.emit(new CacheEvent.Progress(key, at, total(), false));
     }
