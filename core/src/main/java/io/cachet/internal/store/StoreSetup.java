@@ -152,18 +152,30 @@ final class StoreSetup {
 
   private static void warnOnNetworkFileSystem(Layout layout) {
     try {
-      String type = Files.getFileStore(layout.locks()).type().toLowerCase(Locale.ROOT);
-      if (isNetworkFileSystem(type) && WARNED.add(layout.root())) {
-        log.warn(
-            "Cache directory {} is on a {} file system, where file locks may not exclude other machines or may"
-                + " silently succeed for everyone. Cachet stays correct there (every writer verifies and publishes"
-                + " atomically) but may download the same artifact more than once.",
-            layout.root(),
-            type);
-      }
+      warnIfNetworkFileSystem(layout.root(), Files.getFileStore(layout.locks()).type());
     } catch (IOException ignored) {
       // The warning is advice; failing to read the type changes nothing.
     }
+  }
+
+  /**
+   * Warns, once per cache root in this JVM, that {@code root} is on a file system of {@code type}
+   * whose locks may lie.
+   *
+   * @return whether it warned now
+   */
+  static boolean warnIfNetworkFileSystem(Path root, String type) {
+    String normalised = type.toLowerCase(Locale.ROOT);
+    if (!isNetworkFileSystem(normalised) || !WARNED.add(root)) {
+      return false;
+    }
+    log.warn(
+        "Cache directory {} is on a {} file system, where file locks may not exclude other machines or may"
+            + " silently succeed for everyone. Cachet stays correct there (every writer verifies and publishes"
+            + " atomically) but may download the same artifact more than once.",
+        root,
+        normalised);
+    return true;
   }
 
   static boolean isNetworkFileSystem(String type) {
