@@ -7,6 +7,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -55,6 +62,32 @@ class StoreSetupTest {
     String output = stderrOf(() -> Store.open(dir.resolve("cache"), Permissions.of(false), Disk.REAL));
 
     assertThat(output).as("opening a cache on %s", type).doesNotContain(WARNING);
+  }
+
+  @Test
+  void manyProcessesOpeningANewCacheDirectoryAtOnceAllSucceed(@TempDir Path dir) throws Exception {
+    // Threads stand in for processes: the race is in the file system, not in this JVM.
+    int openers = 8;
+    ExecutorService threads = Executors.newFixedThreadPool(openers);
+    try {
+      for (int round = 0; round < 40; round++) {
+        Path root = dir.resolve("cache-" + round);
+        CyclicBarrier together = new CyclicBarrier(openers);
+        List<Future<Store>> opened = new ArrayList<>();
+        for (int i = 0; i < openers; i++) {
+          opened.add(threads.submit(() -> {
+            together.await();
+            return Store.open(root, Permissions.of(false), Disk.REAL);
+          }));
+        }
+        for (Future<Store> store : opened) {
+          assertThat(store.get(10, TimeUnit.SECONDS).layout().root()).isEqualTo(root.toRealPath());
+        }
+        assertThat(Files.readString(root.resolve(Layout.MARKER))).isEqualTo(Layout.MARKER_TEXT);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
   }
 
   private static Path freshRoot() {
