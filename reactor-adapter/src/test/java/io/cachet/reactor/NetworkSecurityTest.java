@@ -13,7 +13,6 @@ import io.cachet.reactor.testing.FaultyServer;
 import io.cachet.reactor.testing.RecordedRequest;
 import io.cachet.reactor.testing.Response;
 import io.cachet.reactor.testing.TestCertificates;
-import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.EventRecorder;
 import java.io.IOException;
@@ -283,7 +282,7 @@ class NetworkSecurityTest extends EndToEnd {
 
     List<CompletableFuture<Artifact>> waiters =
         IntStream.range(0, 10).mapToObj(i -> holder.fetch(request).toFuture()).toList();
-    Await.until("the holder is downloading", () -> server.requestCount() == 1);
+    server.takeRequest(); // The holder is downloading: it holds the lock.
     CompletableFuture<Artifact> otherCache = other.fetch(request).toFuture();
 
     for (CompletableFuture<Artifact> waiter : waiters) {

@@ -103,9 +103,7 @@ final class StoreSetup {
           layout.root().resolve(Layout.MARKER + "." + ProcessIdentity.current().pid() + "-"
               + Long.toHexString(ThreadLocalRandom.current().nextLong()) + MARKER_IN_PROGRESS);
       try {
-        Files.writeString(
-            temp, Layout.MARKER_TEXT, StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        PrivateFiles.write(temp, Layout.MARKER_TEXT.getBytes(StandardCharsets.UTF_8));
         disk.setMode(temp, permissions.file());
         disk.move(temp, marker);
       } finally {
@@ -147,7 +145,7 @@ final class StoreSetup {
     try {
       if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
         try {
-          Files.createDirectory(dir);
+          PrivateFiles.directory(dir);
           disk.setMode(dir, permissions.directory());
           disk.syncDirectory(dir.getParent());
         } catch (java.nio.file.FileAlreadyExistsException raced) {
