@@ -64,7 +64,9 @@ import reactor.core.publisher.Mono;
 final class Download {
   static final long CHECKPOINT_BYTES = 16L * 1024 * 1024;
   static final long PROGRESS_INTERVAL_MILLIS = 100;
-  static final int MAX_BUFFERS = 3;
+  static final int MAX_BUFFERS = 4;
+  /** Flush the part's data to the device every this many bytes, so the final fsync is short. */
+  static final long SYNC_EVERY = 64L * 1024 * 1024;
 
   private final Engine engine;
   private final FetchRequest request;
@@ -91,7 +93,6 @@ final class Download {
   private boolean committed;
   private int attempts;
   private long lastProgressMillis = Long.MIN_VALUE;
-  private long lastCheckpoint;
 
   Download(Engine engine, FetchRequest request, Origin origin, KeyId id) {
     this.engine = engine;
@@ -191,7 +192,6 @@ final class Download {
     channel = ch;
     sidecar = fresh;
     position = keep;
-    lastCheckpoint = keep;
     if (keep > 0) {
       validators = old.validators();
       declaredLength = old.length();
@@ -251,7 +251,6 @@ final class Download {
     unique = mine;
     sidecar = fresh;
     position = 0;
-    lastCheckpoint = 0;
     digest = newDigest();
     validators = Validators.NONE;
     declaredLength = -1;
@@ -368,10 +367,21 @@ final class Download {
     }
     engine.events.emit(new CacheEvent.Started(key, url, position, total()));
     Settings s = engine.settings;
-    StreamingWriter w =
-        new StreamingWriter(
-            channel, position, digest, limit, engine.buffers, bufferSize(), MAX_BUFFERS, this::written, engine.timer,
-            s.idleTimeout(), s.minBytesPerSecond(), s.throughputWindow());
+    StreamingWriter.Settings how = new StreamingWriter.Settings(
+        engine.buffers, bufferSize(), MAX_BUFFERS, engine.ioThreads.executor, engine.timer,
+        s.idleTimeout(), s.minBytesPerSecond(), s.throughputWindow(),
+        SYNC_EVERY, request.isPinned() ? 0 : CHECKPOINT_BYTES);
+    StreamingWriter w = new StreamingWriter(channel, position, digest, limit, how, new StreamingWriter.Listener() {
+      @Override
+      public void written(long at) {
+        progress(at);
+      }
+
+      @Override
+      public void checkpoint(long at, byte[] sha256OfPrefix) {
+        recordCheckpoint(at, HexFormat.of().formatHex(sha256OfPrefix));
+      }
+    });
     writer = w;
     return w.write(response.body())
         .doOnNext(end -> position = end)
@@ -392,27 +402,27 @@ final class Download {
   }
 
   /** After each buffer reaches the file (on the I/O threads): progress events and checkpoints. */
-  private void written(long at) {
+  /** Both lanes of the writer are through {@code at} (from the I/O threads, one call at a time). */
+  private void progress(long at) {
     long now = engine.nowMillis();
     // The first write always reports: now - Long.MIN_VALUE would overflow to a negative number.
     if (lastProgressMillis == Long.MIN_VALUE || now - lastProgressMillis >= PROGRESS_INTERVAL_MILLIS || at == limit) {
       lastProgressMillis = now;
       engine.events.emit(new CacheEvent.Progress(key, at, total(), false));
     }
-    if (!request.isPinned() && at - lastCheckpoint >= CHECKPOINT_BYTES) {
-      lastCheckpoint = at;
-      checkpoint(at);
-    }
   }
 
-  private void checkpoint(long at) {
+  /** Records in the sidecar that the first {@code at} bytes hash to {@code sha256} (unpinned only). */
+  private void recordCheckpoint(long at, String sha256) {
     Sidecar s = sidecar;
-    if (s == null || unique == null) {
+    String mine = unique;
+    if (s == null || mine == null) {
       return;
     }
-    sidecar = s.withCheckpoint(at, HexFormat.of().formatHex(clone(digest).digest()));
+    Sidecar updated = s.withCheckpoint(at, sha256);
+    sidecar = updated;
     try {
-      store.writeSidecar(id, unique, sidecar);
+      store.writeSidecar(id, mine, updated);
     } catch (IOException e) {
       // A missing checkpoint only shortens a later resume.
     }
@@ -561,11 +571,16 @@ final class Download {
     }
     AsynchronousFileChannel ch = channel;
     channel = null;
-    long at = writer != null ? writer.position() : position;
+    StreamingWriter w = writer;
+    long at = w != null ? w.position() : position;
     close(ch);
     boolean transientFailure = error == null || (error instanceof CachetException c && c.isTransient() && !(c instanceof StorageException));
     if (at > 0 && canResume(validators) && transientFailure) {
-      checkpoint(at);
+      if (!request.isPinned() && (w == null || w.digestAtPosition())) {
+        // The digest holds exactly the bytes on disk: the whole part can be resumed. Otherwise the
+        // sidecar keeps its last periodic checkpoint, and a resume starts from there.
+        recordCheckpoint(at, HexFormat.of().formatHex(clone(digest).digest()));
+      }
     } else {
       store.deletePart(id, unique);
     }

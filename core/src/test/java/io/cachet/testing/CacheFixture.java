@@ -93,25 +93,30 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
 
   @Override
   public void afterEach(ExtensionContext context) throws IOException {
+    // Every cache is closed whatever else fails, so one failing test never leaks into the next.
+    org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
     try {
       for (Cache cache : caches) {
         if (cache instanceof Engine engine) {
-          assertThat(engine.flightsInFlight()).as("flights still running at the end of the test").isZero();
-          assertThat(engine.locksHeld()).as("locks still held at the end of the test").isZero();
+          soft.assertThat(engine.flightsInFlight()).as("flights still running at the end of the test").isZero();
+          soft.assertThat(engine.locksHeld()).as("locks still held at the end of the test").isZero();
         }
+      }
+      for (Cache cache : caches) {
         cache.close();
       }
       recorders.forEach(EventRecorder::close);
       for (EventRecorder recorder : recorders) {
-        assertThat(recorder.violations()).as("event invariants").isEmpty();
+        soft.assertThat(recorder.violations()).as("event invariants").isEmpty();
       }
       if (Files.isDirectory(root)) {
-        assertThat(CacheAudit.problems(root, resumablePartsAllowed, foreignLockContentsAllowed)).as("cache audit").isEmpty();
-        assertThat(LockManager.inUse(root.toRealPath().resolve("locks"))).as("JVM lock table entries").isZero();
+        soft.assertThat(CacheAudit.problems(root, resumablePartsAllowed, foreignLockContentsAllowed)).as("cache audit").isEmpty();
+        soft.assertThat(LockManager.inUse(root.toRealPath().resolve("locks"))).as("JVM lock table entries").isZero();
       }
-      assertThat(Thread.getAllStackTraces().keySet())
+      soft.assertThat(Thread.getAllStackTraces().keySet())
           .as("cachet-io threads alive after close")
           .noneMatch(t -> t.isAlive() && t.getName().startsWith("cachet-io-"));
+      soft.assertAll();
     } finally {
       FileTree.deleteRecursively(root.getParent());
     }

@@ -54,7 +54,10 @@ final class Clients {
       }
     }
     Map<String, String> env = state.environment() != null ? state.environment() : System.getenv();
-    HttpClient http = HttpOrigin.withProxy(c, "http", state.proxy(), state.noProxy(), env);
+    // Plain http never negotiates HTTP/2 (that needs ALPN), and offering it would make reactor-netty
+    // prepare a TLS context, loading the JDK's trust store, for a connection that never uses it.
+    HttpClient plain = ownTls ? c : c.protocol(HttpProtocol.HTTP11);
+    HttpClient http = HttpOrigin.withProxy(plain, "http", state.proxy(), state.noProxy(), env);
     HttpClient https = HttpOrigin.withProxy(c, "https", state.proxy(), state.noProxy(), env);
     return new HttpOrigin.Settings(
         base, http, https, state.maxRedirects(), state.redirectFilter(), state.headerTimeout(), state.clock());

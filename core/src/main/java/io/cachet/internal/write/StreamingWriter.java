@@ -8,8 +8,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
@@ -21,8 +24,11 @@ import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Streams a body into a part file: copies each chunk into a few large direct buffers, writes each
- * full buffer positionally through an {@link AsynchronousFileChannel}, and hashes it once written.
+ * Streams a body into a part file: copies each chunk into a few large direct buffers, and sends
+ * every full buffer down two lanes at once, a write lane (positional writes through an {@link
+ * AsynchronousFileChannel}) and a hash lane (SHA-256), each running on the I/O executor, one buffer
+ * at a time and in order. The network, the digest and the disk therefore overlap: while the event
+ * loop fills buffer {@code n+2}, one I/O thread hashes buffer {@code n+1} and another writes it.
  *
  * <p>Design:
  *
@@ -30,44 +36,76 @@ import reactor.core.scheduler.Scheduler;
  *   <li><b>One copy.</b> A chunk is copied once, into the buffer being filled, during {@code
  *       onNext}; after that the origin may recycle it (the SPI contract). Writes are a buffer at a
  *       time ({@code bufferSize}, 512 KiB by default) instead of one per 8 KiB network chunk.
- *   <li><b>Order.</b> At most one write is in flight; short writes are continued at the right
- *       offset. The digest is updated after each buffer lands, in stream order, so at any moment
- *       {@link #position()} bytes are on disk and exactly those bytes are in the digest: an
- *       interrupted attempt resumes from there without re-reading the file.
+ *   <li><b>Order.</b> Each lane handles one buffer at a time, in stream order; short writes are
+ *       continued at the right offset. A buffer returns to the pool once both lanes are done with
+ *       it. {@link #position()} is where both lanes have got to: that many bytes are on disk and
+ *       exactly those bytes are in the digest, so an interrupted attempt resumes from there.
+ *   <li><b>Early sync.</b> Every {@code syncEvery} bytes written, the file's data is flushed to the
+ *       device in the background ({@code force(false)}), so the commit's final {@code fsync} only
+ *       has the tail left instead of the whole file.
  *   <li><b>Backpressure.</b> Demand is counted in bytes: more chunks are requested only while the
- *       bytes not yet written, plus the largest chunk seen times the outstanding demand, fit in
- *       {@code maxBuffers * bufferSize}. A slow disk therefore stops the origin.
+ *       bytes not yet through both lanes, plus the largest chunk seen times the outstanding demand,
+ *       fit in {@code maxBuffers * bufferSize}. A slow disk or digest therefore stops the origin.
  *   <li><b>Limits.</b> A chunk that would take the artifact past {@code limit} cancels the body at
  *       once ({@link Overflow}). A watchdog on the timer fails the attempt with {@link Stalled}
  *       when no bytes arrive for {@code idleTimeout} while data is wanted, or when less than
  *       {@code minBytesPerSecond} arrives over a whole {@code window} of wanting data.
+ *   <li><b>Endings.</b> A transfer that breaks or stalls is <em>interrupted</em>: what arrived is
+ *       still written and hashed, then the attempt fails. An overflow, a failed write or sync, or a
+ *       cancellation <em>fails</em> it: nothing more is started. Either way the writer signals only
+ *       once nothing is in flight, so the caller may close the channel.
  * </ul>
  *
  * <p>Concurrency: the upstream signals {@code onNext}/{@code onComplete}/{@code onError} serially
- * on its own thread, and only that thread touches {@link #filling} and {@link #accepted}. Write
- * completions arrive on the channel's executor. Everything they share is guarded by {@code this};
- * sections only update fields, and no callback or signal runs while the monitor is held.
+ * on its own thread, and only that thread touches {@code filling}, {@code fillStart} and {@code
+ * accepted}. Write completions, hash tasks, syncs and the watchdog run on other threads. What they
+ * share is guarded by the {@code Run} monitor; sections only move buffers between queues and update
+ * counters, and no I/O, hashing, callback or signal happens while it is held.
  */
 public final class StreamingWriter {
 
-  /** Told after every buffer that reached the file. */
+  /** Told as the download advances. Called from the I/O threads, never concurrently. */
   public interface Listener {
+    /** Both lanes are through {@code position} bytes. */
     void written(long position);
+
+    /**
+     * The SHA-256 of exactly the first {@code position} bytes, taken every {@code checkpointEvery}
+     * bytes (for resuming later without trusting unverified bytes).
+     */
+    default void checkpoint(long position, byte[] sha256OfPrefix) {}
   }
+
+  /**
+   * How a writer runs.
+   *
+   * @param executor where the hash lane and background syncs run (the write lane completes there too)
+   * @param timer where the watchdog ticks
+   * @param syncEvery flush the file's data to the device every this many bytes written (0: never)
+   * @param checkpointEvery report a prefix digest every this many bytes hashed (0: never)
+   */
+  public record Settings(
+      BufferPool pool,
+      int bufferSize,
+      int maxBuffers,
+      Executor executor,
+      Scheduler timer,
+      Duration idleTimeout,
+      long minBytesPerSecond,
+      Duration window,
+      long syncEvery,
+      long checkpointEvery) {}
 
   private final AsynchronousFileChannel channel;
   private final MessageDigest digest;
+  private final long start;
   private final long limit;
-  private final BufferPool pool;
-  private final int bufferSize;
+  private final Settings settings;
   private final long budget;
   private final Listener listener;
-  private final Scheduler timer;
-  private final Duration idleTimeout;
-  private final long minBytesPerSecond;
-  private final Duration window;
 
   private volatile long position;
+  private volatile long hashedThrough;
 
   /**
    * @param position where the body starts in the file; {@code digest} already holds the bytes
@@ -75,30 +113,16 @@ public final class StreamingWriter {
    * @param limit the largest size the file may reach
    */
   public StreamingWriter(
-      AsynchronousFileChannel channel,
-      long position,
-      MessageDigest digest,
-      long limit,
-      BufferPool pool,
-      int bufferSize,
-      int maxBuffers,
-      Listener listener,
-      Scheduler timer,
-      Duration idleTimeout,
-      long minBytesPerSecond,
-      Duration window) {
+      AsynchronousFileChannel channel, long position, MessageDigest digest, long limit, Settings settings, Listener listener) {
     this.channel = channel;
+    this.start = position;
     this.position = position;
+    this.hashedThrough = position;
     this.digest = digest;
     this.limit = limit;
-    this.pool = pool;
-    this.bufferSize = bufferSize;
-    this.budget = (long) bufferSize * maxBuffers;
+    this.settings = settings;
+    this.budget = (long) settings.bufferSize() * settings.maxBuffers();
     this.listener = listener;
-    this.timer = timer;
-    this.idleTimeout = idleTimeout;
-    this.minBytesPerSecond = minBytesPerSecond;
-    this.window = window;
   }
 
   /** Bytes on disk and in the digest: where the next attempt may resume. */
@@ -107,9 +131,17 @@ public final class StreamingWriter {
   }
 
   /**
+   * Whether the digest holds exactly {@link #position()} bytes: always after the writer completed
+   * or was interrupted; after a hard failure one lane may have got further than the other.
+   */
+  public boolean digestAtPosition() {
+    return hashedThrough == position;
+  }
+
+  /**
    * Writes {@code body} from {@link #position()}; completes with the final position once every
    * byte is written and hashed. Fails with the body's error, {@link WriteFailed}, {@link Overflow}
-   * or {@link Stalled}, always after the write in flight (if any) has finished. Call once.
+   * or {@link Stalled}, always after the work in flight has finished. Call once.
    */
   public Mono<Long> write(Flux<ByteBuffer> body) {
     return Mono.create(
@@ -120,7 +152,7 @@ public final class StreamingWriter {
         });
   }
 
-  /** The disk refused a write. */
+  /** The disk refused a write or a sync. */
   public static final class WriteFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -163,28 +195,55 @@ public final class StreamingWriter {
     }
   }
 
-  private final class Run implements CoreSubscriber<ByteBuffer>, CompletionHandler<Integer, ByteBuffer> {
+  /** One full buffer on its way through both lanes. */
+  private static final class Slot {
+    final ByteBuffer buffer;
+    final long at;
+    final int length;
+    int lanesLeft = 2; // Guarded by the Run.
+
+    Slot(ByteBuffer buffer, long at) {
+      this.buffer = buffer;
+      this.at = at;
+      this.length = buffer.remaining();
+    }
+  }
+
+  private final class Run implements CoreSubscriber<ByteBuffer>, CompletionHandler<Integer, Slot> {
     private final MonoSink<Long> result;
     private @Nullable Subscription upstream;
     private @Nullable Disposable watchdog;
 
-    // Only the upstream's signalling thread touches these two.
+    // Only the upstream's signalling thread touches these.
     private @Nullable ByteBuffer filling;
-    private long accepted = position;
+    private long fillStart = start;
+    private long accepted = start;
 
     // Guarded by this.
-    private final ArrayDeque<ByteBuffer> ready = new ArrayDeque<>();
+    private final ArrayDeque<Slot> toWrite = new ArrayDeque<>();
+    private final ArrayDeque<Slot> toHash = new ArrayDeque<>();
+    private @Nullable ByteBuffer writeView;
     private boolean writing;
+    private boolean hashing;
+    private boolean syncing;
+    private long written = start;
+    private long hashed = start;
+    private long lastSync = start;
+    private long lastCheckpoint = start;
     private long buffered;
     private long outstanding;
     private long largestChunk = 16 * 1024;
     private boolean upstreamDone;
-    private @Nullable Throwable failure; // Hard: what is buffered is dropped.
-    private @Nullable Throwable interruption; // Soft: what arrived is written first.
+    private @Nullable Throwable failure; // Hard: nothing more is started.
+    private @Nullable Throwable interruption; // Soft: what arrived is written and hashed first.
     private boolean terminated;
 
     // Written by the upstream thread, read by the watchdog.
     private volatile long received;
+
+    // Progress reporting is serialised by this counter; only the reporting thread touches reported.
+    private final java.util.concurrent.atomic.AtomicInteger progressWip = new java.util.concurrent.atomic.AtomicInteger();
+    private long reported = start;
 
     // Only the watchdog touches these.
     private long lastReceived = -1;
@@ -195,6 +254,8 @@ public final class StreamingWriter {
     Run(MonoSink<Long> result) {
       this.result = result;
     }
+
+    // ---- upstream ---------------------------------------------------------------------------
 
     @Override
     public void onSubscribe(Subscription s) {
@@ -219,11 +280,11 @@ public final class StreamingWriter {
       }
       accepted += n;
       received += n;
-      List<ByteBuffer> full = null;
+      List<Slot> full = null;
       while (chunk.hasRemaining()) {
         ByteBuffer target = filling;
         if (target == null) {
-          target = pool.acquire(bufferSize);
+          target = settings.pool().acquire(settings.bufferSize());
           filling = target;
         }
         int take = Math.min(target.remaining(), chunk.remaining());
@@ -235,35 +296,39 @@ public final class StreamingWriter {
           if (full == null) {
             full = new ArrayList<>(2);
           }
-          full.add(target.flip());
-          filling = null;
+          full.add(seal(target));
         }
       }
       synchronized (this) {
         buffered += n;
         if (full != null) {
-          ready.addAll(full);
+          toWrite.addAll(full);
+          toHash.addAll(full);
         }
       }
-      drain();
+      pump();
       requestMore();
+    }
+
+    /** Turns the buffer being filled into a slot; upstream thread only. */
+    private Slot seal(ByteBuffer target) {
+      Slot slot = new Slot(target.flip(), fillStart);
+      fillStart += slot.length;
+      filling = null;
+      return slot;
     }
 
     @Override
     public void onComplete() {
-      ByteBuffer last = filling;
-      filling = null;
+      Slot last = flushFilling();
       synchronized (this) {
-        if (last != null && last.position() > 0) {
-          ready.add(last.flip());
-          last = null;
+        if (last != null) {
+          toWrite.add(last);
+          toHash.add(last);
         }
         upstreamDone = true;
       }
-      if (last != null) {
-        pool.release(last);
-      }
-      drain();
+      pump();
     }
 
     @Override
@@ -271,9 +336,23 @@ public final class StreamingWriter {
       interrupt(t, true);
     }
 
+    /** The partly filled buffer as a slot, or null (an empty one goes back to the pool). */
+    private @Nullable Slot flushFilling() {
+      ByteBuffer last = filling;
+      if (last == null) {
+        return null;
+      }
+      if (last.position() == 0) {
+        filling = null;
+        settings.pool().release(last);
+        return null;
+      }
+      return seal(last);
+    }
+
     /**
-     * The transfer broke, or stalled: the bytes that did arrive are still written, so that a
-     * resume loses as few as possible, and then the attempt fails with {@code t}. From the
+     * The transfer broke, or stalled: the bytes that did arrive are still written and hashed, so
+     * that a resume loses as few as possible, and then the attempt fails with {@code t}. From the
      * watchdog, the buffer being filled belongs to the upstream thread and is left alone.
      */
     void interrupt(Throwable t, boolean fromUpstream) {
@@ -287,21 +366,20 @@ public final class StreamingWriter {
         upstreamDone = true;
       }
       if (fromUpstream) {
-        ByteBuffer last = filling;
-        filling = null;
-        if (last != null && last.position() > 0) {
+        Slot last = flushFilling();
+        if (last != null) {
           synchronized (this) {
-            ready.add(last.flip());
+            toWrite.add(last);
+            toHash.add(last);
           }
-        } else if (last != null) {
-          pool.release(last);
         }
       } else if (cancel && upstream != null) {
         upstream.cancel();
       }
-      drain();
+      pump();
     }
 
+    /** A hard failure: nothing more is started; the writer ends once nothing is in flight. */
     void fail(Throwable t) {
       boolean cancel;
       synchronized (this) {
@@ -315,89 +393,205 @@ public final class StreamingWriter {
       if (cancel && upstream != null) {
         upstream.cancel();
       }
-      drain();
+      pump();
     }
 
-    /** Starts the next write, or terminates once nothing is in flight. */
-    private void drain() {
-      ByteBuffer next;
-      List<ByteBuffer> discard = null;
-      Throwable error = null;
-      boolean finished = false;
+    // ---- the lanes --------------------------------------------------------------------------
+
+    /** Starts whatever lane is idle and has work, or ends the run once everything has stopped. */
+    private void pump() {
+      Slot write = null;
+      boolean hash = false;
+      boolean finish = false;
       synchronized (this) {
-        if (terminated || writing) {
+        if (terminated) {
           return;
         }
-        next = null;
-        if (failure != null) {
+        if (failure == null) {
+          if (!writing && !toWrite.isEmpty()) {
+            write = toWrite.poll();
+            writing = true;
+            writeView = write.buffer.duplicate();
+          }
+          if (!hashing && !toHash.isEmpty()) {
+            hashing = true;
+            hash = true;
+          }
+        }
+        if (!writing && !hashing && !syncing && upstreamDone
+            && (failure != null || (toWrite.isEmpty() && toHash.isEmpty()))) {
           terminated = true;
-          error = failure;
-          discard = new ArrayList<>(ready);
-          ready.clear();
-        } else if (!ready.isEmpty()) {
-          next = ready.poll();
-          writing = true;
-        } else if (upstreamDone) {
-          terminated = true;
-          finished = interruption == null;
-          error = interruption;
-        } else {
-          return;
+          finish = true;
         }
       }
-      if (next != null) {
-        startWrite(next, position);
-        return;
+      if (write != null) {
+        startWrite(write, write.at);
       }
-      stopWatchdog();
-      if (discard != null) {
-        discard.forEach(pool::release);
+      if (hash) {
+        settings.executor().execute(this::hashNext);
       }
-      if (finished) {
-        result.success(position);
-      } else {
-        result.error(error);
+      if (finish) {
+        finish();
       }
     }
 
-    private void startWrite(ByteBuffer buffer, long at) {
+    private void startWrite(Slot slot, long at) {
+      ByteBuffer view;
+      synchronized (this) {
+        view = writeView;
+      }
       try {
-        channel.write(buffer, at, buffer, this);
+        channel.write(view, at, slot, this);
       } catch (RuntimeException e) {
-        failed(e, buffer);
+        failed(e, slot);
       }
     }
 
     @Override
-    public void completed(Integer written, ByteBuffer buffer) {
-      if (buffer.hasRemaining()) {
-        // A short write: continue where it stopped.
-        startWrite(buffer, position + buffer.position());
+    public void completed(Integer count, Slot slot) {
+      ByteBuffer view;
+      synchronized (this) {
+        view = writeView;
+      }
+      if (view != null && view.hasRemaining()) {
+        startWrite(slot, slot.at + view.position()); // A short write: continue where it stopped.
         return;
       }
-      int length = buffer.limit();
-      buffer.rewind();
-      digest.update(buffer);
-      long now = position + length;
-      position = now;
-      pool.release(buffer);
+      boolean sync;
       synchronized (this) {
         writing = false;
-        buffered -= length;
+        writeView = null;
+        written = slot.at + slot.length;
+        sync = settings.syncEvery() > 0 && !syncing && failure == null && written - lastSync >= settings.syncEvery();
+        if (sync) {
+          syncing = true;
+          lastSync = written;
+        }
       }
-      listener.written(now);
-      drain();
+      if (sync) {
+        settings.executor().execute(this::syncInBackground);
+      }
+      laneDone(slot);
+    }
+
+    @Override
+    public void failed(Throwable t, Slot slot) {
+      synchronized (this) {
+        writing = false;
+        writeView = null;
+      }
+      fail(t instanceof IOException io ? new WriteFailed(io) : t);
+      laneDone(slot);
+    }
+
+    /** The hash lane: buffers one at a time, in order, until none is left (on the I/O executor). */
+    private void hashNext() {
+      while (true) {
+        Slot slot;
+        synchronized (this) {
+          slot = failure == null ? toHash.poll() : null;
+          if (slot == null) {
+            hashing = false;
+          }
+        }
+        if (slot == null) {
+          pump();
+          return;
+        }
+        digest.update(slot.buffer.duplicate());
+        long at = slot.at + slot.length;
+        boolean checkpoint;
+        synchronized (this) {
+          hashed = at;
+          checkpoint = settings.checkpointEvery() > 0 && at - lastCheckpoint >= settings.checkpointEvery();
+          if (checkpoint) {
+            lastCheckpoint = at;
+          }
+        }
+        if (checkpoint) {
+          listener.checkpoint(at, copy(digest).digest()); // Only this lane touches the digest.
+        }
+        laneDone(slot);
+      }
+    }
+
+    private void syncInBackground() {
+      try {
+        channel.force(false);
+      } catch (IOException e) {
+        fail(new WriteFailed(e)); // Never retried: a failed flush may have lost the data (fsyncgate).
+      } catch (RuntimeException e) {
+        fail(e);
+      } finally {
+        synchronized (this) {
+          syncing = false;
+        }
+        pump();
+      }
+    }
+
+    /** One lane is through {@code slot}; once both are, its buffer goes back and progress moves. */
+    private void laneDone(Slot slot) {
+      boolean free;
+      synchronized (this) {
+        free = --slot.lanesLeft == 0;
+        if (free) {
+          buffered -= slot.length;
+          position = Math.min(written, hashed);
+        }
+      }
+      if (free) {
+        settings.pool().release(slot.buffer);
+        reportProgress();
+      }
+      pump();
       requestMore();
     }
 
-    @Override
-    public void failed(Throwable t, ByteBuffer buffer) {
-      pool.release(buffer);
-      synchronized (this) {
-        writing = false;
-        buffered -= buffer.limit();
+    /** Tells the listener the latest position, one call at a time, from whichever thread gets here. */
+    private void reportProgress() {
+      if (progressWip.getAndIncrement() != 0) {
+        return;
       }
-      fail(t instanceof IOException io ? new WriteFailed(io) : t);
+      int missed = 1;
+      while (true) {
+        long now = position;
+        if (now > reported) {
+          reported = now;
+          listener.written(now);
+        }
+        missed = progressWip.addAndGet(-missed);
+        if (missed == 0) {
+          return;
+        }
+      }
+    }
+
+    private void finish() {
+      stopWatchdog();
+      Set<Slot> unused = new LinkedHashSet<>();
+      Throwable error;
+      long through;
+      long hashedFinal;
+      synchronized (this) {
+        unused.addAll(toWrite);
+        unused.addAll(toHash);
+        toWrite.clear();
+        toHash.clear();
+        error = failure != null ? failure : interruption;
+        through = Math.min(written, hashed);
+        hashedFinal = hashed;
+      }
+      for (Slot slot : unused) {
+        settings.pool().release(slot.buffer);
+      }
+      position = through;
+      hashedThrough = hashedFinal;
+      if (error == null) {
+        result.success(through);
+      } else {
+        result.error(error);
+      }
     }
 
     private void requestMore() {
@@ -426,11 +620,11 @@ public final class StreamingWriter {
     // ---- the watchdog: idle and minimum-throughput checks on the timer ----
 
     private void startWatchdog() {
-      long period = Math.max(1, Math.min(idleTimeout.toMillis(), window.toMillis()) / 4);
-      long now = timer.now(TimeUnit.NANOSECONDS);
+      long period = Math.max(1, Math.min(settings.idleTimeout().toMillis(), settings.window().toMillis()) / 4);
+      long now = settings.timer().now(TimeUnit.NANOSECONDS);
       idleSinceNanos = now;
       windowStartNanos = now;
-      watchdog = timer.schedulePeriodically(this::check, period, period, TimeUnit.MILLISECONDS);
+      watchdog = settings.timer().schedulePeriodically(this::check, period, period, TimeUnit.MILLISECONDS);
     }
 
     private void stopWatchdog() {
@@ -441,7 +635,7 @@ public final class StreamingWriter {
     }
 
     private void check() {
-      long now = timer.now(TimeUnit.NANOSECONDS);
+      long now = settings.timer().now(TimeUnit.NANOSECONDS);
       long bytes = received;
       boolean wanting;
       synchronized (this) {
@@ -450,27 +644,38 @@ public final class StreamingWriter {
         }
         wanting = outstanding > 0 && !upstreamDone;
       }
+      Duration idle = settings.idleTimeout();
       if (bytes != lastReceived || !wanting) {
         lastReceived = bytes;
         idleSinceNanos = now;
-      } else if (now - idleSinceNanos >= idleTimeout.toNanos()) {
-        interrupt(new Stalled("no bytes arrived for " + idleTimeout.toMillis() + " ms"), false);
+      } else if (now - idleSinceNanos >= idle.toNanos()) {
+        interrupt(new Stalled("no bytes arrived for " + idle.toMillis() + " ms"), false);
         return;
       }
-      if (!wanting || minBytesPerSecond == 0) {
+      long minimum = settings.minBytesPerSecond();
+      Duration window = settings.window();
+      if (!wanting || minimum == 0) {
         windowStartNanos = now;
         windowStartBytes = bytes;
       } else if (now - windowStartNanos >= window.toNanos()) {
         double seconds = (now - windowStartNanos) / 1e9;
         long rate = (long) ((bytes - windowStartBytes) / seconds);
-        if (rate < minBytesPerSecond) {
+        if (rate < minimum) {
           interrupt(new Stalled("only " + rate + " bytes/s arrived over " + window.toMillis()
-              + " ms, below the minimum of " + minBytesPerSecond + " bytes/s"), false);
+              + " ms, below the minimum of " + minimum + " bytes/s"), false);
           return;
         }
         windowStartNanos = now;
         windowStartBytes = bytes;
       }
+    }
+  }
+
+  private static MessageDigest copy(MessageDigest digest) {
+    try {
+      return (MessageDigest) digest.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 digests can be cloned on every JDK", e);
     }
   }
 }

@@ -186,9 +186,7 @@ class StreamingWriterTest {
   @Test
   void noBytesForTheIdleTimeoutFailsWithStalledInVirtualTime() {
     VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    StreamingWriter writer = new StreamingWriter(
-        new InlineWrites(file), 0, Bytes.digest(), Long.MAX_VALUE, pool, BUFFER, 3, progress::add, clock,
-        Duration.ofSeconds(30), 0, Duration.ofSeconds(60));
+    StreamingWriter writer = inVirtualTime(clock, 0);
     Flux<ByteBuffer> stalls = Flux.just(ByteBuffer.allocate(100)).concatWith(Flux.never());
 
     StepVerifier.create(writer.write(stalls))
@@ -203,9 +201,7 @@ class StreamingWriterTest {
   @Test
   void aTrickleBelowTheMinimumThroughputFailsEvenThoughBytesKeepComing() {
     VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    StreamingWriter writer = new StreamingWriter(
-        new InlineWrites(file), 0, Bytes.digest(), Long.MAX_VALUE, pool, BUFFER, 3, progress::add, clock,
-        Duration.ofSeconds(30), 1024, Duration.ofSeconds(60));
+    StreamingWriter writer = inVirtualTime(clock, 1024);
     Flux<ByteBuffer> trickle = Flux.interval(Duration.ofSeconds(20), clock).map(i -> ByteBuffer.allocate(1));
 
     StepVerifier.create(writer.write(trickle))
@@ -220,15 +216,80 @@ class StreamingWriterTest {
   @Test
   void aSlowButSteadyBodyIsNeverTimedOut() {
     VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    StreamingWriter writer = new StreamingWriter(
-        new InlineWrites(file), 0, Bytes.digest(), Long.MAX_VALUE, pool, BUFFER, 3, progress::add, clock,
-        Duration.ofSeconds(30), 1024, Duration.ofSeconds(60));
+    StreamingWriter writer = inVirtualTime(clock, 1024);
     Flux<ByteBuffer> slow = Flux.range(0, 600).map(i -> ByteBuffer.allocate(2048)).delayElements(Duration.ofSeconds(1), clock);
 
     StepVerifier.create(writer.write(slow))
         .then(() -> clock.advanceTimeBy(Duration.ofMinutes(11)))
         .expectNext(600L * 2048)
         .verifyComplete();
+  }
+
+  // ---- checkpoints and early syncs -------------------------------------------------------------
+
+  @Test
+  void checkpointsReportTheDigestOfExactlyThePrefixTheyName() {
+    byte[] body = Bytes.random(10 * BUFFER + 123, 16);
+    List<long[]> positions = new ArrayList<>();
+    List<byte[]> digests = new ArrayList<>();
+    StreamingWriter writer = new StreamingWriter(file, 0, Bytes.digest(), Long.MAX_VALUE,
+        settings(BUFFER, executor, Schedulers.parallel(), 0, 0, 3L * BUFFER), new StreamingWriter.Listener() {
+          @Override
+          public void written(long position) {}
+
+          @Override
+          public void checkpoint(long position, byte[] sha256OfPrefix) {
+            positions.add(new long[] {position});
+            digests.add(sha256OfPrefix);
+          }
+        });
+
+    StepVerifier.create(writer.write(chunks(body, 7000))).expectNext((long) body.length).verifyComplete();
+
+    assertThat(positions).extracting(p -> p[0]).containsExactly(3L * BUFFER, 6L * BUFFER, 9L * BUFFER);
+    for (int i = 0; i < positions.size(); i++) {
+      int n = (int) positions.get(i)[0];
+      assertThat(digests.get(i)).isEqualTo(Bytes.digest().digest(java.util.Arrays.copyOf(body, n)));
+    }
+  }
+
+  @Test
+  void theFileIsSyncedInTheBackgroundAsItGrowsSoTheFinalSyncHasLittleLeft() {
+    byte[] body = Bytes.random(10 * BUFFER, 17);
+    AtomicInteger syncs = new AtomicInteger();
+    AsynchronousFileChannel counting = new DelegatingChannel(file) {
+      @Override
+      public void force(boolean metaData) throws IOException {
+        syncs.incrementAndGet();
+        super.force(metaData);
+      }
+    };
+    StreamingWriter writer = new StreamingWriter(counting, 0, Bytes.digest(), Long.MAX_VALUE,
+        settings(BUFFER, executor, Schedulers.parallel(), 0, 2L * BUFFER, 0), progress::add);
+
+    StepVerifier.create(writer.write(chunks(body, 8192))).expectNext((long) body.length).verifyComplete();
+
+    assertThat(syncs.get()).isBetween(1, 5);
+  }
+
+  @Test
+  void aFailedBackgroundSyncFailsTheWriteAndIsNeverRetried() {
+    AtomicInteger syncs = new AtomicInteger();
+    AsynchronousFileChannel failing = new DelegatingChannel(file) {
+      @Override
+      public void force(boolean metaData) throws IOException {
+        syncs.incrementAndGet();
+        throw new IOException("Input/output error");
+      }
+    };
+    Flux<ByteBuffer> endless = Flux.<ByteBuffer>generate(sink -> sink.next(ByteBuffer.allocate(8192)));
+    StreamingWriter writer = new StreamingWriter(failing, 0, Bytes.digest(), Long.MAX_VALUE,
+        settings(BUFFER, executor, Schedulers.parallel(), 0, BUFFER, 0), progress::add);
+
+    StepVerifier.create(writer.write(endless))
+        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(StreamingWriter.WriteFailed.class).hasMessageContaining("Input/output"))
+        .verify(Duration.ofSeconds(30));
+    assertThat(syncs.get()).isEqualTo(1);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
@@ -240,8 +301,7 @@ class StreamingWriterTest {
     byte[] body = Bytes.random(1_000, 13);
     MessageDigest digest = Bytes.digest();
     StreamingWriter small =
-        new StreamingWriter(file, 0, digest, body.length, pool, 4096, 3, progress::add, Schedulers.parallel(),
-            Duration.ofSeconds(30), 0, Duration.ofSeconds(60));
+        new StreamingWriter(file, 0, digest, body.length, settings(4096, executor, Schedulers.parallel(), 0, 0, 0), progress::add);
 
     StepVerifier.create(small.write(chunks(body, body.length)))
         .expectNext((long) body.length)
@@ -252,9 +312,20 @@ class StreamingWriterTest {
   }
 
   private StreamingWriter writer(AsynchronousFileChannel channel, MessageDigest digest, long limit) {
-    return new StreamingWriter(
-        channel, 0, digest, limit, pool, BUFFER, 3, progress::add, Schedulers.parallel(),
-        Duration.ofSeconds(30), 0, Duration.ofSeconds(60));
+    return new StreamingWriter(channel, 0, digest, limit, settings(BUFFER, executor, Schedulers.parallel(), 0, 0, 0), progress::add);
+  }
+
+  /** Everything on the test thread: writes complete inline and the hash lane runs inline. */
+  private StreamingWriter inVirtualTime(VirtualTimeScheduler clock, long minBytesPerSecond) {
+    return new StreamingWriter(new InlineWrites(file), 0, Bytes.digest(), Long.MAX_VALUE,
+        settings(BUFFER, Runnable::run, clock, minBytesPerSecond, 0, 0), progress::add);
+  }
+
+  private StreamingWriter.Settings settings(
+      int bufferSize, java.util.concurrent.Executor lanes, reactor.core.scheduler.Scheduler timer, long minBytesPerSecond,
+      long syncEvery, long checkpointEvery) {
+    return new StreamingWriter.Settings(pool, bufferSize, 3, lanes, timer, Duration.ofSeconds(30), minBytesPerSecond,
+        Duration.ofSeconds(60), syncEvery, checkpointEvery);
   }
 
   private static Flux<ByteBuffer> chunks(byte[] body, int size) {
