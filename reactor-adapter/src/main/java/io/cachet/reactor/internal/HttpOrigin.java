@@ -1,0 +1,297 @@
+package io.cachet.reactor.internal;
+
+import io.cachet.spi.OriginFailure;
+import io.cachet.spi.OriginRequest;
+import io.cachet.spi.OriginResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.resolver.NoopAddressResolverGroup;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
+import reactor.netty.transport.ProxyProvider;
+
+/**
+ * The engine behind {@code NettyOrigin}: one {@code GET} per hop on reactor-netty's {@link
+ * HttpClient}, redirects followed here hop by hop ({@link RedirectPolicy}), the answer interpreted
+ * by {@link RangeRequest}, failures mapped by {@link TransportErrors}.
+ *
+ * <p>The body. reactor-netty's inbound queue holds the pooled buffers of the response until the
+ * body is subscribed, with auto-read off so TCP pushes back; each buffer is handed on as a {@link
+ * ByteBuf#nioBuffer()} view (no copy) and released by reactor-netty right after {@code onNext}
+ * returns, which is exactly the lifetime the SPI promises. A body that is cancelled, or that is
+ * never wanted (a redirect, an error status, an answer we refuse), is cancelled here: reactor-netty
+ * drops the queued buffers and closes the connection unless the response was already complete.
+ * A response that ends before its {@code Content-Length} or last chunk fails with reactor-netty's
+ * {@code PrematureCloseException}, an {@link java.io.IOException}.
+ */
+public final class HttpOrigin {
+  private static final Logger log = LoggerFactory.getLogger(HttpOrigin.class);
+
+  /** Headers only the origin sets; a caller may not. */
+  private static final Set<String> RESERVED =
+      Set.of("host", "range", "if-range", "content-length", "transfer-encoding", "accept-encoding", "connection",
+          "upgrade", "te", "trailer", "proxy-connection", "keep-alive");
+
+  /**
+   * How to talk to origins.
+   *
+   * @param client the caller's client or a default one; its connection pool and event loops are
+   *     used as they are
+   * @param http the client for http URLs: {@code client} with this origin's settings applied
+   * @param https the client for https URLs
+   * @param maxRedirects how many redirects to follow, at most {@link RedirectPolicy#MAX_REDIRECTS}
+   * @param redirectFilter which redirect targets are allowed, besides the scheme rules
+   * @param responseHeaderTimeout how long to wait for a response's headers, or null for no limit
+   * @param clock the clock {@code Retry-After} dates are read against
+   */
+  public record Settings(
+      HttpClient client,
+      HttpClient http,
+      HttpClient https,
+      int maxRedirects,
+      Predicate<URI> redirectFilter,
+      @Nullable Duration responseHeaderTimeout,
+      Clock clock) {}
+
+  private final Settings settings;
+  private final RedirectPolicy redirects;
+
+  public HttpOrigin(Settings settings) {
+    this.settings = settings;
+    this.redirects = new RedirectPolicy(settings.maxRedirects(), settings.redirectFilter());
+  }
+
+  /** The largest number of redirects any origin follows. */
+  public static int maxRedirects() {
+    return RedirectPolicy.MAX_REDIRECTS;
+  }
+
+  /**
+   * Applies the proxies chosen explicitly or by the environment to {@code client} for URLs of
+   * {@code scheme}, leaving a client that configured its own proxy alone unless one was chosen
+   * explicitly.
+   *
+   * @param explicitProxy the proxy set on the builder, or null
+   * @param explicitNoProxy the hosts that bypass it, or null
+   * @param environment where {@code HTTPS_PROXY} and the others are read when no proxy was set
+   * @throws IllegalArgumentException if a proxy URL cannot be used, saying which
+   */
+  public static HttpClient withProxy(
+      HttpClient client,
+      String scheme,
+      @Nullable URI explicitProxy,
+      @Nullable String explicitNoProxy,
+      Map<String, String> environment) {
+    ProxySelection selection;
+    if (explicitProxy != null) {
+      selection = ProxySelection.of(explicitProxy, explicitNoProxy);
+    } else if (client.configuration().proxyProvider() != null
+        || client.configuration().proxyProviderSupplier() != null) {
+      return client;
+    } else {
+      selection = ProxySelection.fromEnvironment(environment);
+    }
+    ProxySelection.Proxy proxy = scheme.equals("https") ? selection.https() : selection.http();
+    if (proxy == null) {
+      return client;
+    }
+    ProxySelection bypass = selection;
+    // The proxy resolves the target's name: no DNS lookup here, even when the caller's client has
+    // its own resolver (runOn(LoopResources) installs one). Bypassed hosts are resolved by
+    // reactor-netty when they are connected to directly.
+    return client.resolver(NoopAddressResolverGroup.INSTANCE).proxy(
+        spec -> {
+          ProxyProvider.Builder b =
+              spec.type(proxy.kind() == ProxySelection.Proxy.Kind.HTTP ? ProxyProvider.Proxy.HTTP : ProxyProvider.Proxy.SOCKS5)
+                  .host(proxy.host())
+                  .port(proxy.port())
+                  .nonProxyHostsPredicate(address -> bypasses(bypass, address));
+          if (proxy.user() != null) {
+            String password = proxy.password();
+            b.username(proxy.user()).password(user -> password);
+          }
+        });
+  }
+
+  private static boolean bypasses(ProxySelection selection, SocketAddress address) {
+    return address instanceof InetSocketAddress a && selection.bypass(a.getHostString(), a.getPort());
+  }
+
+  /** See {@code NettyOrigin.open}. */
+  public Mono<OriginResponse> open(OriginRequest request) {
+    return Mono.defer(() -> follow(request, request.uri(), callerHeaders(request.headers()), 0, false));
+  }
+
+  /**
+   * One hop.
+   *
+   * @param foreign whether the chain has left the origin the caller asked for: then credentials
+   *     that the HttpClient itself adds by default are removed too
+   */
+  private Mono<OriginResponse> follow(
+      OriginRequest request, URI uri, Map<String, String> headers, int hops, boolean foreign) {
+    String where = hops == 0 ? "" : Redact.url(uri);
+    return exchange(request, uri, headers, foreign)
+        .flatMap(
+            exchange -> {
+              ResponseHead head = exchange.head();
+              try {
+                switch (StatusClassifier.of(head.status())) {
+                  case REDIRECT -> {
+                    exchange.discard();
+                    RedirectPolicy.Hop hop = redirects.next(uri, head.status(), head.header("Location"), headers, hops);
+                    log.debug("{} redirects ({}) to {}", Redact.url(uri), head.status(), Redact.url(hop.target()));
+                    boolean left = foreign || !RedirectPolicy.sameOrigin(uri, hop.target());
+                    return follow(request, hop.target(), hop.headers(), hops + 1, left);
+                  }
+                  case FULL, PARTIAL, RANGE_NOT_SATISFIABLE -> {
+                    RangeRequest.Answer answer =
+                        RangeRequest.interpret(request.offset(), request.validators(), head, where);
+                    Flux<ByteBuffer> body = exchange.body();
+                    if (!answer.hasBody()) {
+                      exchange.discard();
+                      body = Flux.empty();
+                    }
+                    return Mono.just(
+                        new OriginResponse(answer.status(), answer.offset(), answer.length(), answer.validators(), body));
+                  }
+                  default -> {
+                    exchange.discard();
+                    return Mono.error(StatusClassifier.failure(head, where, settings.clock()));
+                  }
+                }
+              } catch (RuntimeException e) {
+                exchange.discard();
+                return Mono.error(e);
+              }
+            });
+  }
+
+  private Mono<Exchange> exchange(OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+    String host = hostOf(uri);
+    HttpClient client = "https".equalsIgnoreCase(uri.getScheme()) ? settings.https() : settings.http();
+    Map<String, String> range = RangeRequest.headers(request.offset(), request.validators());
+    Mono<Exchange> exchange =
+        client
+            .headers(
+                h -> {
+                  if (foreign) {
+                    h.remove(HttpHeaderNames.AUTHORIZATION);
+                    h.remove(HttpHeaderNames.COOKIE);
+                    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+                  }
+                  headers.forEach(h::set);
+                  h.set(HttpHeaderNames.ACCEPT_ENCODING, "identity");
+                  range.forEach(h::set);
+                })
+            .get()
+            .uri(uri)
+            .responseConnection((response, connection) -> Mono.just(new Exchange(head(response), connection, host)))
+            .next()
+            .doOnNext(e -> log.debug("GET {} {}: {}", Redact.url(uri), range.keySet(), e.head().status()))
+            .onErrorMap(t -> TransportErrors.map(t, host));
+    Duration limit = settings.responseHeaderTimeout();
+    if (limit != null) {
+      exchange =
+          exchange.timeout(
+              limit,
+              Mono.error(
+                  () -> new TimeoutException("no response headers from " + host + " within " + limit.toMillis() + " ms")));
+    }
+    return exchange;
+  }
+
+  private static ResponseHead head(HttpClientResponse response) {
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    HttpHeaders h = response.responseHeaders();
+    for (String name : h.names()) {
+      headers.put(name, new ArrayList<>(h.getAll(name)));
+    }
+    return new ResponseHead(response.status().code(), response.status().reasonPhrase(), headers);
+  }
+
+  private static String hostOf(URI uri) {
+    String host = uri.getHost() == null ? "?" : uri.getHost();
+    return uri.getPort() == -1 ? host : host + ":" + uri.getPort();
+  }
+
+  /** The caller's headers, checked: no line breaks or controls, nothing the origin sets itself. */
+  private static Map<String, String> callerHeaders(Map<String, String> headers) {
+    Map<String, String> checked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      String name = h.getKey();
+      String value = h.getValue();
+      if (name.isEmpty() || !name.chars().allMatch(HttpOrigin::isTokenChar)) {
+        throw new OriginFailure("the header name '" + Redact.printable(name, 40) + "' is not an HTTP token", 0, false, null, null);
+      }
+      if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+        throw new OriginFailure(
+            "the value of header " + name + " contains a line break or control character; it was not sent", 0, false, null, null);
+      }
+      if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+        throw new OriginFailure("the header " + name + " is set by the origin, not by the caller", 0, false, null, null);
+      }
+      checked.put(name, value);
+    }
+    return checked;
+  }
+
+  private static boolean isTokenChar(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+  }
+
+  /** One response: its head, and its body still waiting in reactor-netty's inbound queue. */
+  private static final class Exchange {
+    private final ResponseHead head;
+    private final Connection connection;
+    private final String host;
+    private boolean taken;
+
+    Exchange(ResponseHead head, Connection connection, String host) {
+      this.head = head;
+      this.connection = connection;
+      this.host = host;
+    }
+
+    ResponseHead head() {
+      return head;
+    }
+
+    /** The body, for the one subscriber the SPI allows. */
+    Flux<ByteBuffer> body() {
+      taken = true;
+      return connection.inbound().receive().map(ByteBuf::nioBuffer).onErrorMap(t -> TransportErrors.map(t, host));
+    }
+
+    /** Drops the body: its queued buffers are released and an unfinished response's connection closed. */
+    void discard() {
+      if (taken) {
+        return;
+      }
+      taken = true;
+      connection.inbound().receive().subscribe(Discard.INSTANCE);
+    }
+  }
+}
