@@ -10,8 +10,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
 import io.cachet.testing.EventRecorder;
+import io.cachet.testing.TestTimer;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,6 +39,22 @@ class FetchTest {
     assertThat(artifact.path()).isEqualTo(cache.root().resolve("blobs/sha256/" + SHA.hex().substring(0, 2) + "/" + SHA.hex()));
     assertThat(Files.readAllBytes(artifact.path())).isEqualTo(BODY);
     assertThat(events.distinctTypes()).containsExactly(STARTED, PROGRESS, COMMITTED);
+  }
+
+  @Test
+  void reportsProgressFromTheFirstWriteNotOnlyAtTheEnd() {
+    fixture.origin.enqueue(ok(BODY).chunks(64 * 1024));
+    TestTimer timer = new TestTimer(); // Virtual time stands still: only the first and last writes qualify.
+    Cache cache = fixture.open(fixture.builder().timer(timer));
+    EventRecorder events = fixture.record(cache);
+
+    cache.fetch(FetchRequest.of("https://origin.test/model.bin").withSha256(SHA)).block(Duration.ofSeconds(10));
+
+    List<CacheEvent.Progress> progress = events.of(CacheEvent.Progress.class);
+    assertThat(progress).hasSize(2);
+    assertThat(progress.get(0).bytes()).isPositive().isLessThan(BODY.length);
+    assertThat(progress.get(1).bytes()).isEqualTo(BODY.length);
+    assertThat(progress).allSatisfy(p -> assertThat(p.total()).isEqualTo(BODY.length));
   }
 
   @Test

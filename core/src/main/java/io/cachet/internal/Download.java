@@ -88,7 +88,8 @@ final class Download {
   private boolean restarted;
   private boolean committed;
   private int attempts;
-  private long lastProgressMillis = Long.MIN_VALUE;
+  private boolean progressReported;
+  private long lastProgressMillis;
   private long lastCheckpoint;
 
   Download(Engine engine, FetchRequest request, Origin origin, KeyId id) {
@@ -382,7 +383,9 @@ final class Download {
   /** After each buffer reaches the file (on the I/O threads): progress events and checkpoints. */
   private void written(long at) {
     long now = engine.nowMillis();
-    if (now - lastProgressMillis >= PROGRESS_INTERVAL_MILLIS || at == limit) {
+    // Not `now - Long.MIN_VALUE`: that overflows, and then only the last write would be reported.
+    if (!progressReported || now - lastProgressMillis >= PROGRESS_INTERVAL_MILLIS || at == limit) {
+      progressReported = true;
       lastProgressMillis = now;
       engine.events.emit(new CacheEvent.Progress(key, at, total(), false));
     }

@@ -1,0 +1,77 @@
+package io.cachet.cli;
+
+import io.netty.buffer.Unpooled;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Flux;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * The demo's origin: a reactor-netty server on 127.0.0.1 serving one artifact at a throttled
+ * rate (chunks of {@value #CHUNK} bytes at a fixed pace), counting requests and bytes sent, so
+ * the demo can show that many callers caused one request.
+ */
+final class DemoServer implements AutoCloseable {
+  static final int CHUNK = 256 * 1024;
+  static final String PATH = "/model.bin";
+
+  private final DisposableServer server;
+  private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicLong bytesSent = new AtomicLong();
+
+  private DemoServer(byte[] artifact, long bytesPerSecond) {
+    int chunks = (artifact.length + CHUNK - 1) / CHUNK;
+    Duration pace = Duration.ofNanos(CHUNK * 1_000_000_000L / bytesPerSecond);
+    server =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .route(
+                routes ->
+                    routes.get(
+                        PATH,
+                        (request, response) -> {
+                          requests.incrementAndGet();
+                          Flux<io.netty.buffer.ByteBuf> body =
+                              Flux.range(0, chunks)
+                                  .delayElements(pace)
+                                  .map(
+                                      i -> {
+                                        int from = i * CHUNK;
+                                        int length = Math.min(CHUNK, artifact.length - from);
+                                        bytesSent.addAndGet(length);
+                                        return Unpooled.wrappedBuffer(artifact, from, length);
+                                      });
+                          return response
+                              .header("Content-Length", Integer.toString(artifact.length))
+                              .header("Content-Type", "application/octet-stream")
+                              .header("ETag", "\"demo\"")
+                              .send(body);
+                        }))
+            .bindNow();
+  }
+
+  static DemoServer start(byte[] artifact, long bytesPerSecond) {
+    return new DemoServer(artifact, bytesPerSecond);
+  }
+
+  URI url() {
+    return URI.create("http://127.0.0.1:" + server.port() + PATH);
+  }
+
+  int requests() {
+    return requests.get();
+  }
+
+  long bytesSent() {
+    return bytesSent.get();
+  }
+
+  @Override
+  public void close() {
+    server.disposeNow();
+  }
+}

@@ -1,0 +1,115 @@
+package io.cachet.cli;
+
+import io.cachet.IntegrityException;
+import io.cachet.InvalidRequestException;
+import io.cachet.LockTimeoutException;
+import io.cachet.OriginException;
+import io.cachet.StorageException;
+import java.io.PrintStream;
+import java.util.Locale;
+import picocli.CommandLine;
+import reactor.core.Exceptions;
+
+/**
+ * How failures reach people: on stderr, one sentence saying what failed and why, then indented
+ * detail lines: the exception's own message (which says what to do) and its typed fields, each
+ * digest in full. A stack trace only with {@code --debug}.
+ *
+ * <pre>
+ * cachet: cannot fetch https://example.org/model.bin: integrity check failed
+ *   integrity check failed for https://example.org/model.bin from ...: expected SHA-256 ... Nothing was committed. ...
+ *   expected sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+ *   actual sha256:   2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+ * </pre>
+ */
+final class Errors {
+  private Errors() {}
+
+  /**
+   * Reports {@code failure} of {@code subject} (such as "cannot fetch URL") and returns its exit
+   * code.
+   */
+  static int report(PrintStream err, String subject, Throwable failure, boolean debug) {
+    Throwable t = Exceptions.unwrap(failure);
+    int code = ExitCodes.of(t);
+    StringBuilder b = new StringBuilder("cachet: ").append(subject).append(": ").append(headline(t)).append('\n');
+    boolean saidAll =
+        t instanceof UsageException || t instanceof CommandLine.ParameterException || t instanceof InvalidRequestException;
+    if (!saidAll) {
+      b.append("  ").append(message(t)).append('\n');
+    }
+    details(t, b);
+    if (code == ExitCodes.INTERNAL) {
+      b.append("  this is a bug in cachet; please report it with the output of the same command and --debug\n");
+    }
+    synchronized (err) {
+      err.print(b);
+      if (debug) {
+        t.printStackTrace(err);
+      }
+      err.flush();
+    }
+    return code;
+  }
+
+  private static String headline(Throwable t) {
+    if (t instanceof InvalidRequestException e) {
+      return "invalid " + e.field() + " " + e.value() + ": " + e.problem();
+    }
+    if (t instanceof IntegrityException e) {
+      return switch (e.kind()) {
+        case DIGEST_MISMATCH -> "integrity check failed: the SHA-256 of the bytes received is not the expected one";
+        case SIZE_MISMATCH -> "integrity check failed: the size of the bytes received is not the expected one";
+        case TOO_LARGE -> "integrity check failed: the origin sent more bytes than expected";
+      };
+    }
+    if (t instanceof OriginException e) {
+      return "the origin failed (" + e.reason() + ")";
+    }
+    if (t instanceof StorageException e) {
+      return "the cache directory cannot be used (" + e.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
+    }
+    if (t instanceof LockTimeoutException) {
+      return "gave up waiting for another process that is downloading it";
+    }
+    if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
+      return t.getMessage();
+    }
+    return "internal error: " + t;
+  }
+
+  private static String message(Throwable t) {
+    String m = t.getMessage();
+    return m == null ? t.getClass().getName() : m;
+  }
+
+  private static void details(Throwable t, StringBuilder b) {
+    if (t instanceof IntegrityException e) {
+      if (e.expectedSha256() != null) {
+        line(b, "expected sha256", e.expectedSha256().hex());
+      }
+      line(b, "actual sha256", e.actualSha256() == null ? "unknown (the transfer was cut off)" : e.actualSha256().hex());
+      if (e.expectedSize() >= 0) {
+        line(b, "expected size", e.expectedSize() + " bytes");
+      }
+      line(b, "received", e.actualSize() + " bytes");
+    } else if (t instanceof OriginException e) {
+      if (e.status() > 0) {
+        line(b, "status", Integer.toString(e.status()));
+      }
+      line(b, "attempts", Integer.toString(e.attempts()));
+      e.retryAfter().ifPresent(d -> line(b, "retry after", Units.duration(d)));
+    } else if (t instanceof StorageException e) {
+      line(b, "path", String.valueOf(e.path()));
+    } else if (t instanceof LockTimeoutException e) {
+      e.holderPid().ifPresent(pid -> line(b, "holder pid", Long.toString(pid)));
+      line(b, "lock file", String.valueOf(e.lockFile()));
+      line(b, "waited", Units.duration(e.waited()));
+    }
+  }
+
+  private static void line(StringBuilder b, String name, String value) {
+    b.append("  ").append(name).append(':');
+    b.append(" ".repeat(Math.max(1, 17 - name.length()))).append(value).append('\n');
+  }
+}
