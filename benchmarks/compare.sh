@@ -189,8 +189,11 @@ time_run() {
   local csv=$work/results/last.csv
   hyperfine --runs 1 --shell=bash --style none --export-csv "$csv" \
     "export OUT=$out; $command" >/dev/null
-  # CSV: command,mean,stddev,median,user,system,min,max
+  # CSV: command,mean,stddev,median,user,system,min,max. User + system is the CPU time of the
+  # whole process tree (not nginx's): on this shared 2-core machine it is steadier than wall time,
+  # and it bounds the throughput that the two cores could give.
   tail -n 1 "$csv" | awk -F, '{ print $2 }' >>"$work/results/$scenario-$name"
+  tail -n 1 "$csv" | awk -F, '{ print $5 + $6 }' >>"$work/results/cpu-$scenario-$name"
 }
 
 # rss_run NAME URL SHA: peak RSS in KiB of one cachet fetch.
@@ -222,20 +225,23 @@ stats() { # FILE -> "median min max"
   sort -g "$1" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s", m, v[1], v[NR] }'
 }
 
-table_rows() { # SCENARIO UNIT AMOUNT NAME...: rows of | name | median | min | max | rate | ratio |
+table_rows() { # SCENARIO UNIT AMOUNT NAME...: | name | median | min | max | rate | ratio | cpu | cpu ratio |
   local scenario=$1 unit=$2 amount=$3; shift 3
-  local ref median min max
+  local ref cpu_ref median min max cpu
   read -r ref _ _ <<<"$(stats "$work/results/$scenario-cachet")"
+  read -r cpu_ref _ _ <<<"$(stats "$work/results/cpu-$scenario-cachet")"
   for name in "$@"; do
     read -r median min max <<<"$(stats "$work/results/$scenario-$name")"
+    read -r cpu _ _ <<<"$(stats "$work/results/cpu-$scenario-$name")"
     awk -v n="$name" -v md="$median" -v mn="$min" -v mx="$max" -v ref="$ref" -v amt="$amount" -v unit="$unit" \
-      'BEGIN { printf "| %s | %.3f | %.3f | %.3f | %.0f %s | %.2f |\n", n, md, mn, mx, amt / md, unit, md / ref }'
+      -v cpu="$cpu" -v cref="$cpu_ref" \
+      'BEGIN { printf "| %s | %.3f | %.3f | %.3f | %.0f %s | %.2f | %.2f | %.2f |\n", n, md, mn, mx, amt / md, unit, md / ref, cpu, cpu / cref }'
   done
 }
 
 # ---- run -------------------------------------------------------------------------------------------
 {
-  echo "# compare.sh $(date -u +%Y-%m-%dT%H:%MZ): $runs runs each, alternated"
+  echo "# compare.sh $(date -u +%Y-%m-%dT%H:%MZ): $runs runs each, alternated; nice $(nice); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB, kernel $(uname -r), $(java -version 2>&1 | head -1)"
 } >"$work/results/header"
 
@@ -259,14 +265,14 @@ esac
 echo
 cat "$work/results/header"
 echo
-echo "| command | median s | min s | max s | rate at median | time / cachet's |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| command | median s | min s | max s | rate at median | time / cachet's | CPU s (user+sys) | CPU / cachet's |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 case ",$only," in *,big,*)
-  echo "| **${big_mib} MiB, verified, durable** | | | | | |"
+  echo "| **${big_mib} MiB, verified, durable** | | | | | | | |"
   table_rows big MB/s $((big_mib * 1048576 / 1000000)) cachet curl naive jdk ;;
 esac
 case ",$only," in *,small,*)
-  echo "| **$files x 64 KiB** | | | | | |"
+  echo "| **$files x 64 KiB** | | | | | | | |"
   table_rows small files/s "$files" cachet curl aria2 ;;
 esac
 case ",$only," in *,rss,*)
@@ -285,7 +291,7 @@ for var in cmd_big_cachet cmd_big_curl cmd_big_naive cmd_big_jdk cmd_small_cache
   printf -- '- %s: `%s`\n' "${var#cmd_}" "${!var}"
 done
 echo
-echo "Raw values per run, in run order (seconds; peak RSS in KiB):"
-for f in "$work"/results/big-* "$work"/results/small-* "$work"/results/rss-*; do
+echo "Raw values per run, in run order (seconds; cpu-*: CPU seconds; peak RSS in KiB):"
+for f in "$work"/results/big-* "$work"/results/small-* "$work"/results/cpu-* "$work"/results/rss-*; do
   [ -f "$f" ] && printf -- '- %s: %s\n' "$(basename "$f")" "$(tr '\n' ' ' <"$f")"
 done

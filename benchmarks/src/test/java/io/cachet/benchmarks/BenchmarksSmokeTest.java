@@ -47,6 +47,8 @@ class BenchmarksSmokeTest {
     assertThat(ran)
         .containsExactlyInAnyOrder(
             "HitBenchmark.hit",
+            "HitBenchmark.floorThreadHops",
+            "HitBenchmark.floorFileWork",
             "SingleFlightBenchmark.joinInFlight",
             "SingleFlightBenchmark.fanIn",
             "StreamingWriterBenchmark.engine",
