@@ -105,6 +105,10 @@ public class StreamingWriterBenchmark {
     @Param({"true", "false"})
     public boolean pinned;
 
+    /** The engine's write size (it holds 3 such buffers); 512 KiB is the default. */
+    @Param({"512"})
+    public int writeBufferKiB;
+
     Path dir;
     MemoryOrigin origin;
     Cache cache;
@@ -113,7 +117,7 @@ public class StreamingWriterBenchmark {
     public void openCache(Out out) {
       dir = Fresh.directory("writer-cache");
       origin = new MemoryOrigin(out.size);
-      cache = Cache.builder().root(dir).origin(origin).build();
+      cache = Cache.builder().root(dir).origin(origin).writeBufferSize(writeBufferKiB * 1024).build();
     }
 
     @TearDown(Level.Iteration)
