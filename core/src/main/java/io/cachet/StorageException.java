@@ -75,7 +75,8 @@ public final class StorageException extends CachetException {
     String advice =
         switch (reason) {
           case NO_SPACE -> "free space on that file system, or point the cache at another directory";
-          case PERMISSION -> "give this user write access to the cache directory, or use another one";
+          case PERMISSION -> "give this user write access to the cache directory, or use another one (a cache that"
+              + " several users share must be opened with sharedWithGroup(true) by all of them)";
           case READ_ONLY -> "the file system is read-only: point the cache at a writable directory";
           case UNSAFE_LAYOUT -> "fix the directory as described, or point the cache elsewhere";
           case IO -> "check the disk and the cache directory";

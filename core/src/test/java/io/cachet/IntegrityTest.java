@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Nothing unverified is ever committed, and integrity failures are never retried in a loop. */
-@Timeout(30)
+@Timeout(120)
 class IntegrityTest {
   private static final byte[] BODY = Bytes.random(1024 * 1024 + 3, 31);
   private static final Sha256 SHA = Bytes.sha256(BODY);

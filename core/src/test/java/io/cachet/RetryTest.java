@@ -29,13 +29,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** DESIGN.md decisions 6 and 8: transient failures are retried with backoff and resumed. */
-@Timeout(30)
+@Timeout(120)
 class RetryTest {
   private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 21);
   private static final Sha256 SHA = Bytes.sha256(BODY);
   private static final FetchRequest REQUEST = FetchRequest.of("https://origin.test/data.bin").withSha256(SHA);
   private static final RetryPolicy NO_JITTER =
-      new RetryPolicy(3, Duration.ofMillis(500), Duration.ofSeconds(10), 0.0, Duration.ofMinutes(2));
+      new RetryPolicy(3, Duration.ofMillis(500), Duration.ofSeconds(30), 0.0, Duration.ofMinutes(2));
 
   @RegisterExtension final CacheFixture fixture = new CacheFixture();
   private final TestTimer timer = new TestTimer();
@@ -62,7 +62,7 @@ class RetryTest {
     assertThat(fixture.origin.opens()).as("no retry before another 1000 ms").isEqualTo(2);
     timer.advance(Duration.ofMillis(1));
 
-    assertThat(result.get(10, TimeUnit.SECONDS).source()).isEqualTo(Artifact.Source.DOWNLOADED);
+    assertThat(result.get(30, TimeUnit.SECONDS).source()).isEqualTo(Artifact.Source.DOWNLOADED);
     assertThat(fixture.origin.opens()).isEqualTo(3);
     assertThat(events.distinctTypes()).containsExactly(RETRYING, STARTED, PROGRESS, COMMITTED);
     assertThat(events.of(CacheEvent.Retrying.class))
@@ -118,7 +118,7 @@ class RetryTest {
     assertThat(fixture.origin.opens()).isEqualTo(1);
     timer.advance(Duration.ofMillis(1));
 
-    assertThat(result.get(10, TimeUnit.SECONDS).sha256()).isEqualTo(SHA);
+    assertThat(result.get(30, TimeUnit.SECONDS).sha256()).isEqualTo(SHA);
   }
 
   @Test
@@ -135,15 +135,15 @@ class RetryTest {
   @Test
   void anOriginThatNeverAnswersTimesOutAndIsRetried() throws Exception {
     fixture.origin.enqueue(neverAnswers(), ok(BODY));
-    Cache cache = fixture.open(fixture.builder().timer(timer).retry(NO_JITTER).idleTimeout(Duration.ofSeconds(5)));
+    Cache cache = fixture.open(fixture.builder().timer(timer).retry(NO_JITTER).idleTimeout(Duration.ofSeconds(30)));
 
     CompletableFuture<Artifact> result = cache.fetch(REQUEST).toFuture();
-    timer.awaitDelay(Duration.ofSeconds(5));
-    timer.advance(Duration.ofSeconds(5));
+    timer.awaitDelay(Duration.ofSeconds(30));
+    timer.advance(Duration.ofSeconds(30));
     timer.awaitDelay(Duration.ofMillis(500));
     timer.advance(Duration.ofMillis(500));
 
-    assertThat(result.get(10, TimeUnit.SECONDS).source()).isEqualTo(Artifact.Source.DOWNLOADED);
+    assertThat(result.get(30, TimeUnit.SECONDS).source()).isEqualTo(Artifact.Source.DOWNLOADED);
   }
 
   // ---- resume within one fetch -------------------------------------------------------------------
@@ -158,7 +158,7 @@ class RetryTest {
     timer.awaitDelay(Duration.ofMillis(500));
     timer.advance(Duration.ofMillis(500));
 
-    Artifact artifact = result.get(10, TimeUnit.SECONDS);
+    Artifact artifact = result.get(30, TimeUnit.SECONDS);
     assertThat(artifact.source()).isEqualTo(Artifact.Source.RESUMED);
     OriginRequest resume = fixture.origin.requests().get(1);
     assertThat(resume.offset()).as("every byte that arrived is kept").isEqualTo(1024 * 1024 + 5);
@@ -176,7 +176,7 @@ class RetryTest {
     timer.awaitDelay(Duration.ofMillis(500));
     timer.advance(Duration.ofMillis(500));
 
-    Artifact artifact = result.get(10, TimeUnit.SECONDS);
+    Artifact artifact = result.get(30, TimeUnit.SECONDS);
     assertThat(artifact.source()).isEqualTo(Artifact.Source.DOWNLOADED);
     assertThat(java.nio.file.Files.readAllBytes(artifact.path())).isEqualTo(BODY).isNotEqualTo(changed);
   }
@@ -193,7 +193,7 @@ class RetryTest {
     timer.awaitDelay(Duration.ofMillis(500));
     timer.advance(Duration.ofMillis(500));
 
-    assertThat(result.get(10, TimeUnit.SECONDS).sha256()).isEqualTo(SHA);
+    assertThat(result.get(30, TimeUnit.SECONDS).sha256()).isEqualTo(SHA);
     assertThat(fixture.origin.requests()).extracting(OriginRequest::offset).containsExactly(0L, 1024L * 1024 + 5, 0L);
     assertThat(fixture.origin.bodyCancels()).as("the misplaced body was cancelled, not read").isEqualTo(1);
   }
@@ -211,7 +211,7 @@ class RetryTest {
     timer.awaitDelay(Duration.ofMillis(500));
     timer.advance(Duration.ofMillis(500));
 
-    Artifact artifact = result.get(10, TimeUnit.SECONDS);
+    Artifact artifact = result.get(30, TimeUnit.SECONDS);
     assertThat(artifact.sha256()).isEqualTo(SHA);
     assertThat(fixture.origin.requests()).extracting(OriginRequest::offset).containsExactly(0L, 1024L * 1024 + 5, 0L);
   }
@@ -226,7 +226,7 @@ class RetryTest {
     timer.awaitDelay(Duration.ofMillis(500));
     timer.advance(Duration.ofMillis(500));
 
-    assertThat(result.get(10, TimeUnit.SECONDS).sha256()).isEqualTo(SHA);
+    assertThat(result.get(30, TimeUnit.SECONDS).sha256()).isEqualTo(SHA);
     assertThat(fixture.origin.requests()).extracting(OriginRequest::offset).containsExactly(0L, 0L);
   }
 
@@ -247,7 +247,7 @@ class RetryTest {
     timer.awaitDelay(Duration.ofMillis(500));
     timer.advance(Duration.ofMillis(500));
 
-    assertThat(result.get(10, TimeUnit.SECONDS).source()).isEqualTo(Artifact.Source.RESUMED);
+    assertThat(result.get(30, TimeUnit.SECONDS).source()).isEqualTo(Artifact.Source.RESUMED);
     assertThat(events.of(CacheEvent.Retrying.class).get(0).cause()).hasMessageContaining("no bytes arrived for 8000 ms");
     assertThat(fixture.origin.requests().get(1).offset()).isPositive();
   }

@@ -25,7 +25,7 @@ import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 /** DESIGN.md decision 1: one download per request in a JVM, shared by every caller. */
-@Timeout(60)
+@Timeout(120)
 class SingleFlightTest {
   private static final byte[] BODY = Bytes.random(1024 * 1024, 7);
   private static final Sha256 SHA = Bytes.sha256(BODY);
@@ -102,10 +102,10 @@ class SingleFlightTest {
         })
         .assertNext(committed -> assertThat(((CacheEvent.Committed) committed).artifact().sha256()).isEqualTo(SHA))
         .thenCancel()
-        .verify(Duration.ofSeconds(10));
+        .verify(Duration.ofSeconds(30));
 
     assertThat(fixture.origin.bodyCancels()).isZero();
-    Artifact later = cache.fetch(REQUEST).block(Duration.ofSeconds(10));
+    Artifact later = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
     assertThat(later.source()).isEqualTo(Artifact.Source.HIT);
     assertThat(fixture.origin.opens()).isEqualTo(1);
   }
@@ -118,8 +118,8 @@ class SingleFlightTest {
 
     StepVerifier.create(cache.fetch(REQUEST))
         .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(OriginException.class).hasMessageContaining("404"))
-        .verify(Duration.ofSeconds(10));
-    Artifact second = cache.fetch(REQUEST).block(Duration.ofSeconds(10));
+        .verify(Duration.ofSeconds(30));
+    Artifact second = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
 
     assertThat(second.source()).isEqualTo(Artifact.Source.DOWNLOADED);
     assertThat(fixture.origin.opens()).isEqualTo(2);
@@ -144,7 +144,7 @@ class SingleFlightTest {
         .verifyComplete();
     gate.tryEmitEmpty();
 
-    List<Artifact> artifacts = List.of(results.get(0).get(10, TimeUnit.SECONDS), results.get(1).get(10, TimeUnit.SECONDS));
+    List<Artifact> artifacts = List.of(results.get(0).get(30, TimeUnit.SECONDS), results.get(1).get(30, TimeUnit.SECONDS));
     assertThat(artifacts).extracting(Artifact::source)
         .containsExactlyInAnyOrder(Artifact.Source.DOWNLOADED, Artifact.Source.WAITED);
     assertThat(artifacts.get(0).path().toRealPath()).isEqualTo(artifacts.get(1).path().toRealPath());

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Disk full and read-only file systems, for real, on a tmpfs (RELIABILITY.md F1, F8, S10, S12). */
-@Timeout(60)
+@Timeout(120)
 class StorageFailureTest {
   private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 71);
   private static final Sha256 SHA = Bytes.sha256(BODY);
@@ -45,7 +45,7 @@ class StorageFailureTest {
     assertThat(events.of(CacheEvent.Failed.class)).extracting(CacheEvent.Failed::error).containsExactly(error);
 
     Files.delete(filler);
-    Artifact artifact = cache.fetch(request).block(Duration.ofSeconds(10));
+    Artifact artifact = cache.fetch(request).block(Duration.ofSeconds(30));
     assertThat(Files.readAllBytes(artifact.path())).isEqualTo(BODY);
   }
 
@@ -67,7 +67,7 @@ class StorageFailureTest {
     fixture.origin.enqueue(ok(BODY));
     Cache cache = fixture.open();
     FetchRequest stored = FetchRequest.of("https://origin.test/kept").withSha256(SHA);
-    cache.fetch(stored).block(Duration.ofSeconds(10));
+    cache.fetch(stored).block(Duration.ofSeconds(30));
     disk.readOnly(true);
     try {
       StorageException error =
@@ -75,7 +75,7 @@ class StorageFailureTest {
       assertThat(error.reason()).isEqualTo(StorageException.Reason.READ_ONLY);
       assertThat(error).hasMessageContaining("read-only").hasMessageContaining("writable directory");
 
-      Artifact hit = cache.fetch(stored).block(Duration.ofSeconds(10));
+      Artifact hit = cache.fetch(stored).block(Duration.ofSeconds(30));
       assertThat(hit.source()).isEqualTo(Artifact.Source.HIT);
     } finally {
       disk.readOnly(false);

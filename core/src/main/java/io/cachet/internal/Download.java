@@ -88,8 +88,7 @@ final class Download {
   private boolean restarted;
   private boolean committed;
   private int attempts;
-  private boolean progressReported;
-  private long lastProgressMillis;
+  private long lastProgressMillis = Long.MIN_VALUE;
   private long lastCheckpoint;
 
   Download(Engine engine, FetchRequest request, Origin origin, KeyId id) {
@@ -383,9 +382,8 @@ final class Download {
   /** After each buffer reaches the file (on the I/O threads): progress events and checkpoints. */
   private void written(long at) {
     long now = engine.nowMillis();
-    // Not `now - Long.MIN_VALUE`: that overflows, and then only the last write would be reported.
-    if (!progressReported || now - lastProgressMillis >= PROGRESS_INTERVAL_MILLIS || at == limit) {
-      progressReported = true;
+    // The first write always reports: now - Long.MIN_VALUE would overflow to a negative number.
+    if (lastProgressMillis == Long.MIN_VALUE || now - lastProgressMillis >= PROGRESS_INTERVAL_MILLIS || at == limit) {
       lastProgressMillis = now;
       engine.events.emit(new CacheEvent.Progress(key, at, total(), false));
     }
@@ -507,6 +505,7 @@ final class Download {
             blob -> {
               Artifact artifact =
                   new Artifact(key, blob, sha256, size, resumed ? Artifact.Source.RESUMED : Artifact.Source.DOWNLOADED);
+              engine.committed(id, artifact);
               engine.events.emit(new CacheEvent.Committed(key, artifact));
               return artifact;
             });

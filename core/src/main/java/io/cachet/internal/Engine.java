@@ -82,6 +82,7 @@ public final class Engine implements Cache {
   private final List<Origin> origins;
   private final SingleFlight<FlightKey, Artifact> flights = new SingleFlight<>();
   private final Map<KeyId, Long> lastTouch = new ConcurrentHashMap<>();
+  private final HitMemo memo = new HitMemo();
   private volatile boolean closed;
 
   private Engine(Settings settings, Disk disk, DoubleSupplier random) {
@@ -136,6 +137,12 @@ public final class Engine implements Cache {
                         + ("file".equalsIgnoreCase(request.uri().getScheme())
                             ? "add Origin.files() to the builder to allow local files"
                             : "add an origin for it (cachet-reactor serves http and https)")));
+          }
+          Artifact known = Schedulers.isInNonBlockingThread() ? null : memo.hit(request);
+          if (known != null) {
+            touch(memo.id(request.key()));
+            events.emit(new CacheEvent.Hit(request.key(), known));
+            return Mono.just(known);
           }
           FlightKey key = new FlightKey(request.key(), request.uri(), request.sha256(), request.size());
           return flights.join(
@@ -272,7 +279,9 @@ public final class Engine implements Cache {
         store.writeRef(id, new RefFile(ref.key(), ref.url(), ref.sha256(), ref.size(), true));
       }
       touch(id);
-      return new Artifact(request.key(), store.layout().blob(ref.sha256()), ref.sha256(), ref.size(), Artifact.Source.HIT);
+      Artifact hit = new Artifact(request.key(), store.layout().blob(ref.sha256()), ref.sha256(), ref.size(), Artifact.Source.HIT);
+      memo.remember(id, hit, store.layout().ref(id));
+      return hit;
     }
     long knownSize = size != FetchRequest.UNKNOWN_SIZE ? size : ref != null && wanted != null && wanted.equals(ref.sha256()) ? ref.size() : -1;
     if (wanted != null && store.hasBlob(wanted, knownSize)) {
@@ -320,6 +329,11 @@ public final class Engine implements Cache {
   /** The store, for tests and maintenance. */
   public Store store() {
     return store;
+  }
+
+  /** Called by a download once its key record is written. */
+  void committed(KeyId id, Artifact artifact) {
+    memo.remember(id, artifact.withSource(Artifact.Source.HIT), store.layout().ref(id));
   }
 
   long nowMillis() {

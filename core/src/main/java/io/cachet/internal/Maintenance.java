@@ -7,6 +7,7 @@ import io.cachet.StorageException;
 import io.cachet.internal.lock.LockManager;
 import io.cachet.internal.store.KeyId;
 import io.cachet.internal.store.PartFile;
+import io.cachet.internal.store.PrivateFiles;
 import io.cachet.internal.store.RefFile;
 import io.cachet.internal.store.Sidecar;
 import io.cachet.internal.store.Store;
@@ -73,7 +74,7 @@ final class Maintenance {
     }
     Path quarantine = store.layout().quarantine();
     if (!Files.isDirectory(quarantine, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(quarantine);
+      PrivateFiles.directory(quarantine);
       store.disk().setMode(quarantine, store.permissions().directory());
     }
     Path target = quarantine.resolve(blob.sha256().hex() + "." + Instant.now().toEpochMilli());

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** RELIABILITY.md §6: the durable commit, in its order, and what happens when a step fails. */
-@Timeout(30)
+@Timeout(120)
 class CommitTest {
   private static final byte[] BODY = Bytes.random(1024 * 1024 + 99, 61);
   private static final Sha256 SHA = Bytes.sha256(BODY);
@@ -41,7 +41,7 @@ class CommitTest {
     Cache cache = fixture.open(fixture.builder(), disk);
     int opening = disk.calls().size();
 
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(10));
+    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
 
     Path blob = artifact.path();
     Path blobDir = blob.getParent();
@@ -69,7 +69,7 @@ class CommitTest {
     FaultyDisk disk = new FaultyDisk();
     Cache cache = fixture.open(fixture.builder(), disk);
 
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(10));
+    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
 
     assertThat(disk.calls())
         .extracting(Call::op, Call::path)
@@ -121,7 +121,7 @@ class CommitTest {
     assertThat(fixture.origin.opens()).as("a full disk is not retried").isEqualTo(1);
 
     disk.failWritesAfter(-1);
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(10));
+    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
     assertThat(artifact.sha256()).isEqualTo(SHA);
   }
 
@@ -130,7 +130,7 @@ class CommitTest {
     fixture.origin.enqueue(ok(BODY));
     Cache cache = fixture.open(fixture.builder(), new FaultyDisk().shortWrites(10_000));
 
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(10));
+    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
 
     assertThat(Files.readAllBytes(artifact.path())).isEqualTo(BODY);
   }

@@ -24,7 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * a thread that must not block (reactor's parallel threads, a transport's event loop). BlockHound is
  * installed for every test of this module by its JUnit Platform listener; the first test proves it.
  */
-@Timeout(30)
+@Timeout(120)
 class NonBlockingTest {
   private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 51);
   private static final Sha256 SHA = Bytes.sha256(BODY);
@@ -38,7 +38,7 @@ class NonBlockingTest {
       return "slept";
     }).subscribeOn(Schedulers.parallel());
 
-    assertThatThrownBy(() -> sleepsOnAParallelThread.block(Duration.ofSeconds(5)))
+    assertThatThrownBy(() -> sleepsOnAParallelThread.block(Duration.ofSeconds(30)))
         .hasCauseInstanceOf(BlockingOperationError.class);
   }
 
@@ -51,7 +51,7 @@ class NonBlockingTest {
 
     Artifact artifact = cache.fetch(FetchRequest.of("https://origin.test/x").withSha256(SHA))
         .subscribeOn(Schedulers.parallel())
-        .block(Duration.ofSeconds(10));
+        .block(Duration.ofSeconds(30));
 
     assertThat(artifact.sha256()).isEqualTo(SHA);
     assertThat(disk.calls().subList(openingCalls, disk.calls().size()))
@@ -66,9 +66,9 @@ class NonBlockingTest {
     fixture.origin.enqueue(ok(BODY));
     Cache cache = fixture.open();
     FetchRequest request = FetchRequest.of("https://origin.test/x").withSha256(SHA);
-    cache.fetch(request).block(Duration.ofSeconds(10));
+    cache.fetch(request).block(Duration.ofSeconds(30));
 
-    Artifact hit = cache.fetch(request).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(10));
+    Artifact hit = cache.fetch(request).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(30));
 
     assertThat(hit.source()).isEqualTo(Artifact.Source.HIT);
   }

@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -30,6 +28,7 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
   private final java.util.function.Supplier<Path> parent;
   private Path root;
   private boolean resumablePartsAllowed;
+  private boolean foreignLockContentsAllowed;
 
   /** A fixture whose caches live in a new temporary directory. */
   public CacheFixture() {
@@ -87,6 +86,11 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
     resumablePartsAllowed = true;
   }
 
+  /** This test planted content in a lock file on purpose (the engine must leave it alone). */
+  public void allowForeignLockContents() {
+    foreignLockContentsAllowed = true;
+  }
+
   @Override
   public void afterEach(ExtensionContext context) throws IOException {
     try {
@@ -102,25 +106,14 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
         assertThat(recorder.violations()).as("event invariants").isEmpty();
       }
       if (Files.isDirectory(root)) {
-        assertThat(CacheAudit.problems(root, resumablePartsAllowed)).as("cache audit").isEmpty();
+        assertThat(CacheAudit.problems(root, resumablePartsAllowed, foreignLockContentsAllowed)).as("cache audit").isEmpty();
         assertThat(LockManager.inUse(root.toRealPath().resolve("locks"))).as("JVM lock table entries").isZero();
       }
       assertThat(Thread.getAllStackTraces().keySet())
           .as("cachet-io threads alive after close")
           .noneMatch(t -> t.isAlive() && t.getName().startsWith("cachet-io-"));
     } finally {
-      deleteTree(root.getParent());
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
+      FileTree.deleteRecursively(root.getParent());
     }
   }
 }

@@ -13,7 +13,7 @@ public final class Failures {
 
   public static <T extends Throwable> T failure(CompletableFuture<?> future, Class<T> type) {
     CompletionException wrapped =
-        catchThrowableOfType(CompletionException.class, () -> future.orTimeout(10, TimeUnit.SECONDS).join());
+        catchThrowableOfType(CompletionException.class, () -> future.orTimeout(30, TimeUnit.SECONDS).join());
     assertThat(wrapped).as("the fetch should have failed").isNotNull();
     assertThat(wrapped.getCause()).isInstanceOf(type);
     return type.cast(wrapped.getCause());

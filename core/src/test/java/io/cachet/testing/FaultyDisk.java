@@ -47,6 +47,16 @@ public final class FaultyDisk implements Disk {
 
   private record Fault(Predicate<Path> where, IOException error) {}
 
+  /** Something a test does to a path, such as a third party replacing a file. */
+  @FunctionalInterface
+  public interface PathAction {
+    void run(Path path) throws IOException;
+  }
+
+  private record After(Op op, Predicate<Path> where, PathAction action) {}
+
+  private final List<After> afters = new CopyOnWriteArrayList<>();
+
   /** Fails {@code op} on paths matching {@code where} with {@code error}, every time. */
   public FaultyDisk fail(Op op, Predicate<Path> where, IOException error) {
     faults.put(op, new Fault(where, error));
@@ -89,6 +99,15 @@ public final class FaultyDisk implements Disk {
     return this;
   }
 
+  /**
+   * Runs {@code action} once, the first time {@code op} succeeds on a path matching {@code where}:
+   * a third party acting at an exact step, such as replacing a lock file just after it was opened.
+   */
+  public FaultyDisk after(Op op, Predicate<Path> where, PathAction action) {
+    afters.add(new After(op, where, action));
+    return this;
+  }
+
   /** Halts the JVM (exit 137, no shutdown hooks: a kill -9) just before {@code op}. */
   public FaultyDisk haltBefore(Op op, Predicate<Path> where) {
     haltOn = where;
@@ -122,9 +141,14 @@ public final class FaultyDisk implements Disk {
     }
   }
 
-  private void leave(Op op, Path path) {
+  private void leave(Op op, Path path) throws IOException {
     if (op == haltAfter && haltOn.test(path)) {
       Runtime.getRuntime().halt(137);
+    }
+    for (After after : afters) {
+      if (after.op() == op && after.where().test(path) && afters.remove(after)) {
+        after.action().run(path);
+      }
     }
   }
 

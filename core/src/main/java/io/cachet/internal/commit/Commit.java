@@ -5,6 +5,7 @@ import io.cachet.StorageException;
 import io.cachet.internal.store.Disk;
 import io.cachet.internal.store.Layout;
 import io.cachet.internal.store.Permissions;
+import io.cachet.internal.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ public final class Commit {
       return;
     }
     try {
-      Files.createDirectory(directory);
+      PrivateFiles.directory(directory);
       disk.setMode(directory, permissions.directory());
       disk.syncDirectory(directory.getParent());
     } catch (java.nio.file.FileAlreadyExistsException raced) {

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -36,8 +35,9 @@ import reactor.core.scheduler.Scheduler;
  *       AsynchronousFileChannel}, and {@code tryLock} it. {@code null} means another process holds
  *       it: wait on the timer with exponential backoff and jitter, then try again. No thread ever
  *       blocks, and the waiter never deletes, truncates or otherwise touches the lock file.
- *   <li>After acquiring, check that the path still names the inode that was locked; if a third
- *       party replaced the file meanwhile, let go and try again (RELIABILITY.md P8).
+ *   <li>After acquiring, check that the path still names the inode it named before opening; if a
+ *       third party replaced the file meanwhile, let go and try again (RELIABILITY.md P8). On
+ *       release, warn if it was replaced or deleted while held: the lock then excluded no one.
  *   <li>Release in reverse: OS lock, channel, then the in-JVM mutex, so the next holder in this
  *       JVM opens its own channel only after ours is closed (I4).
  * </ol>
@@ -48,6 +48,7 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class LockManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LockManager.class);
+  private static final int MAX_REOPENS = 3;
 
   private final LockTable table;
   private final Path locks;
@@ -174,31 +175,47 @@ public final class LockManager implements AutoCloseable {
         .map(acquired -> acquired.withWaited(waited.get()));
   }
 
-  /** One attempt: open, tryLock, check the inode. Null when busy (the channel is then closed). */
+  /**
+   * One attempt: open, tryLock, check the inode. Null when busy (the channel is then closed).
+   *
+   * <p>The path's inode is read <em>before</em> opening and again after locking: if a third party
+   * deleted or replaced the file in between, the lock may be on an inode no newcomer will ever
+   * open, so it is let go and the attempt starts over (RELIABILITY.md P8). Read after opening, a
+   * replacement between the open and the first read would go unnoticed. A file that did not exist
+   * before the open was just created, and is looked at again from the start.
+   */
   private @Nullable OsLock tryOnce(Path path) {
-    AsynchronousFileChannel channel;
-    Object inode;
-    try {
-      channel = disk.openLock(path, lockMode, files);
-      inode = inode(path);
-    } catch (IOException e) {
-      throw lockFileProblem(path, e);
-    }
-    try {
-      FileLock lock = disk.tryLock(channel);
-      if (lock != null) {
-        if (Objects.equals(inode, inode(path))) {
-          return new OsLock(path, channel, lock, false);
-        }
-        log.warn("Lock file {} was replaced while being locked; someone deleted it. Trying again.", path);
-        disk.unlock(lock);
+    for (int i = 0; i < MAX_REOPENS; i++) {
+      Object before = inode(path);
+      AsynchronousFileChannel channel;
+      try {
+        channel = disk.openLock(path, lockMode, files);
+      } catch (IOException e) {
+        throw lockFileProblem(path, e);
       }
-    } catch (IOException e) {
+      if (before == null) {
+        closeQuietly(channel); // This JVM holds no lock on the file (the key's mutex is ours): nothing to drop.
+        continue;
+      }
+      try {
+        FileLock lock = disk.tryLock(channel);
+        if (lock == null) {
+          closeQuietly(channel);
+          return null;
+        }
+        Object after = inode(path);
+        if (before.equals(after)) {
+          return new OsLock(path, channel, lock, after, false);
+        }
+        log.warn("Lock file {} was deleted or replaced while being locked; trying again on the file now there.", path);
+        disk.unlock(lock);
+      } catch (IOException e) {
+        closeQuietly(channel);
+        throw lockFileProblem(path, e);
+      }
       closeQuietly(channel);
-      throw lockFileProblem(path, e);
     }
-    closeQuietly(channel);
-    return null;
+    return null; // Replaced again and again: wait and try later, as if busy.
   }
 
   private static @Nullable Object inode(Path path) {
@@ -272,9 +289,9 @@ public final class LockManager implements AutoCloseable {
     }
   }
 
-  private record OsLock(Path path, AsynchronousFileChannel channel, FileLock lock, boolean waited) {
+  private record OsLock(Path path, AsynchronousFileChannel channel, FileLock lock, Object inode, boolean waited) {
     OsLock withWaited(boolean waited) {
-      return new OsLock(path, channel, lock, waited);
+      return new OsLock(path, channel, lock, inode, waited);
     }
   }
 
@@ -311,6 +328,13 @@ public final class LockManager implements AutoCloseable {
     void releaseNow() {
       if (!released.compareAndSet(false, true)) {
         return;
+      }
+      if (!os.inode().equals(inode(os.path()))) {
+        log.warn(
+            "Lock file {} was deleted or replaced while this process held it, so another process may have locked the"
+                + " new file and downloaded the same artifact meanwhile. The cache stays correct (every download is"
+                + " verified and published atomically), but lock files are permanent: never delete them.",
+            os.path());
       }
       try {
         disk.unlock(os.lock());

@@ -39,11 +39,32 @@ public record ProcessIdentity(String host, long pid, long startMillis) {
       return false;
     }
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-    if (handle.isEmpty() || !handle.get().isAlive()) {
+    if (handle.isEmpty() || !handle.get().isAlive() || isZombie(pid)) {
       return true;
     }
     Optional<Instant> start = handle.get().info().startInstant();
     return start.isPresent() && Math.abs(start.get().toEpochMilli() - startMillis) > START_TOLERANCE_MILLIS;
+  }
+
+  /**
+   * Whether {@code pid} has exited but was not yet reaped by its parent (Linux {@code
+   * /proc/<pid>/stat} state {@code Z} or {@code X}). The JDK reports such a process as alive, yet
+   * it has closed every file it had and will never write again: a holder killed with {@code kill
+   * -9} is in this state until its parent calls {@code wait}, and its lock is already released.
+   * False where {@code /proc} cannot tell.
+   */
+  private static boolean isZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+      int end = stat.lastIndexOf(')'); // The command name in parentheses may itself hold ") ".
+      if (end < 0 || end + 2 >= stat.length()) {
+        return false;
+      }
+      char state = stat.charAt(end + 2);
+      return state == 'Z' || state == 'X';
+    } catch (IOException | RuntimeException unknown) {
+      return false;
+    }
   }
 
   /** Whether this owner may still be running (the opposite of provably gone). */

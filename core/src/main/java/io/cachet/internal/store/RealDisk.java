@@ -67,7 +67,7 @@ final class RealDisk implements Disk {
       return AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
     } catch (NoSuchFileException missing) {
       try {
-        AsynchronousFileChannel channel = AsynchronousFileChannel.open(path, NEW_LOCK, executor);
+        AsynchronousFileChannel channel = AsynchronousFileChannel.open(path, NEW_LOCK, executor, PrivateFiles.OWNER_FILE);
         setMode(path, mode);
         return channel;
       } catch (java.nio.file.FileAlreadyExistsException raced) {

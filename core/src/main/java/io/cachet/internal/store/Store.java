@@ -216,12 +216,7 @@ public final class Store {
   private void writeAtomically(Path target, String text, int mode) throws IOException {
     Path temp = layout.tmp().resolve(target.getFileName() + "." + newUnique() + ".new");
     try {
-      Files.write(
-          temp,
-          text.getBytes(StandardCharsets.UTF_8),
-          StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS);
+      PrivateFiles.write(temp, text.getBytes(StandardCharsets.UTF_8));
       disk.setMode(temp, mode);
       disk.move(temp, target);
     } catch (FileAlreadyExistsException impossible) {

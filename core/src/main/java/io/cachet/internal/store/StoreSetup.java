@@ -6,11 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,7 @@ final class StoreSetup {
   private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
   private static final int OTHERS_WRITE = 0002;
   private static final int STICKY = 01000;
+  private static final String MARKER_IN_PROGRESS = ".new";
 
   private StoreSetup() {}
 
@@ -70,39 +73,71 @@ final class StoreSetup {
     }
   }
 
+  /**
+   * Checks, or writes, the marker that makes a directory a cache. Several processes may open a new
+   * directory at once: each writes the marker before anything else, aside and renamed into place
+   * (so it is never read half-written; renaming identical bytes over it is harmless), and a
+   * directory whose only entries are such markers in progress counts as empty. Entries without a
+   * marker are refused, unless the marker appeared meanwhile: then another process was
+   * initialising the directory while this one looked.
+   */
   private static void checkMarker(Layout layout, Permissions permissions, Disk disk) {
     Path marker = layout.root().resolve(Layout.MARKER);
     try {
-      if (Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
-        String text = Files.readString(marker, StandardCharsets.UTF_8);
-        if (!text.equals(Layout.MARKER_TEXT)) {
-          throw new StorageException(
-              marker,
-              "use",
-              StorageException.Reason.UNSAFE_LAYOUT,
-              "it holds an unknown cache format (" + text.strip() + "); use a newer Cachet or another directory",
-              null);
-        }
+      if (hasMarker(marker)) {
         return;
       }
-      try (Stream<Path> entries = Files.list(layout.root())) {
-        if (entries.findAny().isPresent()) {
-          throw new StorageException(
-              layout.root(),
-              "use",
-              StorageException.Reason.UNSAFE_LAYOUT,
-              "it is not empty and is not a Cachet cache (no " + Layout.MARKER + " file); point the cache at a"
-                  + " new or empty directory",
-              null);
+      if (hasEntriesOtherThanMarkersInProgress(layout.root())) {
+        if (hasMarker(marker)) {
+          return;
         }
+        throw new StorageException(
+            layout.root(),
+            "use",
+            StorageException.Reason.UNSAFE_LAYOUT,
+            "it is not empty and is not a Cachet cache (no " + Layout.MARKER + " file); point the cache at a"
+                + " new or empty directory",
+            null);
       }
-      Files.writeString(marker, Layout.MARKER_TEXT, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      disk.setMode(marker, permissions.file());
-    } catch (java.nio.file.FileAlreadyExistsException raced) {
-      // Another process initialised the directory at the same moment: read its marker.
-      checkMarker(layout, permissions, disk);
+      Path temp =
+          layout.root().resolve(Layout.MARKER + "." + ProcessIdentity.current().pid() + "-"
+              + Long.toHexString(ThreadLocalRandom.current().nextLong()) + MARKER_IN_PROGRESS);
+      try {
+        PrivateFiles.write(temp, Layout.MARKER_TEXT.getBytes(StandardCharsets.UTF_8));
+        disk.setMode(temp, permissions.file());
+        disk.move(temp, marker);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
     } catch (IOException e) {
       throw StorageException.of(marker, "create", e);
+    }
+  }
+
+  /** Whether the marker is there (and of this format); refuses another format. */
+  private static boolean hasMarker(Path marker) throws IOException {
+    String text;
+    try {
+      text = Files.readString(marker, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException absent) {
+      return false;
+    }
+    if (!text.equals(Layout.MARKER_TEXT)) {
+      throw new StorageException(
+          marker,
+          "use",
+          StorageException.Reason.UNSAFE_LAYOUT,
+          "it holds an unknown cache format (" + text.strip() + "); use a newer Cachet or another directory",
+          null);
+    }
+    return true;
+  }
+
+  private static boolean hasEntriesOtherThanMarkersInProgress(Path root) throws IOException {
+    try (Stream<Path> entries = Files.list(root)) {
+      return entries
+          .map(p -> p.getFileName().toString())
+          .anyMatch(name -> !(name.startsWith(Layout.MARKER + ".") && name.endsWith(MARKER_IN_PROGRESS)));
     }
   }
 
@@ -110,7 +145,7 @@ final class StoreSetup {
     try {
       if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
         try {
-          Files.createDirectory(dir);
+          PrivateFiles.directory(dir);
           disk.setMode(dir, permissions.directory());
           disk.syncDirectory(dir.getParent());
         } catch (java.nio.file.FileAlreadyExistsException raced) {
@@ -152,18 +187,30 @@ final class StoreSetup {
 
   private static void warnOnNetworkFileSystem(Layout layout) {
     try {
-      String type = Files.getFileStore(layout.locks()).type().toLowerCase(Locale.ROOT);
-      if (isNetworkFileSystem(type) && WARNED.add(layout.root())) {
-        log.warn(
-            "Cache directory {} is on a {} file system, where file locks may not exclude other machines or may"
-                + " silently succeed for everyone. Cachet stays correct there (every writer verifies and publishes"
-                + " atomically) but may download the same artifact more than once.",
-            layout.root(),
-            type);
-      }
+      warnIfNetworkFileSystem(layout.root(), Files.getFileStore(layout.locks()).type());
     } catch (IOException ignored) {
       // The warning is advice; failing to read the type changes nothing.
     }
+  }
+
+  /**
+   * Warns, once per cache root in this JVM, that {@code root} is on a file system of {@code type}
+   * whose locks may lie.
+   *
+   * @return whether it warned now
+   */
+  static boolean warnIfNetworkFileSystem(Path root, String type) {
+    String normalised = type.toLowerCase(Locale.ROOT);
+    if (!isNetworkFileSystem(normalised) || !WARNED.add(root)) {
+      return false;
+    }
+    log.warn(
+        "Cache directory {} is on a {} file system, where file locks may not exclude other machines or may"
+            + " silently succeed for everyone. Cachet stays correct there (every writer verifies and publishes"
+            + " atomically) but may download the same artifact more than once.",
+        root,
+        normalised);
+    return true;
   }
 
   static boolean isNetworkFileSystem(String type) {

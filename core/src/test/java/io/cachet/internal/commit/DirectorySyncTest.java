@@ -21,7 +21,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** Group commit: concurrent renames into one directory share one directory fsync. */
-@Timeout(30)
+@Timeout(120)
 class DirectorySyncTest {
   private static final Path DIR = Path.of("/cache/refs");
   private final Scheduler io = Schedulers.newBoundedElastic(4, 100, "sync-test");
@@ -55,17 +55,17 @@ class DirectorySyncTest {
     DirectorySync sync = new DirectorySync(heldSyncs(null), io);
 
     CompletableFuture<Void> first = sync.sync(DIR).toFuture();
-    assertThat(firstStarted.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(firstStarted.await(30, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<Void> second = sync.sync(DIR).toFuture();
     CompletableFuture<Void> third = sync.sync(DIR).toFuture();
     assertThat(second).as("a sync already running may have missed this caller's rename").isNotDone();
 
     allowed.release();
-    first.get(5, TimeUnit.SECONDS);
+    first.get(30, TimeUnit.SECONDS);
     assertThat(third).isNotDone();
     allowed.release();
-    second.get(5, TimeUnit.SECONDS);
-    third.get(5, TimeUnit.SECONDS);
+    second.get(30, TimeUnit.SECONDS);
+    third.get(30, TimeUnit.SECONDS);
 
     assertThat(syncs.get()).isEqualTo(2);
   }
@@ -80,6 +80,6 @@ class DirectorySyncTest {
             .isInstanceOf(StorageException.class)
             .hasMessageContaining("sync the directory /cache/refs")
             .hasMessageContaining("Input/output error"))
-        .verify(Duration.ofSeconds(5));
+        .verify(Duration.ofSeconds(30));
   }
 }

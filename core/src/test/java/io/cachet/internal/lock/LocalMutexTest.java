@@ -12,9 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import reactor.core.Disposable;
 
-@Timeout(30)
+@Timeout(120)
 class LocalMutexTest {
 
   @Test
@@ -54,38 +53,65 @@ class LocalMutexTest {
   }
 
   /**
-   * A grant racing with the waiter's cancellation never loses the mutex. The waiter follows the
-   * lock manager's protocol: claim the permit on receipt, release it when cancelled.
+   * A grant racing with the waiter's cancellation never loses the mutex. The waiter claims the
+   * permit on receipt and releases it when cancelled, and also when the claim lands after its
+   * cancellation: a cancel racing a grant may reach neither the mutex nor an operator's inner
+   * subscription (reactor's MonoCreate and MonoFlatMap drop it once the value is on its way), so
+   * the waiter itself must check.
    */
   @RepeatedTest(500)
   void aGrantRacingACancellationNeverLeavesTheMutexHeldByNobody() throws Exception {
     LocalMutex mutex = new LocalMutex();
     LocalMutex.Permit holder = mutex.acquire().block();
     holder.claim();
-    Disposable quitter = mutex.acquire()
-        .flatMap(p -> p.claim() ? reactor.core.publisher.Mono.never().doOnCancel(p::release) : reactor.core.publisher.Mono.empty())
-        .subscribe();
+    Claimer quitter = mutex.acquire().subscribeWith(new Claimer());
     ExecutorService two = Executors.newFixedThreadPool(2);
     CountDownLatch go = new CountDownLatch(1);
     try {
-      two.submit(() -> {
+      var releasing = two.submit(() -> {
         go.await();
         holder.release();
         return null;
       });
-      two.submit(() -> {
+      var cancelling = two.submit(() -> {
         go.await();
-        quitter.dispose();
+        quitter.quit();
         return null;
       });
       go.countDown();
-      two.shutdown();
-      assertThat(two.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+      releasing.get(30, TimeUnit.SECONDS);
+      cancelling.get(30, TimeUnit.SECONDS);
     } finally {
       two.shutdownNow();
     }
 
-    LocalMutex.Permit next = mutex.acquire().block(java.time.Duration.ofSeconds(5));
+    assertThat(mutex.isHeld()).as("held by nobody after the race").isFalse();
+    LocalMutex.Permit next = mutex.acquire().block(java.time.Duration.ofSeconds(30));
     assertThat(next).as("the mutex is free again").isNotNull();
+  }
+
+  /** Holds a permit until it quits; releases it whichever of claim and quit comes last. */
+  private static final class Claimer extends reactor.core.publisher.BaseSubscriber<LocalMutex.Permit> {
+    private volatile LocalMutex.Permit held;
+    private volatile boolean quit;
+
+    @Override
+    protected void hookOnNext(LocalMutex.Permit permit) {
+      if (permit.claim()) {
+        held = permit;
+        if (quit) {
+          permit.release();
+        }
+      }
+    }
+
+    void quit() {
+      quit = true;
+      dispose(); // Before the grant: leaves the queue (or hands on a granted, unclaimed permit).
+      LocalMutex.Permit permit = held;
+      if (permit != null) {
+        permit.release();
+      }
+    }
   }
 }
