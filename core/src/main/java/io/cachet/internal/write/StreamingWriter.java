@@ -408,6 +408,9 @@ public final class StreamingWriter {
         }
         long room = budget - buffered - outstanding * largestChunk;
         n = room / largestChunk;
+        if (n <= 0 && outstanding == 0 && buffered < budget) {
+          n = 1; // Buffers smaller than the chunk guess (a small artifact): one at a time, never none.
+        }
         long batch = Math.max(1, budget / largestChunk / 4);
         if (n <= 0 || (outstanding > 0 && n < batch)) {
           return;

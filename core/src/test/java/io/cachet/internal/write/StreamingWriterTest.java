@@ -233,6 +233,24 @@ class StreamingWriterTest {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
+  @Test
+  void buffersSmallerThanAChunkStillAskForTheBody() throws Exception {
+    // The engine shrinks buffers to 4 KiB for small artifacts: 3 of them hold less than the
+    // 16 KiB first guess of a chunk's size, and the writer must still request something.
+    byte[] body = Bytes.random(1_000, 13);
+    MessageDigest digest = Bytes.digest();
+    StreamingWriter small =
+        new StreamingWriter(file, 0, digest, body.length, pool, 4096, 3, progress::add, Schedulers.parallel(),
+            Duration.ofSeconds(30), 0, Duration.ofSeconds(60));
+
+    StepVerifier.create(small.write(chunks(body, body.length)))
+        .expectNext((long) body.length)
+        .expectComplete()
+        .verify(Duration.ofSeconds(10));
+
+    assertThat(Files.readAllBytes(dir.resolve("part"))).isEqualTo(body);
+  }
+
   private StreamingWriter writer(AsynchronousFileChannel channel, MessageDigest digest, long limit) {
     return new StreamingWriter(
         channel, 0, digest, limit, pool, BUFFER, 3, progress::add, Schedulers.parallel(),

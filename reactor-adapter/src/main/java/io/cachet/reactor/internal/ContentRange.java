@@ -71,7 +71,8 @@ record ContentRange(long first, long last, long total) {
     return new ContentRange(first, last, total);
   }
 
-  private static long number(String s, String what) {
+  /** A non-negative decimal that fits in a long; used for Content-Length too. */
+  static long number(String s, String what) {
     if (s.isEmpty() || s.length() > 19) {
       throw new IllegalArgumentException("the " + what + " is not a number of at most 19 digits");
     }

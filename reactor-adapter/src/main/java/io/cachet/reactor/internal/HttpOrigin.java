@@ -4,12 +4,8 @@ import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginRequest;
 import io.cachet.spi.OriginResponse;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.resolver.NoopAddressResolverGroup;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -30,7 +26,6 @@ import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
-import reactor.netty.transport.ProxyProvider;
 
 /**
  * The engine behind {@code NettyOrigin}: one {@code GET} per hop on reactor-netty's {@link
@@ -90,12 +85,8 @@ public final class HttpOrigin {
 
   /**
    * Applies the proxies chosen explicitly or by the environment to {@code client} for URLs of
-   * {@code scheme}, leaving a client that configured its own proxy alone unless one was chosen
-   * explicitly.
+   * {@code scheme}; see {@link Proxies#apply}.
    *
-   * @param explicitProxy the proxy set on the builder, or null
-   * @param explicitNoProxy the hosts that bypass it, or null
-   * @param environment where {@code HTTPS_PROXY} and the others are read when no proxy was set
    * @throws IllegalArgumentException if a proxy URL cannot be used, saying which
    */
   public static HttpClient withProxy(
@@ -104,39 +95,7 @@ public final class HttpOrigin {
       @Nullable URI explicitProxy,
       @Nullable String explicitNoProxy,
       Map<String, String> environment) {
-    ProxySelection selection;
-    if (explicitProxy != null) {
-      selection = ProxySelection.of(explicitProxy, explicitNoProxy);
-    } else if (client.configuration().proxyProvider() != null
-        || client.configuration().proxyProviderSupplier() != null) {
-      return client;
-    } else {
-      selection = ProxySelection.fromEnvironment(environment);
-    }
-    ProxySelection.Proxy proxy = scheme.equals("https") ? selection.https() : selection.http();
-    if (proxy == null) {
-      return client;
-    }
-    ProxySelection bypass = selection;
-    // The proxy resolves the target's name: no DNS lookup here, even when the caller's client has
-    // its own resolver (runOn(LoopResources) installs one). Bypassed hosts are resolved by
-    // reactor-netty when they are connected to directly.
-    return client.resolver(NoopAddressResolverGroup.INSTANCE).proxy(
-        spec -> {
-          ProxyProvider.Builder b =
-              spec.type(proxy.kind() == ProxySelection.Proxy.Kind.HTTP ? ProxyProvider.Proxy.HTTP : ProxyProvider.Proxy.SOCKS5)
-                  .host(proxy.host())
-                  .port(proxy.port())
-                  .nonProxyHostsPredicate(address -> bypasses(bypass, address));
-          if (proxy.user() != null) {
-            String password = proxy.password();
-            b.username(proxy.user()).password(user -> password);
-          }
-        });
-  }
-
-  private static boolean bypasses(ProxySelection selection, SocketAddress address) {
-    return address instanceof InetSocketAddress a && selection.bypass(a.getHostString(), a.getPort());
+    return Proxies.apply(client, scheme, explicitProxy, explicitNoProxy, environment);
   }
 
   /** See {@code NettyOrigin.open}. */

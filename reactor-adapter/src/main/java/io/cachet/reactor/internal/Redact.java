@@ -1,5 +1,6 @@
 package io.cachet.reactor.internal;
 
+import io.cachet.spi.OriginRequest;
 import java.net.URI;
 
 /**
@@ -9,30 +10,9 @@ import java.net.URI;
 final class Redact {
   private Redact() {}
 
-  /** The URL without credentials or query values: {@code https://host:8443/path?...}. */
+  /** The URL without credentials or query values, as the engine shows it: {@code https://host:8443/path?...}. */
   static String url(URI uri) {
-    StringBuilder b = new StringBuilder();
-    if (uri.getScheme() != null) {
-      b.append(uri.getScheme()).append(':');
-    }
-    if (uri.isOpaque()) {
-      return b.append("...").toString();
-    }
-    if (uri.getHost() != null) {
-      b.append("//").append(uri.getHost());
-      if (uri.getPort() != -1) {
-        b.append(':').append(uri.getPort());
-      }
-    } else if (uri.getRawAuthority() != null) {
-      b.append("//...");
-    }
-    if (uri.getRawPath() != null) {
-      b.append(uri.getRawPath());
-    }
-    if (uri.getRawQuery() != null) {
-      b.append("?...");
-    }
-    return printable(b.toString(), 300);
+    return printable(OriginRequest.redact(uri), 300);
   }
 
   /** {@code s} with control characters escaped, cut to {@code max} characters. */

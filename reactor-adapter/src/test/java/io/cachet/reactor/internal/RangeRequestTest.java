@@ -52,6 +52,11 @@ class RangeRequestTest {
   }
 
   @Test
+  void anEmptyArtifactHasLengthZero() {
+    assertThat(interpret(0, ResponseHead.of(200, "OK", "Content-Length", "0")).length()).isZero();
+  }
+
+  @Test
   void repeatedEqualContentLengthsAreOne() {
     assertThat(interpret(0, ResponseHead.of(200, "OK", "Content-Length", "5, 5")).length()).isEqualTo(5);
   }

@@ -147,7 +147,7 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
     if (!unexpected.isEmpty()) {
       throw new AssertionError("the server got requests no response was scripted for: " + unexpected);
     }
-    LeakDetection.assertNoLeaks();
+    LeakDetection.checkAfterTest();
   }
 
   /** Starts the server; idempotent. */
@@ -164,7 +164,7 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
             .port(samePortAs == null ? 0 : samePortAs.port())
             .runOn(loops)
             .channelGroup(channels)
-            .doOnConnection(c -> connections.incrementAndGet())
+            .doOnChannelInit((observer, channel, remote) -> connections.incrementAndGet())
             .handle(this::handle);
     if (tls != null) {
       SslProvider.GenericSslContextSpec<?> spec =

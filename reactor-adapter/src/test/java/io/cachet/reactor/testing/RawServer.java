@@ -76,7 +76,7 @@ public final class RawServer implements BeforeEachCallback, AfterEachCallback, A
     if (!unexpected.isEmpty()) {
       throw new AssertionError("the raw server got requests no response was scripted for: " + unexpected);
     }
-    LeakDetection.assertNoLeaks();
+    LeakDetection.checkAfterTest();
   }
 
   public synchronized RawServer start() {
@@ -150,5 +150,20 @@ public final class RawServer implements BeforeEachCallback, AfterEachCallback, A
     requests.add(new RecordedRequest(
         sequence.getAndIncrement(), first.length > 0 ? first[0] : "", first.length > 1 ? first[1] : "",
         first.length > 2 ? first[2] : "", headers, "?", unexpected, new AtomicLong()));
+  }
+
+  /** {@code body} in chunked transfer coding (10 000-byte chunks), with or without its last chunk. */
+  public static byte[] chunked(byte[] body, boolean terminated) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int from = 0; from < body.length; from += 10_000) {
+      int n = Math.min(10_000, body.length - from);
+      out.writeBytes((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body, from, n);
+      out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    if (terminated) {
+      out.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    return out.toByteArray();
   }
 }
