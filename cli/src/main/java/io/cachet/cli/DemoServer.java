@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -35,9 +36,17 @@ final class DemoServer implements AutoCloseable {
                         PATH,
                         (request, response) -> {
                           requests.incrementAndGet();
+                          long start = System.nanoTime();
+                          // Chunk i leaves at start + i * pace: a late chunk does not delay the others.
                           Flux<io.netty.buffer.ByteBuf> body =
                               Flux.range(0, chunks)
-                                  .delayElements(pace)
+                                  .concatMap(
+                                      i ->
+                                          Mono.delay(
+                                                  Duration.ofNanos(
+                                                      Math.max(0, start + i * pace.toNanos() - System.nanoTime())))
+                                              .thenReturn(i),
+                                      1)
                                   .map(
                                       i -> {
                                         int from = i * CHUNK;

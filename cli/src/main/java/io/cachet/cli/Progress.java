@@ -95,7 +95,7 @@ final class Progress implements AutoCloseable {
 
   /** Drains what happened and repaints. */
   synchronized void tick() {
-    if (closed) {
+    if (!enabled || closed) {
       return;
     }
     drain();

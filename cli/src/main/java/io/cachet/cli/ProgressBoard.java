@@ -3,6 +3,7 @@ package io.cachet.cli;
 import io.cachet.Artifact;
 import io.cachet.CacheEvent;
 import io.cachet.Key;
+import io.cachet.OriginException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,10 +20,11 @@ import java.util.Map;
  * instants and compare the lines.
  *
  * <pre>
- * fetch:      model.bin          [=======>        ]  40.0 MiB / 100.0 MiB  12.0 MiB/s  ETA 5.0s
- * waiting:    model.bin          [=======>        ]  waiting for pid 1234: 40.0 MiB / 100.0 MiB  ...
- * fetch-all:  [======>         ]  150/300 done, 2 failed  1.2 GiB  35.0 MiB/s
- *               model-00017.bin  [==>             ]  ...            (at most {@value #MAX_SHOWN})
+ * fetch:      resnet50.onnx    [=====>        ] 40.0/100.0 MiB  20.0 MiB/s  ETA 3.0s
+ * waiting:    resnet50.onnx    waiting for pid 1234: 50.0/100.0 MiB  10.0 MiB/s  ETA 5.0s
+ * retrying:   resnet50.onnx    attempt 1 failed (HTTP 503); retrying in 1.0s
+ * fetch-all:  [====>         ]  150/300 done, 2 failed  1.2 GiB  35.0 MiB/s
+ *               part-017.bin     [==>           ] ...           (at most {@value #MAX_SHOWN} bars)
  *               ... and 12 more
  * </pre>
  *
@@ -30,8 +32,8 @@ import java.util.Map;
  */
 final class ProgressBoard {
   static final int MAX_SHOWN = 6;
-  static final int NAME_WIDTH = 18;
-  static final int BAR_WIDTH = 16;
+  static final int NAME_WIDTH = 16;
+  static final int BAR_WIDTH = 14;
   static final long RATE_WINDOW_NANOS = Duration.ofSeconds(3).toNanos();
   static final long MIN_RATE_SPAN_NANOS = Duration.ofMillis(200).toNanos();
 
@@ -53,6 +55,7 @@ final class ProgressBoard {
   ProgressBoard(int artifacts, long startNanos) {
     this.artifacts = artifacts;
     this.startNanos = startNanos;
+    transferSamples.addLast(new long[] {startNanos, 0});
   }
 
   // ---- input -----------------------------------------------------------------------------------
@@ -98,8 +101,8 @@ final class ProgressBoard {
       keptBytes += r.offset();
       bar(key, now).note = null;
     } else if (event instanceof CacheEvent.Retrying r) {
-      bar(key, now).note =
-          "attempt " + r.attempt() + " failed (" + reason(r.cause().getMessage()) + "); retrying in " + Units.duration(r.delay());
+      String why = r.cause() instanceof OriginException o ? o.reason() : r.cause().getMessage();
+      bar(key, now).note = "attempt " + r.attempt() + " failed (" + clip(why, 40) + "); retrying in " + Units.duration(r.delay());
     } else if (event instanceof CacheEvent.Committed || event instanceof CacheEvent.Failed || event instanceof CacheEvent.Hit) {
       bars.remove(key);
     }
@@ -163,11 +166,10 @@ final class ProgressBoard {
   /** The one line printed when the command ends. */
   String summary(long now) {
     String elapsed = Units.duration(Duration.ofNanos(now - startNanos));
-    double seconds = Math.max(1e-3, (now - startNanos) / 1e9);
+    double seconds = (now - startNanos) / 1e9;
     if (artifacts == 1 && failed == 0) {
       if (downloaded == 1) {
-        return "downloaded " + lastName + ": " + Units.bytes(lastSize) + " in " + elapsed
-            + " (" + Units.rate(transferred / seconds) + ")";
+        return "downloaded " + lastName + ": " + Units.bytes(lastSize) + " in " + elapsed + rate(seconds);
       }
       if (resumed == 1) {
         return "resumed " + lastName + ": " + Units.bytes(transferred) + " downloaded in " + elapsed + ", "
@@ -193,11 +195,12 @@ final class ProgressBoard {
       b.append(waited).append(" waited for another download, ");
     }
     b.append(failed).append(" failed; ");
-    b.append(Units.bytes(transferred)).append(" transferred");
-    if (transferred > 0) {
-      b.append(" (").append(Units.rate(transferred / seconds)).append(')');
-    }
-    return b.toString();
+    return b.append(Units.bytes(transferred)).append(" transferred").append(rate(seconds)).toString();
+  }
+
+  /** The average rate in parentheses, or nothing when too little happened to say. */
+  private String rate(double seconds) {
+    return transferred > 0 && seconds >= 0.1 ? " (" + Units.rate(transferred / seconds) + ")" : "";
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -224,15 +227,6 @@ final class ProgressBoard {
       }
     }
     return value;
-  }
-
-  private static String reason(String message) {
-    int paren = message.indexOf(" (");
-    int close = message.indexOf(") after ");
-    if (paren >= 0 && close > paren) {
-      return message.substring(paren + 2, close);
-    }
-    return message.length() > 40 ? message.substring(0, 37) + "..." : message;
   }
 
   static String meter(long done, long total) {
@@ -296,24 +290,20 @@ final class ProgressBoard {
     String line(long now) {
       StringBuilder b = new StringBuilder(pad(name)).append(' ');
       if (note != null) {
-        return b.append(' ').append(note).toString();
+        return b.append(note).toString();
       }
-      String who = remote ? (pid > 0 ? "waiting for pid " + pid : "waiting for another process") : null;
-      if (bytes < 0) {
-        return b.append(' ').append(who != null ? who : "starting").toString();
+      if (remote) {
+        b.append(pid > 0 ? "waiting for pid " + pid : "waiting for another process");
+        if (bytes < 0) {
+          return b.toString();
+        }
+        b.append(": ");
+      } else if (bytes < 0) {
+        return b.append("starting").toString();
+      } else if (total > 0) {
+        b.append(meter(bytes, total)).append(' ');
       }
-      if (total > 0) {
-        b.append(meter(bytes, total)).append("  ");
-      } else {
-        b.append(' ');
-      }
-      if (who != null) {
-        b.append(who).append(": ");
-      }
-      b.append(Units.bytes(bytes));
-      if (total > 0) {
-        b.append(" / ").append(Units.bytes(total));
-      }
+      b.append(total > 0 ? Units.progress(bytes, total) : Units.bytes(bytes));
       double rate = rate(samples, now);
       if (rate > 0) {
         b.append("  ").append(Units.rate(rate));

@@ -99,6 +99,17 @@ final class Units {
     return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 
+  /** Progress as {@code 40.0/100.0 MiB}, or {@code 512.0 KiB/1.5 MiB} when the units differ. */
+  static String progress(long done, long total) {
+    String d = bytes(done);
+    String t = bytes(total);
+    int space = d.indexOf(' ');
+    if (space > 0 && t.endsWith(d.substring(space))) {
+      return d.substring(0, space) + "/" + t;
+    }
+    return d + "/" + t;
+  }
+
   /** A transfer rate: {@code 12.3 MiB/s}. */
   static String rate(double bytesPerSecond) {
     return bytes((long) bytesPerSecond) + "/s";

@@ -175,14 +175,24 @@ final class Maintenance {
    */
   private <T> Mono<T> underLocks(List<KeyId> ids, Callable<T> body) {
     List<KeyId> ordered = ids.stream().distinct().sorted(Comparator.comparing(KeyId::hex)).toList();
-    List<LockManager.Lease> held = new ArrayList<>();
-    return Flux.fromIterable(ordered)
-        .concatMap(id -> engine.locks.acquire(id, Duration.ZERO, (other, waited) -> {}))
-        .doOnNext(held::add)
-        .then(Mono.fromCallable(body).subscribeOn(engine.io))
-        .onErrorResume(LockManager.TimedOut.class, busy -> Mono.empty())
-        .onErrorMap(IOException.class, e -> StorageException.of(store.layout().root(), "maintain", e))
-        .doFinally(signal -> held.forEach(lease -> lease.release().subscribe()));
+    // The locks are released before the result is signalled (usingWhen), so that a caller who
+    // closes the cache as soon as verify or gc completes does not strand a release behind it.
+    return Mono.usingWhen(
+        Mono.fromSupplier(() -> new ArrayList<LockManager.Lease>()),
+        held ->
+            Flux.fromIterable(ordered)
+                .concatMap(id -> engine.locks.acquire(id, Duration.ZERO, (other, waited) -> {}))
+                .doOnNext(held::add)
+                .then(Mono.fromCallable(body).subscribeOn(engine.io))
+                .onErrorResume(LockManager.TimedOut.class, busy -> Mono.empty())
+                .onErrorMap(IOException.class, e -> StorageException.of(store.layout().root(), "maintain", e)),
+        Maintenance::releaseAll,
+        (held, error) -> releaseAll(held),
+        Maintenance::releaseAll);
+  }
+
+  private static Mono<Void> releaseAll(List<LockManager.Lease> held) {
+    return Flux.fromIterable(held).concatMap(LockManager.Lease::release).then();
   }
 
   private Snapshot snapshot() throws IOException {
