@@ -271,6 +271,16 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
     }
   }
 
+  /** The oldest request not taken yet, waiting up to {@code wait} for it; null if none came. */
+  public @Nullable RecordedRequest pollRequest(Duration wait) {
+    try {
+      return untaken.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while waiting for a request", e);
+    }
+  }
+
   // ---- answering ----
 
   private Mono<Void> handle(HttpServerRequest req, HttpServerResponse res) {
