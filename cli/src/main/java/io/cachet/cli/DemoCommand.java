@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -66,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
   private record Got(String caller, String path, String sha256, String source) {}
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("cachet-demo-");
     try {
       return run(dir, dir.resolve("cache"));
@@ -81,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int run(Path dir, Path cacheDir) throws IOException {
+  private int run(Path dir, Path cacheDir) throws IOException, InterruptedException {
     byte[] artifact = new byte[SIZE];
     new SplittableRandom(20_261_127L).nextBytes(artifact);
     Sha256 digest = sha256(artifact);
@@ -91,36 +94,75 @@ final class DemoCommand implements Callable<Integer> {
       out.printf("cachet demo: %d callers ask for one %s artifact at the same moment%n%n", THREADS + CHILDREN, SIZE_TEXT);
       out.printf("  origin   %s (embedded, throttled to %s)%n", url, Units.rate(RATE));
       out.printf("  cache    %s (temporary)%n", cacheDir);
-      long start = io.nanoTime().getAsLong();
-      List<Process> children = new ArrayList<>();
-      for (int i = 0; i < CHILDREN; i++) {
-        children.add(child(dir, i, url, digest, cacheDir));
-      }
-      out.printf(
-          "  callers  %d threads of this process (pid %d) and %d child processes (pid %s)%n%n",
-          THREADS, ProcessHandle.current().pid(), CHILDREN,
-          children.stream().map(p -> Long.toString(p.pid())).collect(Collectors.joining(", ")));
       out.flush();
-
+      long start = io.nanoTime().getAsLong();
       List<Got> got = new ArrayList<>();
+      List<Process> children = new ArrayList<>();
       FetchRequest request = FetchRequest.of(url).withSha256(digest).withSize(SIZE);
       try (Session session = Session.open(io, cacheDir, null);
           Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
-        List<Artifact> artifacts =
-            Flux.range(0, THREADS)
-                .flatMap(i -> session.cache().fetch(request), THREADS)
-                .collectList()
-                .block();
+        CompletableFuture<List<Artifact>> threads =
+            Flux.range(0, THREADS).flatMap(i -> session.cache().fetch(request), THREADS).collectList().toFuture();
+        // Once the origin is asked, this process holds the artifact's lock: the children will wait.
+        while (!threads.isDone() && !server.awaitRequest(Duration.ofMillis(100))) {
+          // Asked again until the first request or a failure.
+        }
+        for (int i = 0; i < CHILDREN; i++) {
+          children.add(child(dir, i, url, digest, cacheDir));
+        }
+        String pids = children.stream().map(p -> Long.toString(p.pid())).collect(Collectors.joining(", "));
+        progress.print(() -> {
+          out.printf("  callers  %d threads of this process (pid %d) and %d child processes (pid %s)%n%n",
+              THREADS, ProcessHandle.current().pid(), CHILDREN, pids);
+          out.flush();
+        });
+        awaitChildrenWaiting(children, dir, Duration.ofSeconds(20));
+        server.release();
+        List<Artifact> artifacts = result(threads);
         for (int i = 0; i < artifacts.size(); i++) {
           Artifact a = artifacts.get(i);
           got.add(new Got("thread " + (i + 1), a.path().toString(), a.sha256().hex(), Results.source(a.source())));
         }
+      } finally {
+        server.release();
       }
       for (int i = 0; i < children.size(); i++) {
         got.add(awaitChild(children.get(i), dir, i));
       }
       Duration took = Duration.ofNanos(io.nanoTime().getAsLong() - start);
       return report(server, got, digest, took);
+    }
+  }
+
+  /**
+   * Waits until each child says (on its stderr, drawn by --progress) that it is waiting for this
+   * process's download, or has exited, at most {@code patience}: however slowly their JVMs start,
+   * the demo shows them waiting rather than finding the artifact already there.
+   */
+  private static void awaitChildrenWaiting(List<Process> children, Path dir, Duration patience) throws IOException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    for (int i = 0; i < children.size(); i++) {
+      Path err = dir.resolve("child-" + i + ".err");
+      while (children.get(i).isAlive()
+          && System.nanoTime() < deadline
+          && !Files.readString(err, StandardCharsets.UTF_8).contains("waiting for ")) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private static List<Artifact> result(CompletableFuture<List<Artifact>> threads) {
+    try {
+      return threads.get(5, TimeUnit.MINUTES);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException("the demo's own fetches did not finish: " + e, e);
     }
   }
 
@@ -134,7 +176,7 @@ final class DemoCommand implements Callable<Integer> {
         List.of(
             java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath, Main.class.getName(),
             "fetch", url, "--sha256", digest.hex(), "--size", Integer.toString(SIZE),
-            "--cache-dir", cacheDir.toString(), "--json", "--quiet");
+            "--cache-dir", cacheDir.toString(), "--json", "--progress");
     return new ProcessBuilder(command)
         .redirectOutput(dir.resolve("child-" + i + ".out").toFile())
         .redirectError(dir.resolve("child-" + i + ".err").toFile())
@@ -155,8 +197,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     String json = Files.readString(dir.resolve("child-" + i + ".out"), StandardCharsets.UTF_8).strip();
     if (child.exitValue() != 0 || json.isEmpty()) {
-      String err = Files.readString(dir.resolve("child-" + i + ".err"), StandardCharsets.UTF_8).strip();
-      return new Got(caller, "", "", "failed with exit code " + child.exitValue() + (err.isEmpty() ? "" : ": " + err));
+      String err =
+          Files.readString(dir.resolve("child-" + i + ".err"), StandardCharsets.UTF_8)
+              .lines()
+              .filter(line -> line.startsWith("cachet:") || line.startsWith("  "))
+              .collect(Collectors.joining("\n"));
+      return new Got(caller, "", "", "failed with exit code " + child.exitValue() + (err.isEmpty() ? "" : ":\n" + err));
     }
     return new Got(caller, field(json, "path"), field(json, "sha256"), field(json, "source"));
   }

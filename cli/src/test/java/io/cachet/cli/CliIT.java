@@ -85,6 +85,8 @@ class CliIT {
     assertThat(demo.out()).contains(
         "origin requests  1, for 18 callers", "bytes served     48.0 MiB", "every caller got ",
         "One download, one verified file for everyone.");
+    assertThat(demo.out().lines().filter(l -> l.endsWith("waited for the download, got the same file")))
+        .as("both child processes waited for this one's download").hasSize(2);
     String cacheLine = demo.out().lines().filter(l -> l.startsWith("  cache ")).findFirst().orElseThrow();
     Path demoCache = Path.of(cacheLine.strip().split("\\s+")[1]);
     assertThat(demoCache.getParent()).as("the temporary directory is removed").doesNotExist();
