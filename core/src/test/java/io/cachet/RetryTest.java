@@ -130,6 +130,7 @@ class RetryTest {
 
     assertThat(error.retryAfter()).contains(Duration.ofHours(1));
     assertThat(error.attempts()).isEqualTo(1);
+    assertThat(error).hasMessageContaining("asked to be retried after 3600 s, longer than the 120 s this cache waits");
   }
 
   @Test

@@ -35,7 +35,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
@@ -296,6 +298,7 @@ final class Download {
               return origin
                   .open(ask)
                   .timeout(engine.settings.idleTimeout(), engine.timer)
+                  .doOnDiscard(OriginResponse.class, late -> discard(late.body()))
                   .switchIfEmpty(Mono.error(() -> new IllegalStateException("the origin answered nothing")))
                   .flatMap(this::receive)
                   .then(Mono.fromCallable(this::verify));
@@ -313,10 +316,19 @@ final class Download {
     if (response.status() == OriginResponse.Status.FULL && position > 0) {
       ready = Mono.<Void>fromRunnable(this::resetToZero).subscribeOn(engine.io); // A 200: restart, never splice.
     }
+    AtomicBoolean bodyTaken = new AtomicBoolean();
     return ready
         .then(Mono.fromCallable(() -> accept(response)).subscribeOn(engine.io))
         .doOnError(e -> discard(response.body()))
-        .flatMap(start -> write(response, start));
+        .flatMap(start -> {
+          bodyTaken.set(true);
+          return write(response, start);
+        })
+        .doOnCancel(() -> {
+          if (!bodyTaken.get()) {
+            discard(response.body()); // Cancelled before the writer took it: let the transport go.
+          }
+        });
   }
 
   /** Checks the declared length and free space, records the validators; true if resuming. */
@@ -444,13 +456,32 @@ final class Download {
       }
       Duration delay = engine.retries.delayAfter(attempts, originFailure);
       if (delay != null) {
-        engine.events.emit(new CacheEvent.Retrying(key, attempts, delay, originFailure));
-        return Mono.delay(delay, engine.timer)
+        return pause(delay, new CacheEvent.Retrying(key, attempts, delay, originFailure))
             .then(Mono.<Void>fromRunnable(this::prepareRetry).subscribeOn(engine.io))
             .then(attempt());
       }
+      Duration asked = originFailure.retryAfter().orElse(null);
+      Duration patience = engine.retries.policy().maxRetryAfter();
+      if (originFailure.isTransient() && asked != null && asked.compareTo(patience) > 0) {
+        return Mono.error(new OriginException(
+            url, originFailure.status(), attempts, true, asked,
+            originFailure.reason() + "; the origin asked to be retried after " + asked.toSeconds()
+                + " s, longer than the " + patience.toSeconds() + " s this cache waits",
+            originFailure.getCause()));
+      }
     }
     return Mono.error(failure);
+  }
+
+  /**
+   * Waits {@code delay} on the timer, announcing the wait only once the delay is scheduled, so that
+   * whoever reacts to the event (a virtual clock in a test) finds it there.
+   */
+  private Mono<Void> pause(Duration delay, CacheEvent announcement) {
+    return Mono.create(sink -> {
+      sink.onCancel(engine.timer.schedule(sink::success, delay.toNanos(), TimeUnit.NANOSECONDS));
+      engine.events.emit(announcement);
+    });
   }
 
   private CachetException classify(Throwable t) {

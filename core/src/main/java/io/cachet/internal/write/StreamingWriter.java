@@ -464,8 +464,8 @@ public final class StreamingWriter {
         double seconds = (now - windowStartNanos) / 1e9;
         long rate = (long) ((bytes - windowStartBytes) / seconds);
         if (rate < minBytesPerSecond) {
-          interrupt(new Stalled("only " + rate + " bytes/s arrived over " + window.toSeconds()
-              + " s, below the minimum of " + minBytesPerSecond + " bytes/s"), false);
+          interrupt(new Stalled("only " + rate + " bytes/s arrived over " + window.toMillis()
+              + " ms, below the minimum of " + minBytesPerSecond + " bytes/s"), false);
           return;
         }
         windowStartNanos = now;

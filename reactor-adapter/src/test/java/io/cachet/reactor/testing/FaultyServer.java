@@ -16,11 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,7 +77,10 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
   private final Queue<Response> queue = new ConcurrentLinkedQueue<>();
   private final Map<String, Served> served = new ConcurrentHashMap<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
-  private final BlockingQueue<RecordedRequest> untaken = new LinkedBlockingQueue<>();
+  // Recorded on the event loops, which must not block: a lock-free queue, and a semaphore whose
+  // release never parks (a LinkedBlockingQueue's lock, when contended, parks the event loop).
+  private final Queue<RecordedRequest> untaken = new ConcurrentLinkedQueue<>();
+  private final Semaphore arrived = new Semaphore(0);
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
 
@@ -260,11 +262,10 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
    */
   public RecordedRequest takeRequest() {
     try {
-      RecordedRequest r = untaken.poll(10, TimeUnit.SECONDS);
-      if (r == null) {
+      if (!arrived.tryAcquire(10, TimeUnit.SECONDS)) {
         throw new AssertionError("no request arrived at " + host + ":" + port() + " within 10 s");
       }
-      return r;
+      return untaken.remove();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while waiting for a request", e);
@@ -274,7 +275,7 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
   /** The oldest request not taken yet, waiting up to {@code wait} for it; null if none came. */
   public @Nullable RecordedRequest pollRequest(Duration wait) {
     try {
-      return untaken.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+      return arrived.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS) ? untaken.remove() : null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while waiting for a request", e);
@@ -313,6 +314,7 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
   private void record(RecordedRequest r) {
     requests.add(r);
     untaken.add(r);
+    arrived.release();
   }
 
   @Override
