@@ -63,6 +63,11 @@ import reactor.core.publisher.Mono;
  */
 final class Download {
   static final long CHECKPOINT_BYTES = 16L * 1024 * 1024;
+  /**
+   * Downloads at least this large (or of unknown size) get a sidecar, and so can be resumed by a
+   * later process and watched by waiting ones. Below it, re-downloading is cheaper than recording.
+   */
+  static final long SIDECAR_THRESHOLD = 256 * 1024;
   static final long PROGRESS_INTERVAL_MILLIS = 100;
   static final int MAX_BUFFERS = 4;
   /** Flush the part's data to the device every this many bytes, so the final fsync is short. */
@@ -82,6 +87,7 @@ final class Download {
   private @Nullable String unique;
   private @Nullable AsynchronousFileChannel channel;
   private @Nullable Sidecar sidecar;
+  private boolean sidecarWritten; // Whether the sidecar is on disk (large downloads only).
   private @Nullable StreamingWriter writer;
   private MessageDigest digest = newDigest();
   private long position;
@@ -127,6 +133,9 @@ final class Download {
         if (s != null && !s.owner().isCurrent() && s.owner().mayBeAlive()) {
           continue; // A live writer's (locks that lie, or another host): never touch it.
         }
+        if (s == null && ProcessIdentity.mayBeRunning(ownerPid(p.unique()))) {
+          continue; // No sidecar yet (or a small download's): its writer, named in it, may be live.
+        }
         if (s != null && p.size() > 0 && s.uriHash().equals(uriHash) && canResume(s.validators()) && fits(p.size(), s.length())) {
           if (best == null || p.size() > best.size()) {
             if (best != null) {
@@ -150,6 +159,16 @@ final class Download {
     }
   }
 
+  /** The pid a part's unique name starts with ({@link Store#newUnique}), or -1. */
+  private static long ownerPid(String unique) {
+    int dash = unique.indexOf('-');
+    try {
+      return dash > 0 ? Long.parseLong(unique.substring(0, dash)) : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private boolean fits(long partSize, long recordedLength) {
     long expected = request.size();
     if (recordedLength >= 0 && partSize > recordedLength) {
@@ -170,6 +189,7 @@ final class Download {
     String mine = store.newUnique();
     Sidecar fresh = new Sidecar(uriHash, url, old.validators(), old.length(), ProcessIdentity.current(), 0, null);
     store.writeSidecar(id, mine, fresh);
+    sidecarWritten = true;
     Path target = layout.part(id, mine);
     try {
       disk.move(orphan.part(), target);
@@ -241,7 +261,6 @@ final class Download {
   private void createFresh() throws IOException {
     String mine = store.newUnique();
     Sidecar fresh = new Sidecar(uriHash, url, Validators.NONE, -1, ProcessIdentity.current(), 0, null);
-    store.writeSidecar(id, mine, fresh); // Before the part: a part without a sidecar is never live.
     try {
       channel = disk.createPart(layout.part(id, mine), store.permissions().part(), engine.ioThreads.executor);
     } catch (IOException e) {
@@ -249,7 +268,8 @@ final class Download {
       throw e;
     }
     unique = mine;
-    sidecar = fresh;
+    sidecar = fresh; // Written once the response says the download is worth resuming (see accept).
+    sidecarWritten = false;
     position = 0;
     digest = newDigest();
     validators = Validators.NONE;
@@ -343,7 +363,7 @@ final class Download {
     limit = expected >= 0 ? expected : length >= 0 ? length : engine.settings.maxArtifactSize();
     if (limit != Long.MAX_VALUE) {
       long needed = limit - position;
-      long free = Files.getFileStore(layout.tmp()).getUsableSpace();
+      long free = store.usableSpace();
       if (needed > free) {
         throw new StorageException(
             layout.tmp(),
@@ -356,7 +376,10 @@ final class Download {
     validators = response.validators();
     declaredLength = length;
     sidecar = sidecar.withResponse(validators, length);
-    store.writeSidecar(id, unique, sidecar);
+    if (length < 0 || length >= SIDECAR_THRESHOLD || sidecarWritten) {
+      store.writeSidecar(id, unique, sidecar);
+      sidecarWritten = true;
+    }
     return response.status() == OriginResponse.Status.PARTIAL && position > 0;
   }
 
@@ -416,7 +439,7 @@ final class Download {
   private void recordCheckpoint(long at, String sha256) {
     Sidecar s = sidecar;
     String mine = unique;
-    if (s == null || mine == null) {
+    if (s == null || mine == null || !sidecarWritten) {
       return;
     }
     Sidecar updated = s.withCheckpoint(at, sha256);
@@ -560,7 +583,9 @@ final class Download {
     } catch (IOException e) {
       throw StorageException.of(layout.ref(id), "write the key record", e);
     }
-    store.deletePart(id, unique); // Only the sidecar is left; the part is now the blob.
+    if (sidecarWritten) {
+      store.deleteSidecar(id, unique); // The part is now the blob; only its sidecar is left.
+    }
     return blob;
   }
 
@@ -575,7 +600,7 @@ final class Download {
     long at = w != null ? w.position() : position;
     close(ch);
     boolean transientFailure = error == null || (error instanceof CachetException c && c.isTransient() && !(c instanceof StorageException));
-    if (at > 0 && canResume(validators) && transientFailure) {
+    if (at > 0 && sidecarWritten && canResume(validators) && transientFailure) {
       if (!request.isPinned() && (w == null || w.digestAtPosition())) {
         // The digest holds exactly the bytes on disk: the whole part can be resumed. Otherwise the
         // sidecar keeps its last periodic checkpoint, and a resume starts from there.

@@ -35,7 +35,9 @@ final class IoThreads {
   }
 
   static IoThreads owned() {
-    int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    // Mostly blocked in fsync, rename and open rather than running: many in flight let the file
+    // system batch their journal commits, which is what makes many small commits cheap.
+    int threads = Math.max(32, 8 * Runtime.getRuntime().availableProcessors());
     int pool = POOLS.incrementAndGet();
     AtomicInteger count = new AtomicInteger();
     List<Thread> started = new CopyOnWriteArrayList<>();

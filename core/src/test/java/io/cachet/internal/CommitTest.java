@@ -150,6 +150,25 @@ class CommitTest {
     }
   }
 
+  @Test
+  void aLargeDownloadRecordsItsSidecarOnceAndASmallOneNeverDoes() throws Exception {
+    byte[] small = Bytes.random(64 * 1024, 62);
+    fixture.origin.enqueue(ok(BODY).etag("\"big\""), ok(small).etag("\"small\""));
+    FaultyDisk disk = new FaultyDisk();
+    Cache cache = fixture.open(fixture.builder(), disk);
+
+    cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+    long sidecarsForLarge = sidecarMoves(disk);
+    cache.fetch(FetchRequest.of("https://origin.test/small").withSha256(Bytes.sha256(small))).block(Duration.ofSeconds(30));
+
+    assertThat(sidecarsForLarge).as("written once, when the response said how large").isEqualTo(1);
+    assertThat(sidecarMoves(disk)).as("nothing to resume or watch in 64 KiB").isEqualTo(1);
+  }
+
+  private static long sidecarMoves(FaultyDisk disk) {
+    return disk.calls().stream().filter(c -> c.op() == Op.MOVE && c.path().toString().endsWith(".meta")).count();
+  }
+
   private static String refName(List<Call> calls) {
     return calls.stream().filter(c -> c.op() == Op.OPEN_LOCK).findFirst().orElseThrow()
         .path().getFileName().toString().replace(".lock", "");

@@ -7,6 +7,7 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -44,23 +45,53 @@ final class Clients {
       throw new IllegalArgumentException(
           "the HttpClient configures TLS itself; add the trusted certificates to its SslContext instead");
     }
-    if (!ownTls) {
-      c = state.http2() ? c.protocol(HttpProtocol.H2, HttpProtocol.HTTP11) : c.protocol(HttpProtocol.HTTP11);
-      if (!state.trusted().isEmpty()) {
-        TrustManagerFactory trust = trust(state.trusted());
-        c = state.http2()
-            ? c.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http2SslContextSpec.forClient().configure(b -> b.trustManager(trust))))
-            : c.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http11SslContextSpec.forClient().configure(b -> b.trustManager(trust))));
-      }
-    }
     Map<String, String> env = state.environment() != null ? state.environment() : System.getenv();
-    // Plain http never negotiates HTTP/2 (that needs ALPN), and offering it would make reactor-netty
-    // prepare a TLS context, loading the JDK's trust store, for a connection that never uses it.
-    HttpClient plain = ownTls ? c : c.protocol(HttpProtocol.HTTP11);
+    // Plain http speaks HTTP/1.1 (HTTP/2 needs ALPN). HttpClient.protocol(...) is not called for it
+    // unless the caller's client asked for something else: calling it initialises reactor-netty's
+    // default TLS context, loading the JDK's trust store, for connections that never use it.
+    HttpClient plain = c;
+    if (!ownTls && !List.of(HttpProtocol.HTTP11).equals(List.of(base.configuration().protocols()))) {
+      plain = c.protocol(HttpProtocol.HTTP11);
+    }
     HttpClient http = HttpOrigin.withProxy(plain, "http", state.proxy(), state.noProxy(), env);
-    HttpClient https = HttpOrigin.withProxy(c, "https", state.proxy(), state.noProxy(), env);
+    HttpClient tlsBase = c;
+    Supplier<HttpClient> https = memoize(() -> {
+      HttpClient secure = tlsBase;
+      if (!ownTls) {
+        secure = state.http2() ? secure.protocol(HttpProtocol.H2, HttpProtocol.HTTP11) : secure.protocol(HttpProtocol.HTTP11);
+        if (!state.trusted().isEmpty()) {
+          TrustManagerFactory trust = trust(state.trusted());
+          secure = state.http2()
+              ? secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http2SslContextSpec.forClient().configure(b -> b.trustManager(trust))))
+              : secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http11SslContextSpec.forClient().configure(b -> b.trustManager(trust))));
+        }
+      }
+      return HttpOrigin.withProxy(secure, "https", state.proxy(), state.noProxy(), env);
+    });
     return new HttpOrigin.Settings(
         base, http, https, state.maxRedirects(), state.redirectFilter(), state.headerTimeout(), state.clock());
+  }
+
+  /** {@code make}'s value, made once, on first use. */
+  private static <T> Supplier<T> memoize(Supplier<T> make) {
+    return new Supplier<>() {
+      private volatile T value;
+
+      @Override
+      public T get() {
+        T v = value;
+        if (v == null) {
+          synchronized (this) {
+            v = value;
+            if (v == null) {
+              v = make.get();
+              value = v;
+            }
+          }
+        }
+        return v;
+      }
+    };
   }
 
   /** The JDK's default trust anchors plus {@code extra}. */

@@ -36,14 +36,19 @@ public final class SingleFlight<K, V> {
   public Mono<V> join(K key, Supplier<Mono<V>> work, Function<V, V> joined) {
     return Mono.defer(
         () -> {
+          Flight<V> running = flights.get(key);
+          if (running != null) {
+            return running.result.asMono().map(joined);
+          }
           Flight<V> mine = new Flight<>();
-          Flight<V> running = flights.putIfAbsent(key, mine);
+          running = flights.putIfAbsent(key, mine);
           if (running != null) {
             return running.result.asMono().map(joined);
           }
           mine.run = Mono.defer(work)
               .subscribe(
                   value -> {
+                    mine.valued = true;
                     flights.remove(key, mine);
                     mine.result.tryEmitValue(value);
                   },
@@ -52,8 +57,10 @@ public final class SingleFlight<K, V> {
                     mine.result.tryEmitError(error);
                   },
                   () -> {
-                    flights.remove(key, mine);
-                    mine.result.tryEmitError(new IllegalStateException("flight for " + key + " completed empty"));
+                    if (!mine.valued) {
+                      flights.remove(key, mine);
+                      mine.result.tryEmitError(new IllegalStateException("flight for " + key + " completed empty"));
+                    }
                   });
           return mine.result.asMono();
         });
@@ -80,5 +87,6 @@ public final class SingleFlight<K, V> {
   private static final class Flight<V> {
     final Sinks.One<V> result = Sinks.one();
     volatile Disposable run;
+    volatile boolean valued;
   }
 }

@@ -67,6 +67,19 @@ public record ProcessIdentity(String host, long pid, long startMillis) {
     }
   }
 
+  /**
+   * Whether another process with {@code pid} may be running on this host: alive and not a zombie.
+   * Without a start time to compare, a recycled pid counts as running (the safe answer: its part
+   * is left for later). False for this process and for pids that are not positive.
+   */
+  public static boolean mayBeRunning(long pid) {
+    if (pid <= 0 || pid == CURRENT.pid) {
+      return false;
+    }
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    return handle.isPresent() && handle.get().isAlive() && !isZombie(pid);
+  }
+
   /** Whether this owner may still be running (the opposite of provably gone). */
   public boolean mayBeAlive() {
     return !isProvablyGone();

@@ -29,11 +29,22 @@ public final class Store {
   private final Layout layout;
   private final Permissions permissions;
   private final Disk disk;
+  private final java.nio.file.FileStore fileStore;
 
   private Store(Layout layout, Permissions permissions, Disk disk) {
     this.layout = layout;
     this.permissions = permissions;
     this.disk = disk;
+    try {
+      this.fileStore = Files.getFileStore(layout.tmp()); // Looked up once: it reads the mount table.
+    } catch (IOException e) {
+      throw StorageException.of(layout.tmp(), "inspect", e);
+    }
+  }
+
+  /** Bytes this process may still write in the cache's file system. */
+  public long usableSpace() throws IOException {
+    return fileStore.getUsableSpace();
   }
 
   /**
@@ -174,6 +185,11 @@ public final class Store {
     return PartFile.list(layout, id);
   }
 
+  /** Deletes a part's sidecar, best effort; for a part that became a blob. */
+  public void deleteSidecar(KeyId id, String unique) {
+    deleteQuietly(layout.sidecar(id, unique));
+  }
+
   /** Deletes a part and its sidecar, best effort. Only the holder of the key's lock calls this. */
   public void deletePart(KeyId id, String unique) {
     deleteQuietly(layout.part(id, unique));
@@ -215,14 +231,18 @@ public final class Store {
 
   private void writeAtomically(Path target, String text, int mode) throws IOException {
     Path temp = layout.tmp().resolve(target.getFileName() + "." + newUnique() + ".new");
+    boolean moved = false;
     try {
       PrivateFiles.write(temp, text.getBytes(StandardCharsets.UTF_8));
       disk.setMode(temp, mode);
       disk.move(temp, target);
+      moved = true;
     } catch (FileAlreadyExistsException impossible) {
       throw new IOException("temporary file " + temp + " already exists", impossible);
     } finally {
-      deleteQuietly(temp);
+      if (!moved) {
+        deleteQuietly(temp);
+      }
     }
   }
 

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
@@ -55,7 +56,8 @@ public final class HttpOrigin {
    * @param client the caller's client or a default one; its connection pool and event loops are
    *     used as they are
    * @param http the client for http URLs: {@code client} with this origin's settings applied
-   * @param https the client for https URLs
+   * @param https the client for https URLs, made on first use: preparing TLS loads the JDK's
+   *     trust store, which a cache that only fetches over http should not pay for at start-up
    * @param maxRedirects how many redirects to follow, at most {@link RedirectPolicy#MAX_REDIRECTS}
    * @param redirectFilter which redirect targets are allowed, besides the scheme rules
    * @param responseHeaderTimeout how long to wait for a response's headers, or null for no limit
@@ -64,7 +66,7 @@ public final class HttpOrigin {
   public record Settings(
       HttpClient client,
       HttpClient http,
-      HttpClient https,
+      java.util.function.Supplier<HttpClient> https,
       int maxRedirects,
       Predicate<URI> redirectFilter,
       @Nullable Duration responseHeaderTimeout,
@@ -149,8 +151,19 @@ public final class HttpOrigin {
   }
 
   private Mono<Exchange> exchange(OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+    if (!"https".equalsIgnoreCase(uri.getScheme())) {
+      return exchange(settings.http(), request, uri, headers, foreign);
+    }
+    // The https client is made on first use, which reads the JDK's trust store: never on the
+    // caller's thread, which may be an event loop.
+    return Mono.fromSupplier(settings.https())
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMap(client -> exchange(client, request, uri, headers, foreign));
+  }
+
+  private Mono<Exchange> exchange(
+      HttpClient client, OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
     String host = hostOf(uri);
-    HttpClient client = "https".equalsIgnoreCase(uri.getScheme()) ? settings.https() : settings.http();
     Map<String, String> range = RangeRequest.headers(request.offset(), request.validators());
     Mono<Exchange> exchange =
         client
