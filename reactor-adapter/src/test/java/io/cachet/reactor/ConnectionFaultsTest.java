@@ -20,10 +20,17 @@ import io.cachet.reactor.testing.RecordedRequest;
 import io.cachet.reactor.testing.Response;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.EventRecorder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.test.StepVerifier;
@@ -82,6 +89,57 @@ class ConnectionFaultsTest extends EndToEnd {
 
     assertThat(events.types()).containsExactly(FAILED);
     assertHoldsNothing();
+  }
+
+  @Test
+  void n1AHostThatNeverAnswersTheConnectFailsAfterTheConnectTimeout() throws Exception {
+    // A listening socket that never accepts, its accept queue filled: Linux drops further SYNs,
+    // so a connect neither succeeds nor is refused, exactly like a firewalled host.
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Fillers fillers = Fillers.until(silent.getLocalPort())) {
+      Cache cache = cache(NettyOrigin.builder(clients.client()).connectTimeout(Duration.ofMillis(300)).build(), 1, b -> b);
+      EventRecorder events = record(cache);
+      URI uri = URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/model.bin");
+
+      StepVerifier.create(cache.fetch(pinned(uri, BODY)))
+          .expectErrorSatisfies(e -> assertThat(e)
+              .isInstanceOfSatisfying(OriginException.class, o -> {
+                assertThat(o.isTransient()).isTrue();
+                assertThat(o.attempts()).isEqualTo(2);
+              })
+              .hasMessageContaining("could not download " + uri)
+              .hasMessageContaining("connection timed out")
+              .hasMessageContaining("retry later"))
+          .verify(WAIT);
+
+      assertThat(events.types()).containsExactly(RETRYING, FAILED);
+      assertHoldsNothing();
+    }
+  }
+
+  /** Client sockets connected to a listener until its accept queue is full. */
+  private record Fillers(List<Socket> sockets) implements AutoCloseable {
+    static Fillers until(int port) throws IOException {
+      List<Socket> sockets = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        Socket socket = new Socket();
+        try {
+          socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+          sockets.add(socket);
+        } catch (SocketTimeoutException full) {
+          socket.close();
+          return new Fillers(sockets);
+        }
+      }
+      throw new IllegalStateException("the accept queue never filled up after 16 connections");
+    }
+
+    @Override
+    public void close() throws IOException {
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+    }
   }
 
   // ---- N2 disconnect before the status line ----
