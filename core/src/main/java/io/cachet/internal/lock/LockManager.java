@@ -3,6 +3,7 @@ package io.cachet.internal.lock;
 import io.cachet.StorageException;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.store.Disk;
+import io.cachet.internal.store.FileChecks;
 import io.cachet.internal.store.KeyId;
 import java.io.IOException;
 import java.nio.channels.AsynchronousFileChannel;
@@ -219,6 +220,9 @@ public final class LockManager implements AutoCloseable {
   }
 
   private static @Nullable Object inode(Path path) {
+    if (FileChecks.missing(path)) {
+      return null;
+    }
     try {
       return Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
     } catch (IOException | UnsupportedOperationException e) {

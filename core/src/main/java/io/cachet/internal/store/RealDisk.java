@@ -63,16 +63,30 @@ final class RealDisk implements Disk {
 
   @Override
   public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor) throws IOException {
+    // A new key's lock file does not exist yet: create it first then, without a failed open.
+    if (FileChecks.missing(path)) {
+      AsynchronousFileChannel created = createLock(path, mode, executor);
+      if (created != null) {
+        return created;
+      }
+    }
     try {
       return AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
     } catch (NoSuchFileException missing) {
-      try {
-        AsynchronousFileChannel channel = AsynchronousFileChannel.open(path, NEW_LOCK, executor, PrivateFiles.OWNER_FILE);
-        setMode(path, mode);
-        return channel;
-      } catch (java.nio.file.FileAlreadyExistsException raced) {
-        return AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
-      }
+      AsynchronousFileChannel created = createLock(path, mode, executor);
+      return created != null ? created : AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
+    }
+  }
+
+  /** Creates the lock file, or returns null if another process or thread just created it. */
+  private @Nullable AsynchronousFileChannel createLock(Path path, int mode, ExecutorService executor)
+      throws IOException {
+    try {
+      AsynchronousFileChannel channel = AsynchronousFileChannel.open(path, NEW_LOCK, executor, PrivateFiles.OWNER_FILE);
+      setMode(path, mode);
+      return channel;
+    } catch (java.nio.file.FileAlreadyExistsException raced) {
+      return null;
     }
   }
 

@@ -25,6 +25,9 @@ final class RecordText {
 
   /** The fields of the record at {@code path}, or null if it is missing or not a valid record. */
   static @Nullable Map<String, String> read(Path path, String header) throws IOException {
+    if (FileChecks.missing(path)) {
+      return null;
+    }
     byte[] bytes;
     try (InputStream in = Files.newInputStream(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       bytes = in.readNBytes(MAX_BYTES + 1);

@@ -127,6 +127,9 @@ public final class Store {
 
   /** Whether a regular blob of exactly {@code size} bytes (or any size, for -1) exists. */
   public boolean hasBlob(Sha256 sha256, long size) throws IOException {
+    if (FileChecks.missing(layout.blob(sha256))) {
+      return false; // Also when unreachable: the commit into that directory then fails, naming it.
+    }
     try {
       BasicFileAttributes a =
           Files.readAttributes(layout.blob(sha256), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
