@@ -54,7 +54,8 @@ public final class IntegrityException extends CachetException {
 
   private static String message(
       Kind kind, Key key, String url, Sha256 expected, Sha256 actual, long expectedSize, long actualSize) {
-    String subject = "integrity check failed for " + key + " from " + url + ": ";
+    String from = key.toString().equals(url) ? url : key + " from " + url;
+    String subject = "integrity check failed for " + from + ": ";
     String detail =
         switch (kind) {
           case DIGEST_MISMATCH -> "expected SHA-256 " + expected + " but the " + actualSize

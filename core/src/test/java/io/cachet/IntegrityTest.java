@@ -39,6 +39,7 @@ class IntegrityTest {
     assertThat(error.expectedSize()).isEqualTo(BODY.length);
     assertThat(error.actualSize()).isEqualTo(BODY.length);
     assertThat(error.getMessage())
+        .startsWith("integrity check failed for https://origin.test/weights.bin: expected SHA-256 ")
         .contains(SHA.hex())
         .contains(Bytes.sha256(corrupt).hex())
         .contains("Nothing was committed")
@@ -48,6 +49,17 @@ class IntegrityTest {
     assertThat(blobCount()).isZero();
     assertThat(events.distinctTypes()).startsWith(STARTED).endsWith(FAILED);
     assertThat(events.of(CacheEvent.Failed.class).get(0).error()).isSameAs(error);
+  }
+
+  @Test
+  void theMessageNamesAChosenKeyAndTheUrlItCameFrom() throws Exception {
+    fixture.origin.enqueue(ok(Bytes.flip(BODY, 7)));
+    Cache cache = fixture.open();
+
+    IntegrityException error = failure(cache.fetch(REQUEST.withKey("weights-v2")).toFuture(), IntegrityException.class);
+
+    assertThat(error.getMessage()).startsWith("integrity check failed for weights-v2 from https://origin.test/weights.bin: ");
+    assertThat(blobCount()).isZero();
   }
 
   @Test
