@@ -1,5 +1,7 @@
 package io.cachet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Every error Cachet reports: a small sealed family whose messages say what happened, to what,
  * and what to do next. Branch on the type, or on {@link #isTransient()}.
@@ -22,7 +24,7 @@ public abstract sealed class CachetException extends RuntimeException
         StorageException {
   private static final long serialVersionUID = 1L;
 
-  CachetException(String message, Throwable cause) {
+  CachetException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 

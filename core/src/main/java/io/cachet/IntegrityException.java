@@ -1,5 +1,7 @@
 package io.cachet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The bytes the origin delivered are not the expected ones. Nothing was committed and the part
  * file was removed; Cachet never retries this in a loop.
@@ -20,8 +22,8 @@ public final class IntegrityException extends CachetException {
   private final Kind kind;
   private final Key key;
   private final String url;
-  private final Sha256 expectedSha256;
-  private final Sha256 actualSha256;
+  private final @Nullable Sha256 expectedSha256;
+  private final @Nullable Sha256 actualSha256;
   private final long expectedSize;
   private final long actualSize;
 
@@ -38,8 +40,8 @@ public final class IntegrityException extends CachetException {
       Kind kind,
       Key key,
       String url,
-      Sha256 expectedSha256,
-      Sha256 actualSha256,
+      @Nullable Sha256 expectedSha256,
+      @Nullable Sha256 actualSha256,
       long expectedSize,
       long actualSize) {
     super(message(kind, key, url, expectedSha256, actualSha256, expectedSize, actualSize), null);
@@ -53,7 +55,7 @@ public final class IntegrityException extends CachetException {
   }
 
   private static String message(
-      Kind kind, Key key, String url, Sha256 expected, Sha256 actual, long expectedSize, long actualSize) {
+      Kind kind, Key key, String url, @Nullable Sha256 expected, @Nullable Sha256 actual, long expectedSize, long actualSize) {
     String from = key.toString().equals(url) ? url : key + " from " + url;
     String subject = "integrity check failed for " + from + ": ";
     String detail =
@@ -87,12 +89,12 @@ public final class IntegrityException extends CachetException {
   }
 
   /** The pinned digest, or null when the request pinned none. */
-  public Sha256 expectedSha256() {
+  public @Nullable Sha256 expectedSha256() {
     return expectedSha256;
   }
 
   /** The digest of what arrived, or null when the transfer was cut off before the end. */
-  public Sha256 actualSha256() {
+  public @Nullable Sha256 actualSha256() {
     return actualSha256;
   }
 

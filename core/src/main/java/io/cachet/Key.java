@@ -3,6 +3,7 @@ package io.cachet;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The name under which a caller asks for an artifact: either a name the caller chooses
@@ -74,7 +75,7 @@ public record Key(String value) {
     }
   }
 
-  private static String problemWith(String value) {
+  private static @Nullable String problemWith(String value) {
     if (value == null || value.isEmpty()) {
       return "a key must not be empty; pass a name such as \"model-v1\", or leave the key out to use the URI";
     }
@@ -110,7 +111,7 @@ public record Key(String value) {
     return lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("file:");
   }
 
-  private static String uriProblem(String value) {
+  private static @Nullable String uriProblem(String value) {
     if (value.length() > MAX_URI_LENGTH) {
       return "a URI key is at most " + MAX_URI_LENGTH + " characters, this one has " + value.length();
     }

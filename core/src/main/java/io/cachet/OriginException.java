@@ -2,6 +2,7 @@ package io.cachet;
 
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The origin could not deliver the artifact: it refused (a status such as 404 or 403), failed
@@ -14,7 +15,7 @@ public final class OriginException extends CachetException {
   private final int status;
   private final int attempts;
   private final boolean isTransient;
-  private final transient Duration retryAfter;
+  private final transient @Nullable Duration retryAfter;
   private final String reason;
 
   /**
@@ -31,9 +32,9 @@ public final class OriginException extends CachetException {
       int status,
       int attempts,
       boolean isTransient,
-      Duration retryAfter,
+      @Nullable Duration retryAfter,
       String reason,
-      Throwable cause) {
+      @Nullable Throwable cause) {
     super(message(url, status, attempts, isTransient, reason), cause);
     this.url = url;
     this.status = status;

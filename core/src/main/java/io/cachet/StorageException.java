@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cache directory could not be read or written. Nothing half-written was left at a final
@@ -37,7 +38,7 @@ public final class StorageException extends CachetException {
    * @param detail what the system said, or why the layout is unsafe
    * @param cause the underlying failure, if any
    */
-  public StorageException(Path path, String operation, Reason reason, String detail, Throwable cause) {
+  public StorageException(Path path, String operation, Reason reason, String detail, @Nullable Throwable cause) {
     super(message(path, operation, reason, detail), cause);
     this.path = path;
     this.operation = operation;

@@ -35,6 +35,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -299,7 +300,7 @@ final class Download {
       return;
     }
     try {
-      channel.truncate(position); // A write that failed half-way may have left bytes beyond it.
+      channel().truncate(position); // A write that failed half-way may have left bytes beyond it.
     } catch (IOException e) {
       throw StorageException.of(partPath(), "truncate", e);
     }
@@ -375,9 +376,9 @@ final class Download {
     }
     validators = response.validators();
     declaredLength = length;
-    sidecar = sidecar.withResponse(validators, length);
+    sidecar = sidecar().withResponse(validators, length);
     if (length < 0 || length >= SIDECAR_THRESHOLD || sidecarWritten) {
-      store.writeSidecar(id, unique, sidecar);
+      store.writeSidecar(id, unique(), sidecar);
       sidecarWritten = true;
     }
     return response.status() == OriginResponse.Status.PARTIAL && position > 0;
@@ -394,7 +395,7 @@ final class Download {
         engine.buffers, bufferSize(), MAX_BUFFERS, engine.ioThreads.executor, engine.timer,
         s.idleTimeout(), s.minBytesPerSecond(), s.throughputWindow(),
         SYNC_EVERY, request.isPinned() ? 0 : CHECKPOINT_BYTES);
-    StreamingWriter w = new StreamingWriter(channel, position, digest, limit, how, new StreamingWriter.Listener() {
+    StreamingWriter w = new StreamingWriter(channel(), position, digest, limit, how, new StreamingWriter.Listener() {
       @Override
       public void written(long at) {
         progress(at);
@@ -528,10 +529,10 @@ final class Download {
       return integrity(IntegrityException.Kind.TOO_LARGE, null, o.reached());
     }
     if (t instanceof OriginFailure f) {
-      return new OriginException(url, f.status(), attempts, f.isTransient(), f.retryAfter(), f.getMessage(), f);
+      return new OriginException(url, f.status(), attempts, f.isTransient(), f.retryAfter(), describe(f), f);
     }
     if (t instanceof StreamingWriter.Stalled s) {
-      return new OriginException(url, 0, attempts, true, null, s.getMessage(), s);
+      return new OriginException(url, 0, attempts, true, null, describe(s), s);
     }
     if (t instanceof TimeoutException) {
       return new OriginException(
@@ -541,12 +542,12 @@ final class Download {
       return new OriginException(url, 0, attempts, true, null, describe(e), e);
     }
     if (t instanceof Restart r) {
-      return new OriginException(url, 0, attempts, false, null, r.getMessage(), r);
+      return new OriginException(url, 0, attempts, false, null, describe(r), r);
     }
     return new OriginException(url, 0, attempts, false, null, "unexpected failure: " + t, t);
   }
 
-  private static String describe(IOException e) {
+  private static String describe(Throwable e) {
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
@@ -560,7 +561,7 @@ final class Download {
 
   private Mono<Artifact> commit(Sha256 sha256) {
     long size = position;
-    AsynchronousFileChannel ch = channel;
+    AsynchronousFileChannel ch = channel();
     return engine.commit
         .publish(ch, partPath(), sha256)
         .flatMap(blob -> Mono.fromCallable(() -> record(sha256, size, blob)).subscribeOn(engine.io))
@@ -584,7 +585,7 @@ final class Download {
       throw StorageException.of(layout.ref(id), "write the key record", e);
     }
     if (sidecarWritten) {
-      store.deleteSidecar(id, unique); // The part is now the blob; only its sidecar is left.
+      store.deleteSidecar(id, unique()); // The part is now the blob; only its sidecar is left.
     }
     return blob;
   }
@@ -612,7 +613,21 @@ final class Download {
   }
 
   private Path partPath() {
-    return layout.part(id, unique);
+    return layout.part(id, unique());
+  }
+
+  // The part file's state exists from its creation on; these are only called from then.
+
+  private String unique() {
+    return Objects.requireNonNull(unique, "no part file yet");
+  }
+
+  private AsynchronousFileChannel channel() {
+    return Objects.requireNonNull(channel, "no part file open");
+  }
+
+  private Sidecar sidecar() {
+    return Objects.requireNonNull(sidecar, "no part file yet");
   }
 
   private static void close(@Nullable AsynchronousFileChannel ch) {

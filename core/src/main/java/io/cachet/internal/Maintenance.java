@@ -79,7 +79,7 @@ final class Maintenance {
     }
     Path target = quarantine.resolve(blob.sha256().hex() + "." + Instant.now().toEpochMilli());
     store.disk().move(blob.path(), target);
-    store.disk().syncDirectory(blob.path().getParent());
+    store.disk().syncParentOf(blob.path());
     store.disk().syncDirectory(quarantine);
     return java.util.Optional.of(target);
   }
@@ -129,7 +129,7 @@ final class Maintenance {
     }
     Files.deleteIfExists(blob.path());
     store.disk().syncDirectory(store.layout().refs());
-    store.disk().syncDirectory(blob.path().getParent());
+    store.disk().syncParentOf(blob.path());
     return blob.size();
   }
 

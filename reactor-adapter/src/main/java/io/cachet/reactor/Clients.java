@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.Http2SslContextSpec;
 import reactor.netty.http.HttpProtocol;
@@ -75,7 +76,7 @@ final class Clients {
   /** {@code make}'s value, made once, on first use. */
   private static <T> Supplier<T> memoize(Supplier<T> make) {
     return new Supplier<>() {
-      private volatile T value;
+      private volatile @Nullable T value;
 
       @Override
       public T get() {

@@ -81,7 +81,7 @@ public final class Commit {
     try {
       PrivateFiles.directory(directory);
       disk.setMode(directory, permissions.directory());
-      disk.syncDirectory(directory.getParent());
+      disk.syncParentOf(directory);
     } catch (java.nio.file.FileAlreadyExistsException raced) {
       if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(directory + " exists and is not a directory", raced);

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -86,7 +87,7 @@ public final class SingleFlight<K, V> {
 
   private static final class Flight<V> {
     final Sinks.One<V> result = Sinks.one();
-    volatile Disposable run;
+    volatile @Nullable Disposable run;
     volatile boolean valued;
   }
 }

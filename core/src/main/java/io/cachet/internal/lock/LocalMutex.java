@@ -2,6 +2,7 @@ package io.cachet.internal.lock;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
@@ -74,7 +75,7 @@ final class LocalMutex {
 
     private final MonoSink<Permit> sink;
     private final AtomicInteger state = new AtomicInteger(WAITING);
-    private volatile Permit permit;
+    private volatile @Nullable Permit permit;
 
     Waiter(MonoSink<Permit> sink) {
       this.sink = sink;

@@ -205,7 +205,7 @@ public final class LockManager implements AutoCloseable {
           return null;
         }
         Object after = inode(path);
-        if (before.equals(after)) {
+        if (after != null && before.equals(after)) {
           return new OsLock(path, channel, lock, after, false);
         }
         log.warn("Lock file {} was deleted or replaced while being locked; trying again on the file now there.", path);

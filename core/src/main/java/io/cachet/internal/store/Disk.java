@@ -41,6 +41,15 @@ public interface Disk {
   /** Makes a directory's entries durable ({@code fsync} of the directory). */
   void syncDirectory(Path directory) throws IOException;
 
+  /** Makes {@code path}'s entry in its directory durable: {@link #syncDirectory} of its parent. */
+  default void syncParentOf(Path path) throws IOException {
+    Path parent = path.toAbsolutePath().getParent();
+    if (parent == null) {
+      throw new IOException(path + " has no parent directory to sync");
+    }
+    syncDirectory(parent);
+  }
+
   /**
    * Opens a lock file, creating it with {@code mode} if missing, never following a symlink and
    * never with {@code DELETE_ON_CLOSE} (RELIABILITY.md I2).

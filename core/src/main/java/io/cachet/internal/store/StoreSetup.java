@@ -51,7 +51,7 @@ final class StoreSetup {
       if (!Files.exists(absolute)) {
         Files.createDirectories(absolute);
         disk.setMode(absolute, permissions.directory());
-        disk.syncDirectory(absolute.getParent());
+        disk.syncParentOf(absolute);
       }
       Path root = absolute.toRealPath();
       if (!Files.isDirectory(root)) {
@@ -147,7 +147,7 @@ final class StoreSetup {
         try {
           PrivateFiles.directory(dir);
           disk.setMode(dir, permissions.directory());
-          disk.syncDirectory(dir.getParent());
+          disk.syncParentOf(dir);
         } catch (java.nio.file.FileAlreadyExistsException raced) {
           // Created by another process meanwhile; checked below.
         }

@@ -156,12 +156,15 @@ public final class StreamingWriter {
   public static final class WriteFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final IOException io;
+
     WriteFailed(IOException cause) {
       super(cause.getMessage(), cause);
+      this.io = cause;
     }
 
     public IOException io() {
-      return (IOException) getCause();
+      return io;
     }
   }
 
