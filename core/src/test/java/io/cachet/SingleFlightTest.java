@@ -140,8 +140,10 @@ class SingleFlightTest {
           results.add(first.fetch(REQUEST).toFuture());
           results.add(second.fetch(REQUEST).toFuture());
         })
+        .as("the caller queued behind the other cache says that it waits")
         .expectNextCount(1)
-        .verifyComplete();
+        .expectComplete()
+        .verify(Duration.ofSeconds(30));
     gate.tryEmitEmpty();
 
     List<Artifact> artifacts = List.of(results.get(0).get(30, TimeUnit.SECONDS), results.get(1).get(30, TimeUnit.SECONDS));

@@ -29,6 +29,16 @@ final class LocalMutex {
    * or cancelled; a permit granted to a waiter that cancelled before claiming is handed on.
    */
   Mono<Permit> acquire() {
+    return acquire(() -> {});
+  }
+
+  /**
+   * {@link #acquire()}, calling {@code queued} (outside the monitor) if the caller has to wait
+   * behind the holder. Deciding "held or not" in the same section that queues is what makes the
+   * report exact: a separate {@link #isHeld()} check before acquiring races with the holder's own
+   * acquisition, and a waiter could then wait without ever saying so.
+   */
+  Mono<Permit> acquire(Runnable queued) {
     return Mono.create(
         sink -> {
           Waiter waiter = new Waiter(sink);
@@ -44,6 +54,8 @@ final class LocalMutex {
           sink.onCancel(waiter::cancel);
           if (now) {
             waiter.grant(false);
+          } else {
+            queued.run();
           }
         });
   }

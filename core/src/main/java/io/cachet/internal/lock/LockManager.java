@@ -120,10 +120,7 @@ public final class LockManager implements AutoCloseable {
               table.checkIn(key);
             }
           };
-          if (mutex.isHeld()) {
-            waiting.busy(false, Duration.ZERO);
-          }
-          Mono<LocalMutex.Permit> local = mutex.acquire();
+          Mono<LocalMutex.Permit> local = mutex.acquire(() -> waiting.busy(false, Duration.ZERO));
           if (timeout != null && timeout.isZero() && mutex.isHeld()) {
             local = Mono.error(new TimedOut(Duration.ZERO)); // "Only if free": for maintenance.
           } else if (timeout != null && !timeout.isZero()) {

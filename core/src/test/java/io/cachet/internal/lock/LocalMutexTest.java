@@ -38,6 +38,24 @@ class LocalMutexTest {
   }
 
   @Test
+  void exactlyTheCallersThatQueueAreToldSo() {
+    LocalMutex mutex = new LocalMutex();
+    AtomicInteger queued = new AtomicInteger();
+    LocalMutex.Permit first = mutex.acquire(queued::incrementAndGet).block();
+    first.claim();
+    assertThat(queued.get()).as("a free mutex is granted without queueing").isZero();
+
+    List<LocalMutex.Permit> later = new ArrayList<>();
+    mutex.acquire(queued::incrementAndGet).subscribe(later::add);
+    mutex.acquire(queued::incrementAndGet).subscribe(later::add);
+
+    assertThat(queued.get()).isEqualTo(2);
+    assertThat(later).isEmpty();
+    first.release();
+    assertThat(later).hasSize(1);
+  }
+
+  @Test
   void aPermitIsReleasedOnceHoweverOftenReleaseIsCalled() {
     LocalMutex mutex = new LocalMutex();
     LocalMutex.Permit permit = mutex.acquire().block();
