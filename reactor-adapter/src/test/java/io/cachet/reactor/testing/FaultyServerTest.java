@@ -175,7 +175,12 @@ class FaultyServerTest {
     assertThat(LeakDetection.level()).hasToString("PARANOID");
     leakOneBuffer();
 
-    assertThatThrownBy(LeakDetection::assertNoLeaks)
+    // Netty's reference queue may be drained after our canary's: allow a few collections.
+    assertThatThrownBy(() -> {
+          for (int i = 0; i < 10; i++) {
+            LeakDetection.assertNoLeaks();
+          }
+        })
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("leaked");
   }
