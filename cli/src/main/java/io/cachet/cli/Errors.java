@@ -73,7 +73,7 @@ final class Errors {
       return "gave up waiting for another process that is downloading it";
     }
     if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
-      return t.getMessage();
+      return message(t);
     }
     return "internal error: " + t;
   }

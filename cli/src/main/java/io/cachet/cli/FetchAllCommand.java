@@ -64,7 +64,12 @@ final class FetchAllCommand implements Callable<Integer> {
   }
 
   /** What became of one manifest line. */
-  private record Outcome(Manifest.Line line, @Nullable Artifact artifact, @Nullable Throwable error) {}
+  private record Outcome(Manifest.Line line, @Nullable Artifact artifact, @Nullable Throwable error) {
+    /** Why there is no artifact. */
+    Throwable failure() {
+      return error != null ? error : new IllegalStateException("line " + line.number() + " ended without an artifact or an error");
+    }
+  }
 
   @Override
   public Integer call() {
@@ -90,9 +95,11 @@ final class FetchAllCommand implements Callable<Integer> {
       Iterable<Outcome> outcomes =
           Flux.fromIterable(lines).flatMapSequential(line -> fetch(cache, line), concurrency, 1).toIterable(1);
       for (Outcome outcome : outcomes) {
-        if (outcome.artifact() != null) {
-          progress.finished(outcome.artifact());
-          String result = Results.line(outcome.line().request(), outcome.artifact(), json.json);
+        Artifact artifact = outcome.artifact();
+        FetchRequest request = outcome.line().request();
+        if (artifact != null && request != null) {
+          progress.finished(artifact);
+          String result = Results.line(request, artifact, json.json);
           progress.print(() -> io.out().println(result));
         } else {
           progress.failed();
@@ -104,7 +111,7 @@ final class FetchAllCommand implements Callable<Integer> {
           progress.print(
               () -> lineCode[0] =
                   Errors.report(
-                      io.err(), "line " + line.number() + ": cannot fetch " + Results.shown(line.url()), outcome.error(),
+                      io.err(), "line " + line.number() + ": cannot fetch " + Results.shown(line.url()), outcome.failure(),
                       output.debug));
           code = ExitCodes.mostSevere(code, lineCode[0]);
         }

@@ -72,7 +72,7 @@ final class FetchCommand implements Callable<Integer> {
       Artifact artifact;
       try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
         try {
-          artifact = session.cache().fetch(request).block();
+          artifact = Session.await(session.cache().fetch(request));
         } catch (RuntimeException e) {
           progress.failed();
           throw e;

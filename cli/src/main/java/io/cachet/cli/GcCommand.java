@@ -45,7 +45,7 @@ final class GcCommand implements Callable<Integer> {
   public Integer call() {
     GcResult r;
     try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
-      r = session.cache().gc(maxSize).block();
+      r = Session.await(session.cache().gc(maxSize));
     } catch (RuntimeException e) {
       return Errors.report(io.err(), "cannot collect garbage", e, output.debug);
     }

@@ -45,7 +45,7 @@ final class LsCommand implements Callable<Integer> {
     java.nio.file.Path root;
     try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
       root = session.cache().root();
-      entries = session.cache().entries().collectList().block();
+      entries = Session.await(session.cache().entries().collectList());
     } catch (RuntimeException e) {
       return Errors.report(io.err(), "cannot list the cache", e, output.debug);
     }

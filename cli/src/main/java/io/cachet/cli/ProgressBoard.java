@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the progress display shows, computed from cache events and finished fetches, with the
@@ -101,7 +103,7 @@ final class ProgressBoard {
       keptBytes += r.offset();
       bar(key, now).note = null;
     } else if (event instanceof CacheEvent.Retrying r) {
-      String why = r.cause() instanceof OriginException o ? o.reason() : r.cause().getMessage();
+      String why = r.cause() instanceof OriginException o ? o.reason() : Objects.requireNonNullElse(r.cause().getMessage(), r.cause().toString());
       bar(key, now).note = "attempt " + r.attempt() + " failed (" + clip(why, 40) + "); retrying in " + Units.duration(r.delay());
     } else if (event instanceof CacheEvent.Committed || event instanceof CacheEvent.Failed || event instanceof CacheEvent.Hit) {
       bars.remove(key);
@@ -276,7 +278,7 @@ final class ProgressBoard {
     long lastLocal;
     long pid = -1;
     boolean remote;
-    String note;
+    @Nullable String note;
 
     Bar(String name) {
       this.name = name;

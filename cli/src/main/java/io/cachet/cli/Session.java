@@ -6,6 +6,7 @@ import io.cachet.spi.Origin;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 /**
  * One command's open cache, closed exactly once: when the command ends, or when the process is
@@ -33,6 +34,15 @@ final class Session implements AutoCloseable {
   }
 
   /** Opens the cache at {@code root} with the network settings. */
+  /** Waits for {@code mono}'s value; the cache's operations always end with one or an error. */
+  static <T> T await(Mono<T> mono) {
+    T value = mono.block();
+    if (value == null) {
+      throw new IllegalStateException("the cache completed an operation without a result");
+    }
+    return value;
+  }
+
   static Session open(Io io, Path root, Options.@Nullable Network network) {
     Cache.Builder builder = Cache.builder().root(root);
     ServiceLoader.load(Origin.class, Session.class.getClassLoader()).forEach(builder::origin);

@@ -40,7 +40,7 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() {
     List<BlobCheck> checks;
     try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
-      checks = session.cache().verify().collectList().block();
+      checks = Session.await(session.cache().verify().collectList());
     } catch (RuntimeException e) {
       return Errors.report(io.err(), "cannot verify the cache", e, output.debug);
     }
