@@ -246,10 +246,13 @@ class CliIT {
     assertThat(first.await()).as(first.toString()).isEqualTo(143);
     assertThat(first.out()).isEmpty();
     assertThat(CacheAudit.problems(cache(), true)).as("a resumable part with its sidecar, no stray file").isEmpty();
+    assertThat(partBytes()).as("the part is kept for a resume: %s", first).isGreaterThanOrEqualTo(kept);
     CachetProcess rerun = cachet("fetch", url("/model.bin"), "--sha256", SHA.hex(), "--json", "--lock-timeout", "0");
 
     assertThat(rerun.code()).as("the lock was released: " + rerun).isZero();
-    assertThat(MiniJson.parse(rerun.out())).containsEntry("source", "resumed");
+    assertThat(MiniJson.parse(rerun.out()))
+        .as("the rerun resumes; first: %s%nrerun: %s", first, rerun)
+        .containsEntry("source", "resumed");
     server.takeRequest();
     assertThat(server.takeRequest().header("Range")).isEqualTo("bytes=" + kept + "-");
   }

@@ -601,7 +601,10 @@ final class Download {
     long at = w != null ? w.position() : position;
     close(ch);
     boolean transientFailure = error == null || (error instanceof CachetException c && c.isTransient() && !(c instanceof StorageException));
-    if (at > 0 && sidecarWritten && canResume(validators) && transientFailure) {
+    // A pinned part is re-hashed in full when adopted, so whatever reached the file counts, also
+    // bytes written while their hash was still running when the download stopped.
+    long kept = request.isPinned() ? Math.max(at, sizeOf(partPath())) : at;
+    if (kept > 0 && sidecarWritten && canResume(validators) && transientFailure) {
       if (!request.isPinned() && (w == null || w.digestAtPosition())) {
         // The digest holds exactly the bytes on disk: the whole part can be resumed. Otherwise the
         // sidecar keeps its last periodic checkpoint, and a resume starts from there.
@@ -614,6 +617,14 @@ final class Download {
 
   private Path partPath() {
     return layout.part(id, unique());
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   // The part file's state exists from its creation on; these are only called from then.
