@@ -5,21 +5,21 @@
 @org.jspecify.annotations.NullMarked
 @SuppressWarnings("requires-transitive-automatic") // reactor-netty has no module descriptor yet
 module cachet.reactor {
-  requires transitive cachet.core;
-  requires transitive reactor.netty.http;
-  requires reactor.netty.core;
-  requires io.netty.buffer;
-  requires io.netty.codec.http;
-  requires io.netty.codec;
-  requires io.netty.common;
-  requires io.netty.handler;
-  requires io.netty.resolver;
-  requires io.netty.transport;
-  requires org.slf4j;
-  requires static transitive org.jspecify;
+    requires transitive cachet.core;
+    requires transitive reactor.netty.http;
+    requires reactor.netty.core;
+    requires io.netty.buffer;
+    requires io.netty.codec.http;
+    requires io.netty.codec;
+    requires io.netty.common;
+    requires io.netty.handler;
+    requires io.netty.resolver;
+    requires io.netty.transport;
+    requires org.slf4j;
+    requires static transitive org.jspecify;
 
-  exports io.cachet.reactor;
+    exports io.cachet.reactor;
 
-  provides io.cachet.spi.Origin with
-      io.cachet.reactor.NettyOrigin;
+    provides io.cachet.spi.Origin with
+            io.cachet.reactor.NettyOrigin;
 }

@@ -16,20 +16,20 @@ import java.nio.file.Path;
  */
 public record Artifact(Key key, Path path, Sha256 sha256, long size, Source source) {
 
-  /** How an artifact reached the caller. */
-  public enum Source {
-    /** It was already in the cache. */
-    HIT,
-    /** This caller's fetch downloaded it. */
-    DOWNLOADED,
-    /** This caller's fetch completed a download that an earlier attempt had started. */
-    RESUMED,
-    /** Another caller, in this process or another, downloaded it while this one waited. */
-    WAITED
-  }
+    /** How an artifact reached the caller. */
+    public enum Source {
+        /** It was already in the cache. */
+        HIT,
+        /** This caller's fetch downloaded it. */
+        DOWNLOADED,
+        /** This caller's fetch completed a download that an earlier attempt had started. */
+        RESUMED,
+        /** Another caller, in this process or another, downloaded it while this one waited. */
+        WAITED
+    }
 
-  /** The same artifact, reached another way. */
-  public Artifact withSource(Source source) {
-    return new Artifact(key, path, sha256, size, source);
-  }
+    /** The same artifact, reached another way. */
+    public Artifact withSource(Source source) {
+        return new Artifact(key, path, sha256, size, source);
+    }
 }

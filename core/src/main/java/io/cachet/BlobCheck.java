@@ -14,4 +14,8 @@ import org.jspecify.annotations.Nullable;
  *     moved because another process was using its key; it is then reported again next time)
  */
 public record BlobCheck(
-    Sha256 sha256, long size, boolean intact, Sha256 actualSha256, @Nullable Path quarantinedTo) {}
+        Sha256 sha256,
+        long size,
+        boolean intact,
+        Sha256 actualSha256,
+        @Nullable Path quarantinedTo) {}

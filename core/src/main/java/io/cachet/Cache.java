@@ -32,233 +32,234 @@ import reactor.core.scheduler.Scheduler;
  */
 public interface Cache extends AutoCloseable {
 
-  /** A builder with the defaults described on each of its methods. */
-  static Builder builder() {
-    return new Builder();
-  }
-
-  /**
-   * Fetches an artifact: from the cache if it is there, else from its origin, verified and
-   * committed before it is returned.
-   *
-   * <ul>
-   *   <li><b>Lazy</b>: nothing happens until subscription.
-   *   <li><b>Shared per request</b>: concurrent fetches of the same key, URI, digest and size in
-   *       this cache share one download; across caches and processes on the same directory, a file
-   *       lock makes all but one wait, and the waiters then find the artifact committed.
-   *   <li><b>Cancellation</b>: cancelling one subscription never stops a download that others,
-   *       or later callers, will want; a download runs to its end even if every subscriber
-   *       cancels. {@link #close()} stops downloads.
-   *   <li><b>Atomic</b>: the returned path holds verified bytes, moved into place in one atomic
-   *       rename after its size and SHA-256 were checked and the file synced to disk.
-   *   <li><b>Threads</b>: file-system work runs on the cache's I/O scheduler and timers on its
-   *       timer; the result may be signalled on either, or on the origin's threads.
-   *   <li><b>Errors</b>: a {@link CachetException}; a failed fetch is not remembered, so the next
-   *       one tries again.
-   * </ul>
-   */
-  Mono<Artifact> fetch(FetchRequest request);
-
-  /**
-   * Fetches many artifacts, at most {@code concurrency} at a time, emitting them in the order of
-   * the requests. A failure does not stop the other fetches: the {@code Flux} emits every artifact
-   * it can, then fails with the first error (later ones attached as suppressed).
-   */
-  Flux<Artifact> fetchAll(Publisher<FetchRequest> requests, int concurrency);
-
-  /**
-   * What this cache is doing, as it happens: a hot stream that delivers the events published after
-   * subscription. A subscriber that cannot keep up misses events rather than slowing downloads.
-   */
-  Flux<CacheEvent> events();
-
-  /** Every key in the cache with the blob it names, read from the directory when subscribed. */
-  Flux<CacheEntry> entries();
-
-  /**
-   * Re-hashes every blob. A blob whose bytes no longer match its name is moved to {@code
-   * quarantine/} (under the locks of the keys naming it), so the next fetch downloads it again.
-   */
-  Flux<BlobCheck> verify();
-
-  /**
-   * Evicts the least recently used artifacts until the blobs take at most {@code maxBytes}. An
-   * artifact that another caller or process is fetching is skipped, never deleted from under it.
-   */
-  Mono<GcResult> gc(long maxBytes);
-
-  /** The cache directory, as its canonical path. */
-  Path root();
-
-  /**
-   * Stops every download in flight (their callers get an error; resumable part files stay for a
-   * later fetch), releases every lock and stops the threads this cache started. Idempotent.
-   */
-  @Override
-  void close();
-
-  /** Configures a {@link Cache}; every setting has a sensible default except the root. */
-  final class Builder {
-    private @Nullable Path root;
-    private final List<Origin> origins = new ArrayList<>();
-    private @Nullable Scheduler ioScheduler;
-    private @Nullable Scheduler timer;
-    private RetryPolicy retryPolicy = RetryPolicy.defaults();
-    private @Nullable Duration lockTimeout;
-    private Duration idleTimeout = Duration.ofSeconds(30);
-    private long minBytesPerSecond = 1024;
-    private Duration throughputWindow = Duration.ofSeconds(60);
-    private long maxArtifactSize = Long.MAX_VALUE;
-    private boolean sharedWithGroup;
-    private int writeBufferSize = Settings.DEFAULT_WRITE_BUFFER;
-
-    Builder() {}
-
-    /** The cache directory; created if missing. Required. */
-    public Builder root(Path root) {
-      this.root = Objects.requireNonNull(root, "root");
-      return this;
+    /** A builder with the defaults described on each of its methods. */
+    static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * Adds an origin. Requests go to the first origin that {@link Origin#supports supports} their
-     * URI. Without any, the cache uses the origins found by {@link java.util.ServiceLoader} (the
-     * reactor-netty HTTP origin when {@code cachet-reactor} is on the class or module path).
-     * {@code file:} URIs are served only if {@link Origin#files()} is added.
-     */
-    public Builder origin(Origin origin) {
-      origins.add(Objects.requireNonNull(origin, "origin"));
-      return this;
-    }
-
-    /**
-     * Where blocking file-system work runs (writes, fsync, renames, lock attempts). Default: a
-     * bounded pool of daemon threads named {@code cachet-io}, stopped by {@link Cache#close()}. A
-     * scheduler passed here is not disposed by the cache.
-     */
-    public Builder ioScheduler(Scheduler scheduler) {
-      this.ioScheduler = Objects.requireNonNull(scheduler, "scheduler");
-      return this;
-    }
-
-    /**
-     * Where delays run: retry backoff, lock polling, idle and throughput checks. Default: {@link
-     * reactor.core.scheduler.Schedulers#parallel()}. Tests pass a virtual-time scheduler.
-     */
-    public Builder timer(Scheduler scheduler) {
-      this.timer = Objects.requireNonNull(scheduler, "scheduler");
-      return this;
-    }
-
-    /** How transient failures are retried. Default: {@link RetryPolicy#defaults()}. */
-    public Builder retry(RetryPolicy policy) {
-      this.retryPolicy = Objects.requireNonNull(policy, "policy");
-      return this;
-    }
-
-    /**
-     * How long a fetch waits for another process's download of the same artifact before failing
-     * with {@link LockTimeoutException}. Default: no limit, because a slow but healthy download
-     * should not be abandoned (a stalled one fails by its own idle timeout and frees the lock).
-     * Waiting never steals the lock, whatever this says.
-     */
-    public Builder lockTimeout(Duration timeout) {
-      if (timeout.isNegative()) {
-        throw new IllegalArgumentException("lock timeout must not be negative: " + timeout);
-      }
-      this.lockTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * How long a download may wait for its next bytes, or for the origin's first answer, before
-     * the attempt fails (and is retried). Default: 30 seconds.
-     */
-    public Builder idleTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("idle timeout must be positive: " + timeout);
-      }
-      this.idleTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * The slowest transfer tolerated: an attempt that receives less than {@code bytesPerSecond}
-     * on average over {@code window} fails (and is retried), so a trickling origin cannot hold the
-     * lock forever. 0 disables the check. Default: 1 KiB/s over 60 seconds.
-     */
-    public Builder minThroughput(long bytesPerSecond, Duration window) {
-      if (bytesPerSecond < 0 || window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException(
-            "minimum throughput must be at least 0 bytes/s over a positive window: " + bytesPerSecond + ", " + window);
-      }
-      this.minBytesPerSecond = bytesPerSecond;
-      this.throughputWindow = window;
-      return this;
-    }
-
-    /**
-     * The largest artifact accepted when a request does not say its size; a body that grows past
-     * it is cut off. Default: unlimited.
-     */
-    public Builder maxArtifactSize(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("max artifact size must be positive: " + bytes);
-      }
-      this.maxArtifactSize = bytes;
-      return this;
-    }
-
-    /**
-     * Whether users of the directory's group share the cache: directories become group-writable
-     * and set-group-ID, lock and key files group-writable. Blobs are read-only for everyone either
-     * way, and nothing is ever writable by others. Default: false.
-     */
-    public Builder sharedWithGroup(boolean shared) {
-      this.sharedWithGroup = shared;
-      return this;
-    }
-
-    /**
-     * The size of each write to disk (and of each of the few buffers a download holds). Default:
-     * 512 KiB; a download holds at most three.
-     */
-    public Builder writeBufferSize(int bytes) {
-      if (bytes < 4096 || bytes > 64 * 1024 * 1024) {
-        throw new IllegalArgumentException("write buffer size must be between 4 KiB and 64 MiB: " + bytes);
-      }
-      this.writeBufferSize = bytes;
-      return this;
-    }
-
-    /**
-     * Opens the cache: creates the directory layout if needed and checks that it is safe to use
-     * (not writable by others, one file system for temporary and final files).
+     * Fetches an artifact: from the cache if it is there, else from its origin, verified and
+     * committed before it is returned.
      *
-     * @throws StorageException if the directory cannot be created or is unsafe
+     * <ul>
+     *   <li><b>Lazy</b>: nothing happens until subscription.
+     *   <li><b>Shared per request</b>: concurrent fetches of the same key, URI, digest and size in
+     *       this cache share one download; across caches and processes on the same directory, a file
+     *       lock makes all but one wait, and the waiters then find the artifact committed.
+     *   <li><b>Cancellation</b>: cancelling one subscription never stops a download that others,
+     *       or later callers, will want; a download runs to its end even if every subscriber
+     *       cancels. {@link #close()} stops downloads.
+     *   <li><b>Atomic</b>: the returned path holds verified bytes, moved into place in one atomic
+     *       rename after its size and SHA-256 were checked and the file synced to disk.
+     *   <li><b>Threads</b>: file-system work runs on the cache's I/O scheduler and timers on its
+     *       timer; the result may be signalled on either, or on the origin's threads.
+     *   <li><b>Errors</b>: a {@link CachetException}; a failed fetch is not remembered, so the next
+     *       one tries again.
+     * </ul>
      */
-    public Cache build() {
-      return Engine.start(settings());
-    }
+    Mono<Artifact> fetch(FetchRequest request);
 
-    /** What was configured; tests reach it to start an engine on a faulty disk. */
-    Settings settings() {
-      if (root == null) {
-        throw new IllegalStateException("a cache needs a root directory: call root(Path) before build()");
-      }
-      return new Settings(
-          root,
-          List.copyOf(origins),
-          ioScheduler,
-          timer,
-          retryPolicy,
-          lockTimeout,
-          idleTimeout,
-          minBytesPerSecond,
-          throughputWindow,
-          maxArtifactSize,
-          sharedWithGroup,
-          writeBufferSize);
+    /**
+     * Fetches many artifacts, at most {@code concurrency} at a time, emitting them in the order of
+     * the requests. A failure does not stop the other fetches: the {@code Flux} emits every artifact
+     * it can, then fails with the first error (later ones attached as suppressed).
+     */
+    Flux<Artifact> fetchAll(Publisher<FetchRequest> requests, int concurrency);
+
+    /**
+     * What this cache is doing, as it happens: a hot stream that delivers the events published after
+     * subscription. A subscriber that cannot keep up misses events rather than slowing downloads.
+     */
+    Flux<CacheEvent> events();
+
+    /** Every key in the cache with the blob it names, read from the directory when subscribed. */
+    Flux<CacheEntry> entries();
+
+    /**
+     * Re-hashes every blob. A blob whose bytes no longer match its name is moved to {@code
+     * quarantine/} (under the locks of the keys naming it), so the next fetch downloads it again.
+     */
+    Flux<BlobCheck> verify();
+
+    /**
+     * Evicts the least recently used artifacts until the blobs take at most {@code maxBytes}. An
+     * artifact that another caller or process is fetching is skipped, never deleted from under it.
+     */
+    Mono<GcResult> gc(long maxBytes);
+
+    /** The cache directory, as its canonical path. */
+    Path root();
+
+    /**
+     * Stops every download in flight (their callers get an error; resumable part files stay for a
+     * later fetch), releases every lock and stops the threads this cache started. Idempotent.
+     */
+    @Override
+    void close();
+
+    /** Configures a {@link Cache}; every setting has a sensible default except the root. */
+    final class Builder {
+        private @Nullable Path root;
+        private final List<Origin> origins = new ArrayList<>();
+        private @Nullable Scheduler ioScheduler;
+        private @Nullable Scheduler timer;
+        private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private @Nullable Duration lockTimeout;
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private long minBytesPerSecond = 1024;
+        private Duration throughputWindow = Duration.ofSeconds(60);
+        private long maxArtifactSize = Long.MAX_VALUE;
+        private boolean sharedWithGroup;
+        private int writeBufferSize = Settings.DEFAULT_WRITE_BUFFER;
+
+        Builder() {}
+
+        /** The cache directory; created if missing. Required. */
+        public Builder root(Path root) {
+            this.root = Objects.requireNonNull(root, "root");
+            return this;
+        }
+
+        /**
+         * Adds an origin. Requests go to the first origin that {@link Origin#supports supports} their
+         * URI. Without any, the cache uses the origins found by {@link java.util.ServiceLoader} (the
+         * reactor-netty HTTP origin when {@code cachet-reactor} is on the class or module path).
+         * {@code file:} URIs are served only if {@link Origin#files()} is added.
+         */
+        public Builder origin(Origin origin) {
+            origins.add(Objects.requireNonNull(origin, "origin"));
+            return this;
+        }
+
+        /**
+         * Where blocking file-system work runs (writes, fsync, renames, lock attempts). Default: a
+         * bounded pool of daemon threads named {@code cachet-io}, stopped by {@link Cache#close()}. A
+         * scheduler passed here is not disposed by the cache.
+         */
+        public Builder ioScheduler(Scheduler scheduler) {
+            this.ioScheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Where delays run: retry backoff, lock polling, idle and throughput checks. Default: {@link
+         * reactor.core.scheduler.Schedulers#parallel()}. Tests pass a virtual-time scheduler.
+         */
+        public Builder timer(Scheduler scheduler) {
+            this.timer = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** How transient failures are retried. Default: {@link RetryPolicy#defaults()}. */
+        public Builder retry(RetryPolicy policy) {
+            this.retryPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * How long a fetch waits for another process's download of the same artifact before failing
+         * with {@link LockTimeoutException}. Default: no limit, because a slow but healthy download
+         * should not be abandoned (a stalled one fails by its own idle timeout and frees the lock).
+         * Waiting never steals the lock, whatever this says.
+         */
+        public Builder lockTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("lock timeout must not be negative: " + timeout);
+            }
+            this.lockTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long a download may wait for its next bytes, or for the origin's first answer, before
+         * the attempt fails (and is retried). Default: 30 seconds.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("idle timeout must be positive: " + timeout);
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The slowest transfer tolerated: an attempt that receives less than {@code bytesPerSecond}
+         * on average over {@code window} fails (and is retried), so a trickling origin cannot hold the
+         * lock forever. 0 disables the check. Default: 1 KiB/s over 60 seconds.
+         */
+        public Builder minThroughput(long bytesPerSecond, Duration window) {
+            if (bytesPerSecond < 0 || window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException(
+                        "minimum throughput must be at least 0 bytes/s over a positive window: " + bytesPerSecond + ", "
+                                + window);
+            }
+            this.minBytesPerSecond = bytesPerSecond;
+            this.throughputWindow = window;
+            return this;
+        }
+
+        /**
+         * The largest artifact accepted when a request does not say its size; a body that grows past
+         * it is cut off. Default: unlimited.
+         */
+        public Builder maxArtifactSize(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("max artifact size must be positive: " + bytes);
+            }
+            this.maxArtifactSize = bytes;
+            return this;
+        }
+
+        /**
+         * Whether users of the directory's group share the cache: directories become group-writable
+         * and set-group-ID, lock and key files group-writable. Blobs are read-only for everyone either
+         * way, and nothing is ever writable by others. Default: false.
+         */
+        public Builder sharedWithGroup(boolean shared) {
+            this.sharedWithGroup = shared;
+            return this;
+        }
+
+        /**
+         * The size of each write to disk (and of each of the few buffers a download holds). Default:
+         * 512 KiB; a download holds at most three.
+         */
+        public Builder writeBufferSize(int bytes) {
+            if (bytes < 4096 || bytes > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("write buffer size must be between 4 KiB and 64 MiB: " + bytes);
+            }
+            this.writeBufferSize = bytes;
+            return this;
+        }
+
+        /**
+         * Opens the cache: creates the directory layout if needed and checks that it is safe to use
+         * (not writable by others, one file system for temporary and final files).
+         *
+         * @throws StorageException if the directory cannot be created or is unsafe
+         */
+        public Cache build() {
+            return Engine.start(settings());
+        }
+
+        /** What was configured; tests reach it to start an engine on a faulty disk. */
+        Settings settings() {
+            if (root == null) {
+                throw new IllegalStateException("a cache needs a root directory: call root(Path) before build()");
+            }
+            return new Settings(
+                    root,
+                    List.copyOf(origins),
+                    ioScheduler,
+                    timer,
+                    retryPolicy,
+                    lockTimeout,
+                    idleTimeout,
+                    minBytesPerSecond,
+                    throughputWindow,
+                    maxArtifactSize,
+                    sharedWithGroup,
+                    writeBufferSize);
+        }
     }
-  }
 }

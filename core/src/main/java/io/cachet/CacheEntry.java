@@ -18,4 +18,4 @@ import java.time.Instant;
  *     evicted until it is fetched again)
  */
 public record CacheEntry(
-    Key key, String url, Sha256 sha256, long size, Path path, Instant lastUsed, boolean pinned, boolean present) {}
+        Key key, String url, Sha256 sha256, long size, Path path, Instant lastUsed, boolean pinned, boolean present) {}

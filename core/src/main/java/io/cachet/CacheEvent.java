@@ -14,109 +14,109 @@ import java.time.Duration;
  */
 public sealed interface CacheEvent {
 
-  /** The artifact's key. */
-  Key key();
+    /** The artifact's key. */
+    Key key();
 
-  /** The kind of event, for switches and assertions. */
-  Type type();
+    /** The kind of event, for switches and assertions. */
+    Type type();
 
-  /** The kinds of event. */
-  enum Type {
-    HIT,
-    WAITING,
-    STARTED,
-    PROGRESS,
-    RESUMED,
-    RETRYING,
-    COMMITTED,
-    FAILED
-  }
-
-  /** The artifact was found in the cache. */
-  record Hit(Key key, Artifact artifact) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.HIT;
+    /** The kinds of event. */
+    enum Type {
+        HIT,
+        WAITING,
+        STARTED,
+        PROGRESS,
+        RESUMED,
+        RETRYING,
+        COMMITTED,
+        FAILED
     }
-  }
 
-  /**
-   * Another download of this artifact holds its lock; this fetch waits for it.
-   *
-   * @param holderPid the holder's process id as it recorded it, or -1 if not known yet
-   */
-  record Waiting(Key key, long holderPid) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.WAITING;
+    /** The artifact was found in the cache. */
+    record Hit(Key key, Artifact artifact) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.HIT;
+        }
     }
-  }
 
-  /**
-   * A download attempt began.
-   *
-   * @param url the redacted URL
-   * @param offset the byte offset it starts from (above 0 when resuming)
-   * @param expectedSize the expected total size, or -1 when unknown
-   */
-  record Started(Key key, String url, long offset, long expectedSize) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.STARTED;
+    /**
+     * Another download of this artifact holds its lock; this fetch waits for it.
+     *
+     * @param holderPid the holder's process id as it recorded it, or -1 if not known yet
+     */
+    record Waiting(Key key, long holderPid) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.WAITING;
+        }
     }
-  }
 
-  /**
-   * Bytes are arriving.
-   *
-   * @param bytes bytes written so far, counting from the start of the artifact
-   * @param total the expected total, or -1 when unknown
-   * @param remote whether these are another process's bytes, observed while waiting for its lock
-   */
-  record Progress(Key key, long bytes, long total, boolean remote) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.PROGRESS;
+    /**
+     * A download attempt began.
+     *
+     * @param url the redacted URL
+     * @param offset the byte offset it starts from (above 0 when resuming)
+     * @param expectedSize the expected total size, or -1 when unknown
+     */
+    record Started(Key key, String url, long offset, long expectedSize) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.STARTED;
+        }
     }
-  }
 
-  /**
-   * A download continues from bytes already on disk.
-   *
-   * @param offset how many bytes were kept
-   */
-  record Resumed(Key key, long offset) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.RESUMED;
+    /**
+     * Bytes are arriving.
+     *
+     * @param bytes bytes written so far, counting from the start of the artifact
+     * @param total the expected total, or -1 when unknown
+     * @param remote whether these are another process's bytes, observed while waiting for its lock
+     */
+    record Progress(Key key, long bytes, long total, boolean remote) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.PROGRESS;
+        }
     }
-  }
 
-  /**
-   * An attempt failed in a way that may pass; the next one starts after {@code delay}.
-   *
-   * @param attempt the number of the attempt that failed, from 1
-   */
-  record Retrying(Key key, int attempt, Duration delay, CachetException cause) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.RETRYING;
+    /**
+     * A download continues from bytes already on disk.
+     *
+     * @param offset how many bytes were kept
+     */
+    record Resumed(Key key, long offset) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.RESUMED;
+        }
     }
-  }
 
-  /** A verified artifact was moved into the cache. */
-  record Committed(Key key, Artifact artifact) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.COMMITTED;
+    /**
+     * An attempt failed in a way that may pass; the next one starts after {@code delay}.
+     *
+     * @param attempt the number of the attempt that failed, from 1
+     */
+    record Retrying(Key key, int attempt, Duration delay, CachetException cause) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.RETRYING;
+        }
     }
-  }
 
-  /** The fetch failed; every caller waiting on it receives {@code error}. */
-  record Failed(Key key, CachetException error) implements CacheEvent {
-    @Override
-    public Type type() {
-      return Type.FAILED;
+    /** A verified artifact was moved into the cache. */
+    record Committed(Key key, Artifact artifact) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.COMMITTED;
+        }
     }
-  }
+
+    /** The fetch failed; every caller waiting on it receives {@code error}. */
+    record Failed(Key key, CachetException error) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.FAILED;
+        }
+    }
 }

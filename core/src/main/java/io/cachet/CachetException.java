@@ -17,17 +17,13 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  */
 public abstract sealed class CachetException extends RuntimeException
-    permits InvalidRequestException,
-        OriginException,
-        IntegrityException,
-        LockTimeoutException,
-        StorageException {
-  private static final long serialVersionUID = 1L;
+        permits InvalidRequestException, OriginException, IntegrityException, LockTimeoutException, StorageException {
+    private static final long serialVersionUID = 1L;
 
-  CachetException(String message, @Nullable Throwable cause) {
-    super(message, cause);
-  }
+    CachetException(String message, @Nullable Throwable cause) {
+        super(message, cause);
+    }
 
-  /** Whether the same request may succeed if tried again later, unchanged. */
-  public abstract boolean isTransient();
+    /** Whether the same request may succeed if tried again later, unchanged. */
+    public abstract boolean isTransient();
 }

@@ -29,166 +29,174 @@ import org.jspecify.annotations.Nullable;
  * @param size the expected size in bytes, or {@link #UNKNOWN_SIZE}
  * @param headers extra request headers, such as credentials; not part of the artifact's identity
  */
-public record FetchRequest(
-    URI uri, Key key, @Nullable Sha256 sha256, long size, Map<String, String> headers) {
+public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size, Map<String, String> headers) {
 
-  /** The {@link #size} of a request that does not know how big the artifact is. */
-  public static final long UNKNOWN_SIZE = -1;
+    /** The {@link #size} of a request that does not know how big the artifact is. */
+    public static final long UNKNOWN_SIZE = -1;
 
-  private static final Set<String> RESERVED_HEADERS =
-      Set.of(
-          "host",
-          "range",
-          "if-range",
-          "content-length",
-          "transfer-encoding",
-          "accept-encoding",
-          "connection",
-          "upgrade",
-          "te",
-          "trailer");
+    private static final Set<String> RESERVED_HEADERS = Set.of(
+            "host",
+            "range",
+            "if-range",
+            "content-length",
+            "transfer-encoding",
+            "accept-encoding",
+            "connection",
+            "upgrade",
+            "te",
+            "trailer");
 
-  /** Validates every field. */
-  public FetchRequest {
-    checkUri(uri);
-    if (key == null) {
-      throw InvalidRequestException.of("key", "null", "leave the key out to use the URI, or pass a name");
-    }
-    if (size < UNKNOWN_SIZE) {
-      throw InvalidRequestException.of(
-          "size", Long.toString(size), "the expected size must not be negative (use UNKNOWN_SIZE when unknown)");
-    }
-    headers = checkHeaders(headers);
-  }
-
-  /** A request for {@code uri}, cached under the URI, unpinned, of unknown size. */
-  public static FetchRequest of(URI uri) {
-    checkUri(uri);
-    return new FetchRequest(uri, Key.of(uri), null, UNKNOWN_SIZE, Map.of());
-  }
-
-  /** A request for the URI written as text. */
-  public static FetchRequest of(String uri) {
-    if (uri == null) {
-      throw InvalidRequestException.of("uri", "null", "pass an absolute http, https or file URI");
-    }
-    try {
-      return of(new URI(uri.strip()));
-    } catch (URISyntaxException e) {
-      throw InvalidRequestException.of(
-          "uri", '"' + Text.printable(uri) + '"', "not a valid URI (" + e.getReason() + ")");
-    }
-  }
-
-  /** The same request cached under {@code key}. */
-  public FetchRequest withKey(Key key) {
-    return new FetchRequest(uri, key, sha256, size, headers);
-  }
-
-  /** The same request cached under the name {@code key}. */
-  public FetchRequest withKey(String key) {
-    return withKey(Key.of(key));
-  }
-
-  /** The same request, pinned to {@code sha256}. */
-  public FetchRequest withSha256(@Nullable Sha256 sha256) {
-    return new FetchRequest(uri, key, sha256, size, headers);
-  }
-
-  /** The same request, pinned to the digest written in hex. */
-  public FetchRequest withSha256(String sha256) {
-    return withSha256(Sha256.parse(sha256));
-  }
-
-  /** The same request, expecting exactly {@code size} bytes. */
-  public FetchRequest withSize(long size) {
-    return new FetchRequest(uri, key, sha256, size, headers);
-  }
-
-  /** The same request with one more header (replacing one of the same name). */
-  public FetchRequest withHeader(String name, String value) {
-    Map<String, String> more = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    more.putAll(headers);
-    more.put(name, value);
-    return new FetchRequest(uri, key, sha256, size, more);
-  }
-
-  /** Whether the request pins a digest. */
-  public boolean isPinned() {
-    return sha256 != null;
-  }
-
-  @Override
-  public String toString() {
-    return "FetchRequest["
-        + Text.redact(uri)
-        + (key.isUri() ? "" : " as " + key)
-        + (sha256 == null ? "" : " sha256=" + sha256)
-        + (size == UNKNOWN_SIZE ? "" : " size=" + size)
-        + (headers.isEmpty() ? "" : " headers=" + headers.keySet())
-        + "]";
-  }
-
-  private static void checkUri(URI uri) {
-    if (uri == null) {
-      throw InvalidRequestException.of("uri", "null", "pass an absolute http, https or file URI");
-    }
-    String shown = '"' + Text.redact(uri) + '"';
-    if (!uri.isAbsolute() || uri.isOpaque()) {
-      throw InvalidRequestException.of("uri", shown, "the URI must be absolute, like https://host/path");
-    }
-    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-    switch (scheme) {
-      case "http", "https" -> {
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-          throw InvalidRequestException.of("uri", shown, "an http(s) URI needs a host");
+    /** Validates every field. */
+    public FetchRequest {
+        checkUri(uri);
+        if (key == null) {
+            throw InvalidRequestException.of("key", "null", "leave the key out to use the URI, or pass a name");
         }
-      }
-      case "file" -> {
-        if (uri.getPath() == null || uri.getPath().isEmpty()) {
-          throw InvalidRequestException.of("uri", shown, "a file URI needs a path");
+        if (size < UNKNOWN_SIZE) {
+            throw InvalidRequestException.of(
+                    "size",
+                    Long.toString(size),
+                    "the expected size must not be negative (use UNKNOWN_SIZE when unknown)");
         }
-      }
-      default -> throw InvalidRequestException.of(
-          "uri", shown, "the scheme '" + Text.printable(scheme) + "' is not supported; use http, https or file");
+        headers = checkHeaders(headers);
     }
-  }
 
-  private static Map<String, String> checkHeaders(Map<String, String> headers) {
-    if (headers == null || headers.isEmpty()) {
-      return Map.of();
+    /** A request for {@code uri}, cached under the URI, unpinned, of unknown size. */
+    public static FetchRequest of(URI uri) {
+        checkUri(uri);
+        return new FetchRequest(uri, Key.of(uri), null, UNKNOWN_SIZE, Map.of());
     }
-    Map<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (Map.Entry<String, String> e : headers.entrySet()) {
-      String name = e.getKey();
-      String value = e.getValue();
-      if (name == null || name.isEmpty() || !isToken(name)) {
-        throw InvalidRequestException.of(
-            "header", name == null ? "null" : '"' + Text.printable(name) + '"',
-            "a header name is letters, digits and !#$%&'*+-.^_`|~ only");
-      }
-      if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-        throw InvalidRequestException.of(
-            "header", '"' + name + '"', "Cachet sets this header itself (for resume and framing); leave it out");
-      }
-      if (value == null || value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-        throw InvalidRequestException.of(
-            "header", '"' + name + '"', "a header value must not be null or contain CR, LF or NUL");
-      }
-      copy.put(name, value);
-    }
-    return Collections.unmodifiableMap(copy);
-  }
 
-  private static boolean isToken(String name) {
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
+    /** A request for the URI written as text. */
+    public static FetchRequest of(String uri) {
+        if (uri == null) {
+            throw InvalidRequestException.of("uri", "null", "pass an absolute http, https or file URI");
+        }
+        try {
+            return of(new URI(uri.strip()));
+        } catch (URISyntaxException e) {
+            throw InvalidRequestException.of(
+                    "uri", '"' + Text.printable(uri) + '"', "not a valid URI (" + e.getReason() + ")");
+        }
     }
-    return true;
-  }
+
+    /** The same request cached under {@code key}. */
+    public FetchRequest withKey(Key key) {
+        return new FetchRequest(uri, key, sha256, size, headers);
+    }
+
+    /** The same request cached under the name {@code key}. */
+    public FetchRequest withKey(String key) {
+        return withKey(Key.of(key));
+    }
+
+    /** The same request, pinned to {@code sha256}. */
+    public FetchRequest withSha256(@Nullable Sha256 sha256) {
+        return new FetchRequest(uri, key, sha256, size, headers);
+    }
+
+    /** The same request, pinned to the digest written in hex. */
+    public FetchRequest withSha256(String sha256) {
+        return withSha256(Sha256.parse(sha256));
+    }
+
+    /** The same request, expecting exactly {@code size} bytes. */
+    public FetchRequest withSize(long size) {
+        return new FetchRequest(uri, key, sha256, size, headers);
+    }
+
+    /** The same request with one more header (replacing one of the same name). */
+    public FetchRequest withHeader(String name, String value) {
+        Map<String, String> more = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        more.putAll(headers);
+        more.put(name, value);
+        return new FetchRequest(uri, key, sha256, size, more);
+    }
+
+    /** Whether the request pins a digest. */
+    public boolean isPinned() {
+        return sha256 != null;
+    }
+
+    @Override
+    public String toString() {
+        return "FetchRequest["
+                + Text.redact(uri)
+                + (key.isUri() ? "" : " as " + key)
+                + (sha256 == null ? "" : " sha256=" + sha256)
+                + (size == UNKNOWN_SIZE ? "" : " size=" + size)
+                + (headers.isEmpty() ? "" : " headers=" + headers.keySet())
+                + "]";
+    }
+
+    private static void checkUri(URI uri) {
+        if (uri == null) {
+            throw InvalidRequestException.of("uri", "null", "pass an absolute http, https or file URI");
+        }
+        String shown = '"' + Text.redact(uri) + '"';
+        if (!uri.isAbsolute() || uri.isOpaque()) {
+            throw InvalidRequestException.of("uri", shown, "the URI must be absolute, like https://host/path");
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "http", "https" -> {
+                if (uri.getHost() == null || uri.getHost().isEmpty()) {
+                    throw InvalidRequestException.of("uri", shown, "an http(s) URI needs a host");
+                }
+            }
+            case "file" -> {
+                if (uri.getPath() == null || uri.getPath().isEmpty()) {
+                    throw InvalidRequestException.of("uri", shown, "a file URI needs a path");
+                }
+            }
+            default ->
+                throw InvalidRequestException.of(
+                        "uri",
+                        shown,
+                        "the scheme '" + Text.printable(scheme) + "' is not supported; use http, https or file");
+        }
+    }
+
+    private static Map<String, String> checkHeaders(Map<String, String> headers) {
+        if (headers == null || headers.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            String name = e.getKey();
+            String value = e.getValue();
+            if (name == null || name.isEmpty() || !isToken(name)) {
+                throw InvalidRequestException.of(
+                        "header",
+                        name == null ? "null" : '"' + Text.printable(name) + '"',
+                        "a header name is letters, digits and !#$%&'*+-.^_`|~ only");
+            }
+            if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw InvalidRequestException.of(
+                        "header",
+                        '"' + name + '"',
+                        "Cachet sets this header itself (for resume and framing); leave it out");
+            }
+            if (value == null || value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                throw InvalidRequestException.of(
+                        "header", '"' + name + '"', "a header value must not be null or contain CR, LF or NUL");
+            }
+            copy.put(name, value);
+        }
+        return Collections.unmodifiableMap(copy);
+    }
+
+    private static boolean isToken(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -13,91 +13,90 @@ import java.util.OptionalLong;
  * released by the operating system.
  */
 public final class LockTimeoutException extends CachetException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final Key key;
-  private final transient Path lockFile;
-  private final transient Duration waited;
-  private final long holderPid;
-  private final long holderBytes;
-  private final long holderTotal;
+    private final Key key;
+    private final transient Path lockFile;
+    private final transient Duration waited;
+    private final long holderPid;
+    private final long holderBytes;
+    private final long holderTotal;
 
-  /**
-   * @param key the artifact's key
-   * @param lockFile the lock file that was busy
-   * @param waited how long this caller waited
-   * @param holderPid the holder's process id as it recorded it, or -1 if unknown
-   * @param holderBytes how many bytes the holder has written, or -1 if unknown
-   * @param holderTotal how many bytes the holder expects in all, or -1 if unknown
-   */
-  public LockTimeoutException(
-      Key key, Path lockFile, Duration waited, long holderPid, long holderBytes, long holderTotal) {
-    super(message(key, lockFile, waited, holderPid, holderBytes, holderTotal), null);
-    this.key = key;
-    this.lockFile = lockFile;
-    this.waited = waited;
-    this.holderPid = holderPid;
-    this.holderBytes = holderBytes;
-    this.holderTotal = holderTotal;
-  }
-
-  private static String message(
-      Key key, Path lockFile, Duration waited, long pid, long bytes, long total) {
-    String holder = pid > 0 ? "process " + pid : "another process (it has not recorded its pid yet)";
-    String progress;
-    if (bytes < 0) {
-      progress = "has not started writing yet";
-    } else if (total > 0) {
-      progress = "has written " + Text.bytes(bytes) + " of " + Text.bytes(total);
-    } else {
-      progress = "has written " + Text.bytes(bytes) + " so far";
+    /**
+     * @param key the artifact's key
+     * @param lockFile the lock file that was busy
+     * @param waited how long this caller waited
+     * @param holderPid the holder's process id as it recorded it, or -1 if unknown
+     * @param holderBytes how many bytes the holder has written, or -1 if unknown
+     * @param holderTotal how many bytes the holder expects in all, or -1 if unknown
+     */
+    public LockTimeoutException(
+            Key key, Path lockFile, Duration waited, long holderPid, long holderBytes, long holderTotal) {
+        super(message(key, lockFile, waited, holderPid, holderBytes, holderTotal), null);
+        this.key = key;
+        this.lockFile = lockFile;
+        this.waited = waited;
+        this.holderPid = holderPid;
+        this.holderBytes = holderBytes;
+        this.holderTotal = holderTotal;
     }
-    return "gave up after "
-        + Durations.format(waited)
-        + " waiting for "
-        + key
-        + ": "
-        + holder
-        + " holds its lock ("
-        + lockFile
-        + ") and "
-        + progress
-        + ". Nothing was changed. Wait longer (raise the lock timeout), or let that process finish;"
-        + " do not delete the lock file.";
-  }
 
-  /** The artifact's key. */
-  public Key key() {
-    return key;
-  }
+    private static String message(Key key, Path lockFile, Duration waited, long pid, long bytes, long total) {
+        String holder = pid > 0 ? "process " + pid : "another process (it has not recorded its pid yet)";
+        String progress;
+        if (bytes < 0) {
+            progress = "has not started writing yet";
+        } else if (total > 0) {
+            progress = "has written " + Text.bytes(bytes) + " of " + Text.bytes(total);
+        } else {
+            progress = "has written " + Text.bytes(bytes) + " so far";
+        }
+        return "gave up after "
+                + Durations.format(waited)
+                + " waiting for "
+                + key
+                + ": "
+                + holder
+                + " holds its lock ("
+                + lockFile
+                + ") and "
+                + progress
+                + ". Nothing was changed. Wait longer (raise the lock timeout), or let that process finish;"
+                + " do not delete the lock file.";
+    }
 
-  /** The lock file that stayed busy. */
-  public Path lockFile() {
-    return lockFile;
-  }
+    /** The artifact's key. */
+    public Key key() {
+        return key;
+    }
 
-  /** How long this caller waited. */
-  public Duration waited() {
-    return waited;
-  }
+    /** The lock file that stayed busy. */
+    public Path lockFile() {
+        return lockFile;
+    }
 
-  /** The holder's process id as the holder recorded it (informational only). */
-  public OptionalLong holderPid() {
-    return holderPid > 0 ? OptionalLong.of(holderPid) : OptionalLong.empty();
-  }
+    /** How long this caller waited. */
+    public Duration waited() {
+        return waited;
+    }
 
-  /** Bytes the holder had written when this caller gave up, if known. */
-  public OptionalLong holderBytes() {
-    return holderBytes >= 0 ? OptionalLong.of(holderBytes) : OptionalLong.empty();
-  }
+    /** The holder's process id as the holder recorded it (informational only). */
+    public OptionalLong holderPid() {
+        return holderPid > 0 ? OptionalLong.of(holderPid) : OptionalLong.empty();
+    }
 
-  /** The holder's expected total, if known. */
-  public OptionalLong holderTotal() {
-    return holderTotal > 0 ? OptionalLong.of(holderTotal) : OptionalLong.empty();
-  }
+    /** Bytes the holder had written when this caller gave up, if known. */
+    public OptionalLong holderBytes() {
+        return holderBytes >= 0 ? OptionalLong.of(holderBytes) : OptionalLong.empty();
+    }
 
-  @Override
-  public boolean isTransient() {
-    return true;
-  }
+    /** The holder's expected total, if known. */
+    public OptionalLong holderTotal() {
+        return holderTotal > 0 ? OptionalLong.of(holderTotal) : OptionalLong.empty();
+    }
+
+    @Override
+    public boolean isTransient() {
+        return true;
+    }
 }

@@ -9,86 +9,85 @@ import org.jspecify.annotations.Nullable;
  * (5xx, reset, stall) more often than the retry policy allows, or could not be reached.
  */
 public final class OriginException extends CachetException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final String url;
-  private final int status;
-  private final int attempts;
-  private final boolean isTransient;
-  private final transient @Nullable Duration retryAfter;
-  private final String reason;
+    private final String url;
+    private final int status;
+    private final int attempts;
+    private final boolean isTransient;
+    private final transient @Nullable Duration retryAfter;
+    private final String reason;
 
-  /**
-   * @param url the URL, already redacted (no credentials, no query)
-   * @param status the HTTP status of the last response, or 0 if there was none
-   * @param attempts how many times the origin was asked
-   * @param isTransient whether the last failure was of a kind that may pass
-   * @param retryAfter how long the origin asked us to wait, or null
-   * @param reason what went wrong, in a few words ("connection refused", "HTTP 503")
-   * @param cause the last underlying failure, if any
-   */
-  public OriginException(
-      String url,
-      int status,
-      int attempts,
-      boolean isTransient,
-      @Nullable Duration retryAfter,
-      String reason,
-      @Nullable Throwable cause) {
-    super(message(url, status, attempts, isTransient, reason), cause);
-    this.url = url;
-    this.status = status;
-    this.attempts = attempts;
-    this.isTransient = isTransient;
-    this.retryAfter = retryAfter;
-    this.reason = reason;
-  }
-
-  private static String message(
-      String url, int status, int attempts, boolean isTransient, String reason) {
-    String tries = attempts == 1 ? "1 attempt" : attempts + " attempts";
-    String advice;
-    if (status == 404 || status == 410) {
-      advice = "the origin does not have this artifact: check the URL";
-    } else if (status == 401 || status == 403 || status == 407) {
-      advice = "the origin refused access: check the credentials sent with the request (headers)";
-    } else if (status >= 400 && status < 500 && !isTransient) {
-      advice = "the origin rejected the request: check the URL and headers";
-    } else if (isTransient) {
-      advice = "the origin or the network may be down: retry later, or allow more retries";
-    } else {
-      advice = "check the URL and the origin";
+    /**
+     * @param url the URL, already redacted (no credentials, no query)
+     * @param status the HTTP status of the last response, or 0 if there was none
+     * @param attempts how many times the origin was asked
+     * @param isTransient whether the last failure was of a kind that may pass
+     * @param retryAfter how long the origin asked us to wait, or null
+     * @param reason what went wrong, in a few words ("connection refused", "HTTP 503")
+     * @param cause the last underlying failure, if any
+     */
+    public OriginException(
+            String url,
+            int status,
+            int attempts,
+            boolean isTransient,
+            @Nullable Duration retryAfter,
+            String reason,
+            @Nullable Throwable cause) {
+        super(message(url, status, attempts, isTransient, reason), cause);
+        this.url = url;
+        this.status = status;
+        this.attempts = attempts;
+        this.isTransient = isTransient;
+        this.retryAfter = retryAfter;
+        this.reason = reason;
     }
-    return "could not download " + url + " (" + reason + ") after " + tries + "; " + advice;
-  }
 
-  /** The URL asked for, without credentials or query. */
-  public String url() {
-    return url;
-  }
+    private static String message(String url, int status, int attempts, boolean isTransient, String reason) {
+        String tries = attempts == 1 ? "1 attempt" : attempts + " attempts";
+        String advice;
+        if (status == 404 || status == 410) {
+            advice = "the origin does not have this artifact: check the URL";
+        } else if (status == 401 || status == 403 || status == 407) {
+            advice = "the origin refused access: check the credentials sent with the request (headers)";
+        } else if (status >= 400 && status < 500 && !isTransient) {
+            advice = "the origin rejected the request: check the URL and headers";
+        } else if (isTransient) {
+            advice = "the origin or the network may be down: retry later, or allow more retries";
+        } else {
+            advice = "check the URL and the origin";
+        }
+        return "could not download " + url + " (" + reason + ") after " + tries + "; " + advice;
+    }
 
-  /** The HTTP status of the last response, or 0 when no response arrived. */
-  public int status() {
-    return status;
-  }
+    /** The URL asked for, without credentials or query. */
+    public String url() {
+        return url;
+    }
 
-  /** How many times the origin was asked, retries included. */
-  public int attempts() {
-    return attempts;
-  }
+    /** The HTTP status of the last response, or 0 when no response arrived. */
+    public int status() {
+        return status;
+    }
 
-  /** How long the origin asked callers to wait before trying again, if it said. */
-  public Optional<Duration> retryAfter() {
-    return Optional.ofNullable(retryAfter);
-  }
+    /** How many times the origin was asked, retries included. */
+    public int attempts() {
+        return attempts;
+    }
 
-  /** The last failure in a few words. */
-  public String reason() {
-    return reason;
-  }
+    /** How long the origin asked callers to wait before trying again, if it said. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
 
-  @Override
-  public boolean isTransient() {
-    return isTransient;
-  }
+    /** The last failure in a few words. */
+    public String reason() {
+        return reason;
+    }
+
+    @Override
+    public boolean isTransient() {
+        return isTransient;
+    }
 }

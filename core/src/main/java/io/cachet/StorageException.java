@@ -11,97 +11,97 @@ import org.jspecify.annotations.Nullable;
  * path, and the part file was removed when it could be.
  */
 public final class StorageException extends CachetException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /** The kind of storage failure, for callers who want to react differently. */
-  public enum Reason {
-    /** The file system is full, out of inodes, or the file would exceed a size limit. */
-    NO_SPACE,
-    /** The process may not create or change the file. */
-    PERMISSION,
-    /** The file system is mounted read-only. */
-    READ_ONLY,
-    /** The cache directory is laid out or shared in a way that is not safe to use. */
-    UNSAFE_LAYOUT,
-    /** Any other I/O failure. */
-    IO
-  }
-
-  private final transient Path path;
-  private final String operation;
-  private final Reason reason;
-
-  /**
-   * @param path the file or directory concerned
-   * @param operation what Cachet was doing, such as {@code write} or {@code create}
-   * @param reason the kind of failure
-   * @param detail what the system said, or why the layout is unsafe
-   * @param cause the underlying failure, if any
-   */
-  public StorageException(Path path, String operation, Reason reason, String detail, @Nullable Throwable cause) {
-    super(message(path, operation, reason, detail), cause);
-    this.path = path;
-    this.operation = operation;
-    this.reason = reason;
-  }
-
-  /** Classifies an {@link IOException} by what the operating system reported. */
-  public static StorageException of(Path path, String operation, IOException cause) {
-    Reason reason = classify(cause);
-    String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    if (cause instanceof AccessDeniedException) {
-      detail = "permission denied";
+    /** The kind of storage failure, for callers who want to react differently. */
+    public enum Reason {
+        /** The file system is full, out of inodes, or the file would exceed a size limit. */
+        NO_SPACE,
+        /** The process may not create or change the file. */
+        PERMISSION,
+        /** The file system is mounted read-only. */
+        READ_ONLY,
+        /** The cache directory is laid out or shared in a way that is not safe to use. */
+        UNSAFE_LAYOUT,
+        /** Any other I/O failure. */
+        IO
     }
-    return new StorageException(path, operation, reason, detail, cause);
-  }
 
-  private static Reason classify(IOException e) {
-    if (e instanceof AccessDeniedException) {
-      return Reason.PERMISSION;
-    }
-    String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
-    if (m.contains("no space left") || m.contains("file too large") || m.contains("quota")) {
-      return Reason.NO_SPACE;
-    }
-    if (m.contains("read-only file system")) {
-      return Reason.READ_ONLY;
-    }
-    if (m.contains("permission denied") || m.contains("operation not permitted")) {
-      return Reason.PERMISSION;
-    }
-    return Reason.IO;
-  }
+    private final transient Path path;
+    private final String operation;
+    private final Reason reason;
 
-  private static String message(Path path, String operation, Reason reason, String detail) {
-    String advice =
-        switch (reason) {
-          case NO_SPACE -> "free space on that file system, or point the cache at another directory";
-          case PERMISSION -> "give this user write access to the cache directory, or use another one (a cache that"
-              + " several users share must be opened with sharedWithGroup(true) by all of them)";
-          case READ_ONLY -> "the file system is read-only: point the cache at a writable directory";
-          case UNSAFE_LAYOUT -> "fix the directory as described, or point the cache elsewhere";
-          case IO -> "check the disk and the cache directory";
+    /**
+     * @param path the file or directory concerned
+     * @param operation what Cachet was doing, such as {@code write} or {@code create}
+     * @param reason the kind of failure
+     * @param detail what the system said, or why the layout is unsafe
+     * @param cause the underlying failure, if any
+     */
+    public StorageException(Path path, String operation, Reason reason, String detail, @Nullable Throwable cause) {
+        super(message(path, operation, reason, detail), cause);
+        this.path = path;
+        this.operation = operation;
+        this.reason = reason;
+    }
+
+    /** Classifies an {@link IOException} by what the operating system reported. */
+    public static StorageException of(Path path, String operation, IOException cause) {
+        Reason reason = classify(cause);
+        String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        if (cause instanceof AccessDeniedException) {
+            detail = "permission denied";
+        }
+        return new StorageException(path, operation, reason, detail, cause);
+    }
+
+    private static Reason classify(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return Reason.PERMISSION;
+        }
+        String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+        if (m.contains("no space left") || m.contains("file too large") || m.contains("quota")) {
+            return Reason.NO_SPACE;
+        }
+        if (m.contains("read-only file system")) {
+            return Reason.READ_ONLY;
+        }
+        if (m.contains("permission denied") || m.contains("operation not permitted")) {
+            return Reason.PERMISSION;
+        }
+        return Reason.IO;
+    }
+
+    private static String message(Path path, String operation, Reason reason, String detail) {
+        String advice = switch (reason) {
+            case NO_SPACE -> "free space on that file system, or point the cache at another directory";
+            case PERMISSION ->
+                "give this user write access to the cache directory, or use another one (a cache that"
+                        + " several users share must be opened with sharedWithGroup(true) by all of them)";
+            case READ_ONLY -> "the file system is read-only: point the cache at a writable directory";
+            case UNSAFE_LAYOUT -> "fix the directory as described, or point the cache elsewhere";
+            case IO -> "check the disk and the cache directory";
         };
-    return "could not " + operation + " " + path + ": " + detail + ". Nothing was committed; " + advice + ".";
-  }
+        return "could not " + operation + " " + path + ": " + detail + ". Nothing was committed; " + advice + ".";
+    }
 
-  /** The file or directory concerned. */
-  public Path path() {
-    return path;
-  }
+    /** The file or directory concerned. */
+    public Path path() {
+        return path;
+    }
 
-  /** What Cachet was doing: {@code write}, {@code create}, {@code move}, {@code fsync}, ... */
-  public String operation() {
-    return operation;
-  }
+    /** What Cachet was doing: {@code write}, {@code create}, {@code move}, {@code fsync}, ... */
+    public String operation() {
+        return operation;
+    }
 
-  /** The kind of failure. */
-  public Reason reason() {
-    return reason;
-  }
+    /** The kind of failure. */
+    public Reason reason() {
+        return reason;
+    }
 
-  @Override
-  public boolean isTransient() {
-    return false;
-  }
+    @Override
+    public boolean isTransient() {
+        return false;
+    }
 }

@@ -28,96 +28,112 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(120)
 class CrashIT {
-  private static final int SIZE = 1024 * 1024;
-  private static final int CHUNK = 32 * 1024;
-  private static final long KILLED_AT = 12L * CHUNK;
-  private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final int SIZE = 1024 * 1024;
+    private static final int CHUNK = 32 * 1024;
+    private static final long KILLED_AT = 12L * CHUNK;
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
 
-  @RegisterExtension final ChildJvms jvms = new ChildJvms();
+    @RegisterExtension
+    final ChildJvms jvms = new ChildJvms();
 
-  private final byte[] body = Bytes.random(SIZE, 3);
-  private final Sha256 sha = Bytes.sha256(body);
+    private final byte[] body = Bytes.random(SIZE, 3);
+    private final Sha256 sha = Bytes.sha256(body);
 
-  @Test
-  void aHolderKilledMidBodyIsResumedByTheWaitingProcessWhichAsksOnlyForTheRest() throws Exception {
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Path log = jvms.dir().resolve("origin.log");
-    Jvm holder = jvms.start(CacheWorker.on(jvms.root(), artifact, log,
-        "--sha=" + sha.hex(), "--chunk=" + CHUNK, "--tick-ms=2", "--pause-at=" + KILLED_AT));
-    holder.awaitLine("PAUSED offset=" + KILLED_AT, PATIENCE);
-    CacheFiles.awaitPart(jvms.root(), KILLED_AT, PATIENCE);
-    String progress = holder.awaitLine("BYTES ", PATIENCE);
-    assertThat(Long.parseLong(progress.substring(6))).as("the holder reports progress mid-body").isBetween(1L, KILLED_AT);
+    @Test
+    void aHolderKilledMidBodyIsResumedByTheWaitingProcessWhichAsksOnlyForTheRest() throws Exception {
+        Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
+        Path log = jvms.dir().resolve("origin.log");
+        Jvm holder = jvms.start(CacheWorker.on(
+                jvms.root(),
+                artifact,
+                log,
+                "--sha=" + sha.hex(),
+                "--chunk=" + CHUNK,
+                "--tick-ms=2",
+                "--pause-at=" + KILLED_AT));
+        holder.awaitLine("PAUSED offset=" + KILLED_AT, PATIENCE);
+        CacheFiles.awaitPart(jvms.root(), KILLED_AT, PATIENCE);
+        String progress = holder.awaitLine("BYTES ", PATIENCE);
+        assertThat(Long.parseLong(progress.substring(6)))
+                .as("the holder reports progress mid-body")
+                .isBetween(1L, KILLED_AT);
 
-    Jvm waiter = jvms.start(CacheWorker.on(jvms.root(), artifact, log, "--sha=" + sha.hex(), "--chunk=" + CHUNK));
-    waiter.awaitLine("WAITING holder=" + holder.pid(), PATIENCE);
-    holder.destroyForcibly();
+        Jvm waiter = jvms.start(CacheWorker.on(jvms.root(), artifact, log, "--sha=" + sha.hex(), "--chunk=" + CHUNK));
+        waiter.awaitLine("WAITING holder=" + holder.pid(), PATIENCE);
+        holder.destroyForcibly();
 
-    assertThat(holder.awaitExit(PATIENCE)).as(holder::report).isEqualTo(Jvm.KILLED);
-    assertThat(waiter.awaitExit(PATIENCE)).as(waiter::report).isEqualTo(CacheWorker.OK);
-    assertThat(waiter.lines()).as(waiter::report)
-        .contains("RESUMED offset=" + KILLED_AT)
-        .anyMatch(l -> l.startsWith("RESULT RESUMED ") && l.endsWith(" " + sha.hex()));
-    List<Open> opens = SlowFileOrigin.opens(log);
-    assertThat(opens).extracting(Open::pid).containsExactly(holder.pid(), waiter.pid());
-    assertThat(opens.get(0).offset()).isZero();
-    assertThat(opens.get(1).offset()).as("the waiter asked for the remainder only").isEqualTo(KILLED_AT);
-    assertThat(opens.get(1).ifRange()).as("with the validator the first bytes came with").isEqualTo(etagOf(artifact));
-    assertThat(Files.readAllBytes(CacheFiles.blob(jvms.root(), sha))).isEqualTo(body);
-  }
-
-  /** The steps of the commit (RELIABILITY.md §6) at which a holder is made to crash. */
-  enum CrashPoint {
-    AFTER_THE_LAST_BYTE(false, "--halt-before=FORCE", "--halt-on=part"),
-    AFTER_FORCE(false, "--halt-after=FORCE", "--halt-on=part"),
-    AFTER_THE_MOVE_INTO_BLOBS(true, "--halt-after=MOVE", "--halt-on=blob"),
-    BEFORE_THE_BLOB_DIRECTORY_SYNC(true, "--halt-before=SYNC_DIRECTORY", "--halt-on=blob-dir"),
-    AFTER_THE_KEY_RECORD(true, "--halt-after=MOVE", "--halt-on=refs"),
-    BEFORE_UNLOCK(true, "--halt-before=UNLOCK", "--halt-on=any");
-
-    final boolean published;
-    final String[] args;
-
-    CrashPoint(boolean published, String... args) {
-      this.published = published;
-      this.args = args;
-    }
-  }
-
-  @ParameterizedTest
-  @EnumSource(CrashPoint.class)
-  void afterACrashAtAnyStepOfTheCommitTheFinalPathIsAbsentOrVerifiedAndTheNextProcessSucceeds(CrashPoint crash)
-      throws Exception {
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Path log = jvms.dir().resolve("origin.log");
-    Jvm crashing = jvms.start(CacheWorker.on(jvms.root(), artifact, log, "--sha=" + sha.hex()).with(crash.args));
-    assertThat(crashing.awaitExit(PATIENCE)).as(crashing::report).isEqualTo(Jvm.KILLED);
-
-    Path blob = CacheFiles.blob(jvms.root(), sha);
-    assertThat(Files.exists(blob)).as("blob published before the crash").isEqualTo(crash.published);
-    if (Files.exists(blob)) {
-      assertThat(Files.readAllBytes(blob)).isEqualTo(body);
-      assertThat(FileTree.mode(blob)).isEqualTo(0444);
+        assertThat(holder.awaitExit(PATIENCE)).as(holder::report).isEqualTo(Jvm.KILLED);
+        assertThat(waiter.awaitExit(PATIENCE)).as(waiter::report).isEqualTo(CacheWorker.OK);
+        assertThat(waiter.lines())
+                .as(waiter::report)
+                .contains("RESUMED offset=" + KILLED_AT)
+                .anyMatch(l -> l.startsWith("RESULT RESUMED ") && l.endsWith(" " + sha.hex()));
+        List<Open> opens = SlowFileOrigin.opens(log);
+        assertThat(opens).extracting(Open::pid).containsExactly(holder.pid(), waiter.pid());
+        assertThat(opens.get(0).offset()).isZero();
+        assertThat(opens.get(1).offset())
+                .as("the waiter asked for the remainder only")
+                .isEqualTo(KILLED_AT);
+        assertThat(opens.get(1).ifRange())
+                .as("with the validator the first bytes came with")
+                .isEqualTo(etagOf(artifact));
+        assertThat(Files.readAllBytes(CacheFiles.blob(jvms.root(), sha))).isEqualTo(body);
     }
 
-    // The next process also collects garbage: a crash between the move and the key record leaves
-    // the dead writer's sidecar, which a hit does not touch (hits take no lock and write nothing).
-    Jvm next = jvms.start(CacheWorker.on(jvms.root(), artifact, log, "--sha=" + sha.hex(), "--gc"));
-    assertThat(next.awaitExit(PATIENCE)).as(next::report).isEqualTo(CacheWorker.OK);
-    assertThat(Files.readAllBytes(blob)).isEqualTo(body);
-    List<Open> opens = SlowFileOrigin.opens(log);
-    if (crash.published) {
-      assertThat(next.lines()).as(next::report).anyMatch(l -> l.startsWith("RESULT HIT "));
-      assertThat(opens).as("no second download").hasSize(1);
-    } else {
-      // The part was complete and verified: the next holder adopts it and needs no more bytes.
-      assertThat(next.lines()).as(next::report).anyMatch(l -> l.startsWith("RESULT RESUMED "));
-      assertThat(opens).extracting(Open::offset).containsExactly(0L, (long) SIZE);
-    }
-  }
+    /** The steps of the commit (RELIABILITY.md §6) at which a holder is made to crash. */
+    enum CrashPoint {
+        AFTER_THE_LAST_BYTE(false, "--halt-before=FORCE", "--halt-on=part"),
+        AFTER_FORCE(false, "--halt-after=FORCE", "--halt-on=part"),
+        AFTER_THE_MOVE_INTO_BLOBS(true, "--halt-after=MOVE", "--halt-on=blob"),
+        BEFORE_THE_BLOB_DIRECTORY_SYNC(true, "--halt-before=SYNC_DIRECTORY", "--halt-on=blob-dir"),
+        AFTER_THE_KEY_RECORD(true, "--halt-after=MOVE", "--halt-on=refs"),
+        BEFORE_UNLOCK(true, "--halt-before=UNLOCK", "--halt-on=any");
 
-  private static String etagOf(Path file) throws Exception {
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-    return "\"" + Long.toHexString(a.size()) + "-" + Long.toHexString(a.lastModifiedTime().toMillis()) + "\"";
-  }
+        final boolean published;
+        final String[] args;
+
+        CrashPoint(boolean published, String... args) {
+            this.published = published;
+            this.args = args;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(CrashPoint.class)
+    void afterACrashAtAnyStepOfTheCommitTheFinalPathIsAbsentOrVerifiedAndTheNextProcessSucceeds(CrashPoint crash)
+            throws Exception {
+        Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
+        Path log = jvms.dir().resolve("origin.log");
+        Jvm crashing = jvms.start(
+                CacheWorker.on(jvms.root(), artifact, log, "--sha=" + sha.hex()).with(crash.args));
+        assertThat(crashing.awaitExit(PATIENCE)).as(crashing::report).isEqualTo(Jvm.KILLED);
+
+        Path blob = CacheFiles.blob(jvms.root(), sha);
+        assertThat(Files.exists(blob)).as("blob published before the crash").isEqualTo(crash.published);
+        if (Files.exists(blob)) {
+            assertThat(Files.readAllBytes(blob)).isEqualTo(body);
+            assertThat(FileTree.mode(blob)).isEqualTo(0444);
+        }
+
+        // The next process also collects garbage: a crash between the move and the key record leaves
+        // the dead writer's sidecar, which a hit does not touch (hits take no lock and write nothing).
+        Jvm next = jvms.start(CacheWorker.on(jvms.root(), artifact, log, "--sha=" + sha.hex(), "--gc"));
+        assertThat(next.awaitExit(PATIENCE)).as(next::report).isEqualTo(CacheWorker.OK);
+        assertThat(Files.readAllBytes(blob)).isEqualTo(body);
+        List<Open> opens = SlowFileOrigin.opens(log);
+        if (crash.published) {
+            assertThat(next.lines()).as(next::report).anyMatch(l -> l.startsWith("RESULT HIT "));
+            assertThat(opens).as("no second download").hasSize(1);
+        } else {
+            // The part was complete and verified: the next holder adopts it and needs no more bytes.
+            assertThat(next.lines()).as(next::report).anyMatch(l -> l.startsWith("RESULT RESUMED "));
+            assertThat(opens).extracting(Open::offset).containsExactly(0L, (long) SIZE);
+        }
+    }
+
+    private static String etagOf(Path file) throws Exception {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        return "\"" + Long.toHexString(a.size()) + "-"
+                + Long.toHexString(a.lastModifiedTime().toMillis()) + "\"";
+    }
 }

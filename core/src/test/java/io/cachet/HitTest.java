@@ -19,130 +19,138 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** DESIGN.md decisions 3 and 4: a content-addressed store; verified once, trusted on hits. */
 @Timeout(120)
 class HitTest {
-  private static final byte[] BODY = Bytes.random(300_000, 41);
-  private static final Sha256 SHA = Bytes.sha256(BODY);
+    private static final byte[] BODY = Bytes.random(300_000, 41);
+    private static final Sha256 SHA = Bytes.sha256(BODY);
 
-  @RegisterExtension final CacheFixture fixture = new CacheFixture();
+    @RegisterExtension
+    final CacheFixture fixture = new CacheFixture();
 
-  @Test
-  void aHitTrustsTheVerifiedBlobWithoutReHashingIt() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    Cache cache = fixture.open();
-    FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
-    Path blob = cache.fetch(request).block(Duration.ofSeconds(30)).path();
-    rewriteInPlace(blob, Bytes.flip(BODY, 10)); // Same size, other bytes: only a re-hash could tell.
+    @Test
+    void aHitTrustsTheVerifiedBlobWithoutReHashingIt() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
+        Path blob = cache.fetch(request).block(Duration.ofSeconds(30)).path();
+        rewriteInPlace(blob, Bytes.flip(BODY, 10)); // Same size, other bytes: only a re-hash could tell.
 
-    Artifact hit = cache.fetch(request).block(Duration.ofSeconds(30));
+        Artifact hit = cache.fetch(request).block(Duration.ofSeconds(30));
 
-    assertThat(hit.source()).isEqualTo(Artifact.Source.HIT);
-    assertThat(fixture.origin.opens()).isEqualTo(1);
-    rewriteInPlace(blob, BODY); // Leave the store sound for the audit.
-  }
-
-  @Test
-  void aBlobOfTheWrongSizeIsNoHitAndIsReplacedByAVerifiedDownload() throws Exception {
-    fixture.origin.enqueue(ok(BODY), ok(BODY));
-    Cache cache = fixture.open();
-    FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
-    Path blob = cache.fetch(request).block(Duration.ofSeconds(30)).path();
-    rewriteInPlace(blob, java.util.Arrays.copyOf(BODY, 1000)); // Truncated, as after a crash without fsync.
-
-    Artifact again = cache.fetch(request).block(Duration.ofSeconds(30));
-
-    assertThat(again.source()).isEqualTo(Artifact.Source.DOWNLOADED);
-    assertThat(Files.readAllBytes(again.path())).isEqualTo(BODY);
-  }
-
-  @Test
-  void twoKeysWithTheSameBytesShareOneBlobAndTheSecondIsAHit() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    Cache cache = fixture.open();
-    Artifact first = cache.fetch(FetchRequest.of("https://origin.test/a").withSha256(SHA).withKey("model-a")).block(Duration.ofSeconds(30));
-    EventRecorder events = fixture.record(cache);
-
-    Artifact second = cache.fetch(FetchRequest.of("https://mirror.test/b").withSha256(SHA).withKey("model-b")).block(Duration.ofSeconds(30));
-
-    assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
-    assertThat(second.path()).isEqualTo(first.path());
-    assertThat(second.key()).isEqualTo(Key.of("model-b"));
-    assertThat(fixture.origin.opens()).isEqualTo(1);
-    assertThat(events.types()).containsExactly(HIT);
-    assertThat(cache.entries().map(CacheEntry::key).collectList().block()).containsExactlyInAnyOrder(Key.of("model-a"), Key.of("model-b"));
-    try (Stream<Path> blobs = Files.walk(fixture.root().resolve("blobs"))) {
-      assertThat(blobs.filter(Files::isRegularFile)).hasSize(1);
+        assertThat(hit.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+        rewriteInPlace(blob, BODY); // Leave the store sound for the audit.
     }
-  }
 
-  @Test
-  void anUnpinnedRequestRecordsAndReportsTheComputedDigestAndLaterHits() {
-    fixture.origin.enqueue(ok(BODY));
-    Cache cache = fixture.open();
-    FetchRequest unpinned = FetchRequest.of("https://origin.test/latest.bin");
+    @Test
+    void aBlobOfTheWrongSizeIsNoHitAndIsReplacedByAVerifiedDownload() throws Exception {
+        fixture.origin.enqueue(ok(BODY), ok(BODY));
+        Cache cache = fixture.open();
+        FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
+        Path blob = cache.fetch(request).block(Duration.ofSeconds(30)).path();
+        rewriteInPlace(blob, java.util.Arrays.copyOf(BODY, 1000)); // Truncated, as after a crash without fsync.
 
-    Artifact first = cache.fetch(unpinned).block(Duration.ofSeconds(30));
-    Artifact second = cache.fetch(unpinned).block(Duration.ofSeconds(30));
+        Artifact again = cache.fetch(request).block(Duration.ofSeconds(30));
 
-    assertThat(first.sha256()).isEqualTo(SHA);
-    assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
-    assertThat(second.sha256()).isEqualTo(SHA);
-    CacheEntry entry = cache.entries().blockFirst();
-    assertThat(entry.pinned()).isFalse();
-    assertThat(entry.key()).isEqualTo(Key.of(java.net.URI.create("https://origin.test/latest.bin")));
-    assertThat(entry.sha256()).isEqualTo(SHA);
-  }
+        assertThat(again.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(Files.readAllBytes(again.path())).isEqualTo(BODY);
+    }
 
-  @Test
-  void aPinnedRequestForAKeyThatNowNamesOtherBytesDownloadsThemAndMovesTheKey() {
-    byte[] v2 = Bytes.random(200_000, 42);
-    fixture.origin.enqueue(ok(BODY), ok(v2));
-    Cache cache = fixture.open();
-    cache.fetch(FetchRequest.of("https://origin.test/m").withKey("model")).block(Duration.ofSeconds(30));
+    @Test
+    void twoKeysWithTheSameBytesShareOneBlobAndTheSecondIsAHit() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        Artifact first = cache.fetch(
+                        FetchRequest.of("https://origin.test/a").withSha256(SHA).withKey("model-a"))
+                .block(Duration.ofSeconds(30));
+        EventRecorder events = fixture.record(cache);
 
-    Artifact updated = cache.fetch(FetchRequest.of("https://origin.test/m").withKey("model").withSha256(Bytes.sha256(v2)))
-        .block(Duration.ofSeconds(30));
+        Artifact second = cache.fetch(
+                        FetchRequest.of("https://mirror.test/b").withSha256(SHA).withKey("model-b"))
+                .block(Duration.ofSeconds(30));
 
-    assertThat(updated.source()).isEqualTo(Artifact.Source.DOWNLOADED);
-    assertThat(updated.sha256()).isEqualTo(Bytes.sha256(v2));
-    CacheEntry entry = cache.entries().blockFirst();
-    assertThat(entry.sha256()).isEqualTo(Bytes.sha256(v2));
-    assertThat(entry.pinned()).isTrue();
-  }
+        assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(second.path()).isEqualTo(first.path());
+        assertThat(second.key()).isEqualTo(Key.of("model-b"));
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+        assertThat(events.types()).containsExactly(HIT);
+        assertThat(cache.entries().map(CacheEntry::key).collectList().block())
+                .containsExactlyInAnyOrder(Key.of("model-a"), Key.of("model-b"));
+        try (Stream<Path> blobs = Files.walk(fixture.root().resolve("blobs"))) {
+            assertThat(blobs.filter(Files::isRegularFile)).hasSize(1);
+        }
+    }
 
-  @Test
-  void aRepeatedHitIsServedFromMemoryOnlyWhileTheKeyRecordAndBlobAreUnchanged() throws Exception {
-    byte[] v2 = Bytes.random(100_000, 43);
-    fixture.origin.enqueue(ok(BODY), ok(v2));
-    Cache mine = fixture.open();
-    Cache other = fixture.open(); // Another cache on the directory, as another process would be.
-    FetchRequest latest = FetchRequest.of("https://origin.test/m").withKey("model");
-    mine.fetch(latest).block(Duration.ofSeconds(30));
-    assertThat(mine.fetch(latest).block(Duration.ofSeconds(30)).sha256()).isEqualTo(SHA);
+    @Test
+    void anUnpinnedRequestRecordsAndReportsTheComputedDigestAndLaterHits() {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        FetchRequest unpinned = FetchRequest.of("https://origin.test/latest.bin");
 
-    other.fetch(latest.withSha256(Bytes.sha256(v2))).block(Duration.ofSeconds(30)); // Re-points the key.
+        Artifact first = cache.fetch(unpinned).block(Duration.ofSeconds(30));
+        Artifact second = cache.fetch(unpinned).block(Duration.ofSeconds(30));
 
-    assertThat(mine.fetch(latest).block(Duration.ofSeconds(30)).sha256())
-        .as("the re-pointed key record is read again")
-        .isEqualTo(Bytes.sha256(v2));
-  }
+        assertThat(first.sha256()).isEqualTo(SHA);
+        assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(second.sha256()).isEqualTo(SHA);
+        CacheEntry entry = cache.entries().blockFirst();
+        assertThat(entry.pinned()).isFalse();
+        assertThat(entry.key()).isEqualTo(Key.of(java.net.URI.create("https://origin.test/latest.bin")));
+        assertThat(entry.sha256()).isEqualTo(SHA);
+    }
 
-  @Test
-  void aRepeatedHitWhoseBlobWasEvictedDownloadsAgain() throws Exception {
-    fixture.origin.enqueue(ok(BODY), ok(BODY));
-    Cache cache = fixture.open();
-    FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
-    Path blob = cache.fetch(request).block(Duration.ofSeconds(30)).path();
-    cache.fetch(request).block(Duration.ofSeconds(30));
-    Files.delete(blob);
+    @Test
+    void aPinnedRequestForAKeyThatNowNamesOtherBytesDownloadsThemAndMovesTheKey() {
+        byte[] v2 = Bytes.random(200_000, 42);
+        fixture.origin.enqueue(ok(BODY), ok(v2));
+        Cache cache = fixture.open();
+        cache.fetch(FetchRequest.of("https://origin.test/m").withKey("model")).block(Duration.ofSeconds(30));
 
-    Artifact again = cache.fetch(request).block(Duration.ofSeconds(30));
+        Artifact updated = cache.fetch(FetchRequest.of("https://origin.test/m")
+                        .withKey("model")
+                        .withSha256(Bytes.sha256(v2)))
+                .block(Duration.ofSeconds(30));
 
-    assertThat(again.source()).isEqualTo(Artifact.Source.DOWNLOADED);
-    assertThat(fixture.origin.opens()).isEqualTo(2);
-  }
+        assertThat(updated.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(updated.sha256()).isEqualTo(Bytes.sha256(v2));
+        CacheEntry entry = cache.entries().blockFirst();
+        assertThat(entry.sha256()).isEqualTo(Bytes.sha256(v2));
+        assertThat(entry.pinned()).isTrue();
+    }
 
-  private static void rewriteInPlace(Path blob, byte[] bytes) throws Exception {
-    blob.toFile().setWritable(true);
-    Files.write(blob, bytes, StandardOpenOption.TRUNCATE_EXISTING);
-    Files.setAttribute(blob, "unix:mode", 0444);
-  }
+    @Test
+    void aRepeatedHitIsServedFromMemoryOnlyWhileTheKeyRecordAndBlobAreUnchanged() throws Exception {
+        byte[] v2 = Bytes.random(100_000, 43);
+        fixture.origin.enqueue(ok(BODY), ok(v2));
+        Cache mine = fixture.open();
+        Cache other = fixture.open(); // Another cache on the directory, as another process would be.
+        FetchRequest latest = FetchRequest.of("https://origin.test/m").withKey("model");
+        mine.fetch(latest).block(Duration.ofSeconds(30));
+        assertThat(mine.fetch(latest).block(Duration.ofSeconds(30)).sha256()).isEqualTo(SHA);
+
+        other.fetch(latest.withSha256(Bytes.sha256(v2))).block(Duration.ofSeconds(30)); // Re-points the key.
+
+        assertThat(mine.fetch(latest).block(Duration.ofSeconds(30)).sha256())
+                .as("the re-pointed key record is read again")
+                .isEqualTo(Bytes.sha256(v2));
+    }
+
+    @Test
+    void aRepeatedHitWhoseBlobWasEvictedDownloadsAgain() throws Exception {
+        fixture.origin.enqueue(ok(BODY), ok(BODY));
+        Cache cache = fixture.open();
+        FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
+        Path blob = cache.fetch(request).block(Duration.ofSeconds(30)).path();
+        cache.fetch(request).block(Duration.ofSeconds(30));
+        Files.delete(blob);
+
+        Artifact again = cache.fetch(request).block(Duration.ofSeconds(30));
+
+        assertThat(again.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(fixture.origin.opens()).isEqualTo(2);
+    }
+
+    private static void rewriteInPlace(Path blob, byte[] bytes) throws Exception {
+        blob.toFile().setWritable(true);
+        Files.write(blob, bytes, StandardOpenOption.TRUNCATE_EXISTING);
+        Files.setAttribute(blob, "unix:mode", 0444);
+    }
 }

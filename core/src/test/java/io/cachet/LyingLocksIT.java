@@ -32,96 +32,112 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(120)
 class LyingLocksIT {
-  private static final int PROCESSES = 3;
-  private static final int SIZE = 1024 * 1024;
-  private static final int CHUNK = 32 * 1024;
-  private static final long PAUSE = 8L * CHUNK;
-  private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final int PROCESSES = 3;
+    private static final int SIZE = 1024 * 1024;
+    private static final int CHUNK = 32 * 1024;
+    private static final long PAUSE = 8L * CHUNK;
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
 
-  @RegisterExtension final ChildJvms jvms = new ChildJvms();
+    @RegisterExtension
+    final ChildJvms jvms = new ChildJvms();
 
-  @Test
-  void processesWhoseLocksAllSucceedEachDownloadYetPublishOneCorrectBlobThatIsNeverSeenHalfWritten() throws Exception {
-    byte[] body = Bytes.random(SIZE, 6);
-    Sha256 sha = Bytes.sha256(body);
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Path log = jvms.dir().resolve("origin.log");
-    Path gatePath = jvms.dir().resolve("gate");
-    List<Jvm> writers = new ArrayList<>();
-    Reader reader;
+    @Test
+    void processesWhoseLocksAllSucceedEachDownloadYetPublishOneCorrectBlobThatIsNeverSeenHalfWritten()
+            throws Exception {
+        byte[] body = Bytes.random(SIZE, 6);
+        Sha256 sha = Bytes.sha256(body);
+        Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
+        Path log = jvms.dir().resolve("origin.log");
+        Path gatePath = jvms.dir().resolve("gate");
+        List<Jvm> writers = new ArrayList<>();
+        Reader reader;
 
-    try (StartGate gate = StartGate.hold(gatePath)) {
-      for (int i = 0; i < PROCESSES; i++) {
-        writers.add(jvms.start(CacheWorker.on(jvms.root(), artifact, log,
-            "--sha=" + sha.hex(), "--fetches=10", "--locks-lie", "--gate=" + gatePath,
-            "--chunk=" + CHUNK, "--tick-ms=2", "--pause-at=" + PAUSE)));
-      }
-      for (Jvm writer : writers) {
-        writer.awaitLine("READY", PATIENCE);
-      }
-      gate.open();
-      for (Jvm writer : writers) {
-        writer.awaitLine("PAUSED offset=" + PAUSE, PATIENCE); // All of them "hold the lock" at once.
-      }
-      reader = new Reader(CacheFiles.blob(jvms.root(), sha), body);
-      reader.start();
-      writers.forEach(writer -> writer.tell("GO"));
-    }
-
-    try {
-      for (Jvm writer : writers) {
-        assertThat(writer.awaitExit(PATIENCE)).as(writer::report).isEqualTo(CacheWorker.OK);
-        assertThat(writer.lines("RESULT ")).as(writer::report).hasSize(10)
-            .allMatch(l -> l.endsWith(" " + sha.hex()));
-      }
-    } finally {
-      reader.finish();
-    }
-    assertThat(reader.problems).as("what readers saw at the final path while it was published").isEmpty();
-    assertThat(reader.complete.get()).as("complete reads").isPositive();
-    assertThat(SlowFileOrigin.opens(log)).as("every process downloaded: the locks lied").hasSize(PROCESSES);
-    assertThat(Files.readAllBytes(CacheFiles.blob(jvms.root(), sha))).isEqualTo(body);
-  }
-
-  /** Reads the final path over and over, as a consumer would: absent is fine, partial never. */
-  private static final class Reader extends Thread {
-    private final Path blob;
-    private final byte[] expected;
-    private final AtomicBoolean done = new AtomicBoolean();
-    final AtomicInteger complete = new AtomicInteger();
-    final List<String> problems = new CopyOnWriteArrayList<>();
-
-    Reader(Path blob, byte[] expected) {
-      super("blob-reader");
-      this.blob = blob;
-      this.expected = expected;
-    }
-
-    @Override
-    public void run() {
-      // Keep reading until told to stop, and at least once after that (the blob is there by then).
-      boolean last = false;
-      while (!last) {
-        last = done.get();
-        try {
-          byte[] seen = Files.readAllBytes(blob);
-          if (!Bytes.sha256(seen).equals(Bytes.sha256(expected))) {
-            problems.add("read " + seen.length + " bytes that do not hash to the blob's name");
-          } else {
-            complete.incrementAndGet();
-          }
-        } catch (NoSuchFileException absent) {
-          // Not published yet.
-        } catch (IOException e) {
-          problems.add("read failed: " + e);
+        try (StartGate gate = StartGate.hold(gatePath)) {
+            for (int i = 0; i < PROCESSES; i++) {
+                writers.add(jvms.start(CacheWorker.on(
+                        jvms.root(),
+                        artifact,
+                        log,
+                        "--sha=" + sha.hex(),
+                        "--fetches=10",
+                        "--locks-lie",
+                        "--gate=" + gatePath,
+                        "--chunk=" + CHUNK,
+                        "--tick-ms=2",
+                        "--pause-at=" + PAUSE)));
+            }
+            for (Jvm writer : writers) {
+                writer.awaitLine("READY", PATIENCE);
+            }
+            gate.open();
+            for (Jvm writer : writers) {
+                writer.awaitLine("PAUSED offset=" + PAUSE, PATIENCE); // All of them "hold the lock" at once.
+            }
+            reader = new Reader(CacheFiles.blob(jvms.root(), sha), body);
+            reader.start();
+            writers.forEach(writer -> writer.tell("GO"));
         }
-        Thread.yield(); // Two cores, three writers: leave them room to publish.
-      }
+
+        try {
+            for (Jvm writer : writers) {
+                assertThat(writer.awaitExit(PATIENCE)).as(writer::report).isEqualTo(CacheWorker.OK);
+                assertThat(writer.lines("RESULT "))
+                        .as(writer::report)
+                        .hasSize(10)
+                        .allMatch(l -> l.endsWith(" " + sha.hex()));
+            }
+        } finally {
+            reader.finish();
+        }
+        assertThat(reader.problems)
+                .as("what readers saw at the final path while it was published")
+                .isEmpty();
+        assertThat(reader.complete.get()).as("complete reads").isPositive();
+        assertThat(SlowFileOrigin.opens(log))
+                .as("every process downloaded: the locks lied")
+                .hasSize(PROCESSES);
+        assertThat(Files.readAllBytes(CacheFiles.blob(jvms.root(), sha))).isEqualTo(body);
     }
 
-    void finish() throws InterruptedException {
-      done.set(true);
-      join(Duration.ofSeconds(30).toMillis());
+    /** Reads the final path over and over, as a consumer would: absent is fine, partial never. */
+    private static final class Reader extends Thread {
+        private final Path blob;
+        private final byte[] expected;
+        private final AtomicBoolean done = new AtomicBoolean();
+        final AtomicInteger complete = new AtomicInteger();
+        final List<String> problems = new CopyOnWriteArrayList<>();
+
+        Reader(Path blob, byte[] expected) {
+            super("blob-reader");
+            this.blob = blob;
+            this.expected = expected;
+        }
+
+        @Override
+        public void run() {
+            // Keep reading until told to stop, and at least once after that (the blob is there by then).
+            boolean last = false;
+            while (!last) {
+                last = done.get();
+                try {
+                    byte[] seen = Files.readAllBytes(blob);
+                    if (!Bytes.sha256(seen).equals(Bytes.sha256(expected))) {
+                        problems.add("read " + seen.length + " bytes that do not hash to the blob's name");
+                    } else {
+                        complete.incrementAndGet();
+                    }
+                } catch (NoSuchFileException absent) {
+                    // Not published yet.
+                } catch (IOException e) {
+                    problems.add("read failed: " + e);
+                }
+                Thread.yield(); // Two cores, three writers: leave them room to publish.
+            }
+        }
+
+        void finish() throws InterruptedException {
+            done.set(true);
+            join(Duration.ofSeconds(30).toMillis());
+        }
     }
-  }
 }

@@ -23,50 +23,52 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(30)
 class MaintenanceTest {
-  private static final byte[] BODY = Bytes.random(100_000, 7);
-  private static final Sha256 SHA = Bytes.sha256(BODY);
+    private static final byte[] BODY = Bytes.random(100_000, 7);
+    private static final Sha256 SHA = Bytes.sha256(BODY);
 
-  @RegisterExtension final CacheFixture fixture = new CacheFixture();
+    @RegisterExtension
+    final CacheFixture fixture = new CacheFixture();
 
-  private Artifact fetch(Cache cache) {
-    return cache.fetch(FetchRequest.of("https://origin.test/m.bin").withSha256(SHA)).block(Duration.ofSeconds(10));
-  }
+    private Artifact fetch(Cache cache) {
+        return cache.fetch(FetchRequest.of("https://origin.test/m.bin").withSha256(SHA))
+                .block(Duration.ofSeconds(10));
+    }
 
-  @Test
-  void verifyQuarantinesACorruptBlobAndHasReleasedItsLocksWhenItCompletes() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    Cache cache = fixture.open();
-    Path blob = fetch(cache).path();
-    Files.setPosixFilePermissions(blob, PosixFilePermissions.fromString("rw-------"));
-    Files.write(blob, Bytes.flip(BODY, 10));
+    @Test
+    void verifyQuarantinesACorruptBlobAndHasReleasedItsLocksWhenItCompletes() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        Path blob = fetch(cache).path();
+        Files.setPosixFilePermissions(blob, PosixFilePermissions.fromString("rw-------"));
+        Files.write(blob, Bytes.flip(BODY, 10));
 
-    AtomicInteger heldAtCompletion = new AtomicInteger(-1);
-    List<BlobCheck> checks =
-        cache.verify()
-            .doOnComplete(() -> heldAtCompletion.set(((Engine) cache).locksHeld()))
-            .collectList()
-            .block(Duration.ofSeconds(10));
+        AtomicInteger heldAtCompletion = new AtomicInteger(-1);
+        List<BlobCheck> checks = cache.verify()
+                .doOnComplete(() -> heldAtCompletion.set(((Engine) cache).locksHeld()))
+                .collectList()
+                .block(Duration.ofSeconds(10));
 
-    assertThat(heldAtCompletion).hasValue(0);
-    assertThat(checks).singleElement().satisfies(check -> {
-      assertThat(check.intact()).isFalse();
-      assertThat(check.quarantinedTo()).isNotNull().exists();
-    });
-    assertThat(blob).doesNotExist();
-  }
+        assertThat(heldAtCompletion).hasValue(0);
+        assertThat(checks).singleElement().satisfies(check -> {
+            assertThat(check.intact()).isFalse();
+            assertThat(check.quarantinedTo()).isNotNull().exists();
+        });
+        assertThat(blob).doesNotExist();
+    }
 
-  @Test
-  void gcHasReleasedTheLocksOfWhatItEvictedWhenItCompletes() {
-    fixture.origin.enqueue(ok(BODY));
-    Cache cache = fixture.open();
-    Path blob = fetch(cache).path();
+    @Test
+    void gcHasReleasedTheLocksOfWhatItEvictedWhenItCompletes() {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        Path blob = fetch(cache).path();
 
-    AtomicInteger heldAtResult = new AtomicInteger(-1);
-    GcResult result =
-        cache.gc(0).doOnNext(r -> heldAtResult.set(((Engine) cache).locksHeld())).block(Duration.ofSeconds(10));
+        AtomicInteger heldAtResult = new AtomicInteger(-1);
+        GcResult result = cache.gc(0)
+                .doOnNext(r -> heldAtResult.set(((Engine) cache).locksHeld()))
+                .block(Duration.ofSeconds(10));
 
-    assertThat(heldAtResult).hasValue(0);
-    assertThat(result.blobsRemoved()).isEqualTo(1);
-    assertThat(blob).doesNotExist();
-  }
+        assertThat(heldAtResult).hasValue(0);
+        assertThat(result.blobsRemoved()).isEqualTo(1);
+        assertThat(blob).doesNotExist();
+    }
 }

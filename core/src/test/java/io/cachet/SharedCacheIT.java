@@ -28,122 +28,150 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(120)
 class SharedCacheIT {
-  private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private static final int GROUP = 4242;
-  private static final String KEY = "shared-model";
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final int GROUP = 4242;
+    private static final String KEY = "shared-model";
 
-  @RegisterExtension final ChildJvms jvms = new ChildJvms();
+    @RegisterExtension
+    final ChildJvms jvms = new ChildJvms();
 
-  private final byte[] body = Bytes.random(256 * 1024, 9);
-  private final Sha256 sha = Bytes.sha256(body);
+    private final byte[] body = Bytes.random(256 * 1024, 9);
+    private final Sha256 sha = Bytes.sha256(body);
 
-  @Test
-  void aCacheSharedWithTheGroupGivesTheGroupWhatItNeedsAndOthersNoWriteAccessWhateverTheUmask() throws Exception {
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Jvm worker = jvms.start(underUmask000(CacheWorker.on(jvms.root(), artifact, jvms.dir().resolve("origin.log"),
-        "--key=" + KEY, "--sha=" + sha.hex(), "--shared-with-group")));
-    assertThat(worker.awaitExit(PATIENCE)).as(worker::report).isEqualTo(CacheWorker.OK);
+    @Test
+    void aCacheSharedWithTheGroupGivesTheGroupWhatItNeedsAndOthersNoWriteAccessWhateverTheUmask() throws Exception {
+        Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
+        Jvm worker = jvms.start(underUmask000(CacheWorker.on(
+                jvms.root(),
+                artifact,
+                jvms.dir().resolve("origin.log"),
+                "--key=" + KEY,
+                "--sha=" + sha.hex(),
+                "--shared-with-group")));
+        assertThat(worker.awaitExit(PATIENCE)).as(worker::report).isEqualTo(CacheWorker.OK);
 
-    Path root = jvms.root();
-    assertThat(FileTree.mode(CacheFiles.blob(root, sha))).as("blob").isEqualTo(0444);
-    assertThat(FileTree.mode(CacheFiles.lockFile(root, KEY))).as("lock file").isEqualTo(0664);
-    assertThat(FileTree.mode(ref(root))).as("key record").isEqualTo(0664);
-    for (Path dir : directories(root)) {
-      assertThat(FileTree.mode(dir)).as("directory %s", dir).isEqualTo(02775);
+        Path root = jvms.root();
+        assertThat(FileTree.mode(CacheFiles.blob(root, sha))).as("blob").isEqualTo(0444);
+        assertThat(FileTree.mode(CacheFiles.lockFile(root, KEY)))
+                .as("lock file")
+                .isEqualTo(0664);
+        assertThat(FileTree.mode(ref(root))).as("key record").isEqualTo(0664);
+        for (Path dir : directories(root)) {
+            assertThat(FileTree.mode(dir)).as("directory %s", dir).isEqualTo(02775);
+        }
+        assertThat(modes(root))
+                .as("nothing writable by others")
+                .allSatisfy((path, mode) -> assertThat(mode & 0002).isZero());
     }
-    assertThat(modes(root)).as("nothing writable by others").allSatisfy((path, mode) -> assertThat(mode & 0002).isZero());
-  }
 
-  @Test
-  void aPrivateCacheIsWritableByItsOwnerOnlyWhateverTheUmask() throws Exception {
-    Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-    Jvm worker = jvms.start(underUmask000(CacheWorker.on(jvms.root(), artifact, jvms.dir().resolve("origin.log"),
-        "--key=" + KEY, "--sha=" + sha.hex())));
-    assertThat(worker.awaitExit(PATIENCE)).as(worker::report).isEqualTo(CacheWorker.OK);
+    @Test
+    void aPrivateCacheIsWritableByItsOwnerOnlyWhateverTheUmask() throws Exception {
+        Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
+        Jvm worker = jvms.start(underUmask000(CacheWorker.on(
+                jvms.root(), artifact, jvms.dir().resolve("origin.log"), "--key=" + KEY, "--sha=" + sha.hex())));
+        assertThat(worker.awaitExit(PATIENCE)).as(worker::report).isEqualTo(CacheWorker.OK);
 
-    Path root = jvms.root();
-    assertThat(FileTree.mode(CacheFiles.blob(root, sha))).as("blob").isEqualTo(0444);
-    assertThat(FileTree.mode(CacheFiles.lockFile(root, KEY))).as("lock file").isEqualTo(0644);
-    assertThat(FileTree.mode(ref(root))).as("key record").isEqualTo(0644);
-    for (Path dir : directories(root)) {
-      assertThat(FileTree.mode(dir)).as("directory %s", dir).isEqualTo(0755);
+        Path root = jvms.root();
+        assertThat(FileTree.mode(CacheFiles.blob(root, sha))).as("blob").isEqualTo(0444);
+        assertThat(FileTree.mode(CacheFiles.lockFile(root, KEY)))
+                .as("lock file")
+                .isEqualTo(0644);
+        assertThat(FileTree.mode(ref(root))).as("key record").isEqualTo(0644);
+        for (Path dir : directories(root)) {
+            assertThat(FileTree.mode(dir)).as("directory %s", dir).isEqualTo(0755);
+        }
+        assertThat(modes(root))
+                .as("nothing writable by group or others")
+                .allSatisfy((path, mode) -> assertThat(mode & 0022).isZero());
     }
-    assertThat(modes(root))
-        .as("nothing writable by group or others")
-        .allSatisfy((path, mode) -> assertThat(mode & 0022).isZero());
-  }
 
-  @Test
-  void twoUsersOfOneGroupShareACacheTakingEachOthersLocksAndReadingEachOthersBlobs() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux) to run as other users");
-    Assumptions.assumeTrue(
-        (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0, "needs root to run children as other users");
-    Path dir = jvms.dir();
-    Files.setAttribute(dir, "unix:mode", 0755);
-    Path root = Files.createDirectory(jvms.root());
-    Files.setAttribute(root, "unix:gid", GROUP);
-    Files.setAttribute(root, "unix:mode", 02775);
-    Path log = Files.createFile(dir.resolve("origin.log"));
-    Files.setAttribute(log, "unix:mode", 0666);
-    String classes = Jvm.portableClassPath(Files.createDirectory(dir.resolve("classpath")));
-    Path missing = dir.resolve("model.bin");
+    @Test
+    void twoUsersOfOneGroupShareACacheTakingEachOthersLocksAndReadingEachOthersBlobs() throws Exception {
+        Assumptions.assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux) to run as other users");
+        Assumptions.assumeTrue(
+                (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0,
+                "needs root to run children as other users");
+        Path dir = jvms.dir();
+        Files.setAttribute(dir, "unix:mode", 0755);
+        Path root = Files.createDirectory(jvms.root());
+        Files.setAttribute(root, "unix:gid", GROUP);
+        Files.setAttribute(root, "unix:mode", 02775);
+        Path log = Files.createFile(dir.resolve("origin.log"));
+        Files.setAttribute(log, "unix:mode", 0666);
+        String classes = Jvm.portableClassPath(Files.createDirectory(dir.resolve("classpath")));
+        Path missing = dir.resolve("model.bin");
 
-    // The first user's download fails (no such file yet), leaving the key's lock file, its own.
-    Jvm first = jvms.start(asUser(4243, CacheWorker.on(root, missing, log, "--key=" + KEY, "--shared-with-group"), classes));
-    assertThat(first.awaitExit(PATIENCE)).as(first::report).isEqualTo(CacheWorker.OTHER);
-    assertThat(first.lines()).as(first::report).anyMatch(l -> l.startsWith("ERROR OriginException"));
-    Path lock = CacheFiles.lockFile(root, KEY);
-    assertThat(Files.getAttribute(lock, "unix:uid")).isEqualTo(4243);
+        // The first user's download fails (no such file yet), leaving the key's lock file, its own.
+        Jvm first = jvms.start(
+                asUser(4243, CacheWorker.on(root, missing, log, "--key=" + KEY, "--shared-with-group"), classes));
+        assertThat(first.awaitExit(PATIENCE)).as(first::report).isEqualTo(CacheWorker.OTHER);
+        assertThat(first.lines()).as(first::report).anyMatch(l -> l.startsWith("ERROR OriginException"));
+        Path lock = CacheFiles.lockFile(root, KEY);
+        assertThat(Files.getAttribute(lock, "unix:uid")).isEqualTo(4243);
 
-    // The second user must open that lock file for writing to lock it.
-    Files.write(missing, body);
-    Jvm second = jvms.start(asUser(4244, CacheWorker.on(root, missing, log, "--key=" + KEY, "--sha=" + sha.hex(),
-        "--shared-with-group"), classes));
-    assertThat(second.awaitExit(PATIENCE)).as(second::report).isEqualTo(CacheWorker.OK);
-    assertThat(second.lines()).as(second::report).anyMatch(l -> l.startsWith("RESULT DOWNLOADED "));
+        // The second user must open that lock file for writing to lock it.
+        Files.write(missing, body);
+        Jvm second = jvms.start(asUser(
+                4244,
+                CacheWorker.on(root, missing, log, "--key=" + KEY, "--sha=" + sha.hex(), "--shared-with-group"),
+                classes));
+        assertThat(second.awaitExit(PATIENCE)).as(second::report).isEqualTo(CacheWorker.OK);
+        assertThat(second.lines()).as(second::report).anyMatch(l -> l.startsWith("RESULT DOWNLOADED "));
 
-    Jvm again = jvms.start(asUser(4243, CacheWorker.on(root, missing, log, "--key=" + KEY, "--sha=" + sha.hex(),
-        "--shared-with-group"), classes));
-    assertThat(again.awaitExit(PATIENCE)).as(again::report).isEqualTo(CacheWorker.OK);
-    assertThat(again.lines()).as(again::report).anyMatch(l -> l.startsWith("RESULT HIT "));
+        Jvm again = jvms.start(asUser(
+                4243,
+                CacheWorker.on(root, missing, log, "--key=" + KEY, "--sha=" + sha.hex(), "--shared-with-group"),
+                classes));
+        assertThat(again.awaitExit(PATIENCE)).as(again::report).isEqualTo(CacheWorker.OK);
+        assertThat(again.lines()).as(again::report).anyMatch(l -> l.startsWith("RESULT HIT "));
 
-    Path blob = CacheFiles.blob(root, sha);
-    assertThat(Files.getAttribute(blob, "unix:uid")).isEqualTo(4244);
-    assertThat(FileTree.mode(blob)).isEqualTo(0444);
-    assertThat(FileTree.mode(lock)).isEqualTo(0664);
-    for (Path p : modes(root).keySet()) {
-      assertThat(Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)).as("group of %s", p).isEqualTo(GROUP);
+        Path blob = CacheFiles.blob(root, sha);
+        assertThat(Files.getAttribute(blob, "unix:uid")).isEqualTo(4244);
+        assertThat(FileTree.mode(blob)).isEqualTo(0444);
+        assertThat(FileTree.mode(lock)).isEqualTo(0664);
+        for (Path p : modes(root).keySet()) {
+            assertThat(Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS))
+                    .as("group of %s", p)
+                    .isEqualTo(GROUP);
+        }
+        assertThat(modes(root))
+                .as("nothing writable by others")
+                .allSatisfy((path, mode) -> assertThat(mode & 0002).isZero());
     }
-    assertThat(modes(root)).as("nothing writable by others").allSatisfy((path, mode) -> assertThat(mode & 0002).isZero());
-  }
 
-  private static Jvm.Spec underUmask000(Jvm.Spec spec) {
-    return spec.wrappedIn("sh", "-c", "umask 000; exec \"$@\"", "sh");
-  }
-
-  private static Jvm.Spec asUser(int uid, Jvm.Spec spec, String classPath) {
-    return spec.onClassPath(classPath).wrappedIn("setpriv", "--reuid=" + uid, "--regid=" + GROUP, "--clear-groups");
-  }
-
-  private Path ref(Path root) {
-    return CacheFiles.layout(root).ref(io.cachet.internal.store.KeyId.of(Key.of(KEY)));
-  }
-
-  private Path[] directories(Path root) {
-    return new Path[] {
-      root, root.resolve("blobs"), root.resolve("blobs/sha256"), CacheFiles.blob(root, sha).getParent(),
-      root.resolve("refs"), root.resolve("tmp"), root.resolve("locks")
-    };
-  }
-
-  /** Every path under {@code root} with its mode. */
-  private static Map<Path, Integer> modes(Path root) throws IOException {
-    Map<Path, Integer> modes = new java.util.TreeMap<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        modes.put(p, FileTree.mode(p));
-      }
+    private static Jvm.Spec underUmask000(Jvm.Spec spec) {
+        return spec.wrappedIn("sh", "-c", "umask 000; exec \"$@\"", "sh");
     }
-    return modes;
-  }
+
+    private static Jvm.Spec asUser(int uid, Jvm.Spec spec, String classPath) {
+        return spec.onClassPath(classPath).wrappedIn("setpriv", "--reuid=" + uid, "--regid=" + GROUP, "--clear-groups");
+    }
+
+    private Path ref(Path root) {
+        return CacheFiles.layout(root).ref(io.cachet.internal.store.KeyId.of(Key.of(KEY)));
+    }
+
+    private Path[] directories(Path root) {
+        return new Path[] {
+            root,
+            root.resolve("blobs"),
+            root.resolve("blobs/sha256"),
+            CacheFiles.blob(root, sha).getParent(),
+            root.resolve("refs"),
+            root.resolve("tmp"),
+            root.resolve("locks")
+        };
+    }
+
+    /** Every path under {@code root} with its mode. */
+    private static Map<Path, Integer> modes(Path root) throws IOException {
+        Map<Path, Integer> modes = new java.util.TreeMap<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                modes.put(p, FileTree.mode(p));
+            }
+        }
+        return modes;
+    }
 }

@@ -27,137 +27,156 @@ import reactor.test.StepVerifier;
 /** DESIGN.md decision 1: one download per request in a JVM, shared by every caller. */
 @Timeout(120)
 class SingleFlightTest {
-  private static final byte[] BODY = Bytes.random(1024 * 1024, 7);
-  private static final Sha256 SHA = Bytes.sha256(BODY);
-  private static final FetchRequest REQUEST = FetchRequest.of("https://origin.test/shard-7").withSha256(SHA);
+    private static final byte[] BODY = Bytes.random(1024 * 1024, 7);
+    private static final Sha256 SHA = Bytes.sha256(BODY);
+    private static final FetchRequest REQUEST =
+            FetchRequest.of("https://origin.test/shard-7").withSha256(SHA);
 
-  @RegisterExtension final CacheFixture fixture = new CacheFixture();
+    @RegisterExtension
+    final CacheFixture fixture = new CacheFixture();
 
-  @Test
-  void thousandConcurrentCallersCauseOneOriginOpenAndAllGetTheSameArtifact() throws Exception {
-    Sinks.Empty<Void> gate = Sinks.empty();
-    fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
-    Cache cache = fixture.open();
-    int callers = 1000;
-    ExecutorService threads = Executors.newFixedThreadPool(8);
-    CountDownLatch start = new CountDownLatch(1);
-    List<CompletableFuture<Artifact>> results = new ArrayList<>();
-    try {
-      List<CompletableFuture<CompletableFuture<Artifact>>> subscribed = new ArrayList<>();
-      for (int i = 0; i < callers; i++) {
-        subscribed.add(CompletableFuture.supplyAsync(() -> {
-          awaitQuietly(start);
-          return cache.fetch(REQUEST).toFuture();
-        }, threads));
-      }
-      start.countDown();
-      for (CompletableFuture<CompletableFuture<Artifact>> s : subscribed) {
-        results.add(s.get(20, TimeUnit.SECONDS));
-      }
-      gate.tryEmitEmpty();
-      List<Artifact> artifacts = new ArrayList<>();
-      for (CompletableFuture<Artifact> r : results) {
-        artifacts.add(r.get(20, TimeUnit.SECONDS));
-      }
+    @Test
+    void thousandConcurrentCallersCauseOneOriginOpenAndAllGetTheSameArtifact() throws Exception {
+        Sinks.Empty<Void> gate = Sinks.empty();
+        fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
+        Cache cache = fixture.open();
+        int callers = 1000;
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<Artifact>> results = new ArrayList<>();
+        try {
+            List<CompletableFuture<CompletableFuture<Artifact>>> subscribed = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                subscribed.add(CompletableFuture.supplyAsync(
+                        () -> {
+                            awaitQuietly(start);
+                            return cache.fetch(REQUEST).toFuture();
+                        },
+                        threads));
+            }
+            start.countDown();
+            for (CompletableFuture<CompletableFuture<Artifact>> s : subscribed) {
+                results.add(s.get(20, TimeUnit.SECONDS));
+            }
+            gate.tryEmitEmpty();
+            List<Artifact> artifacts = new ArrayList<>();
+            for (CompletableFuture<Artifact> r : results) {
+                artifacts.add(r.get(20, TimeUnit.SECONDS));
+            }
 
-      assertThat(fixture.origin.opens()).isEqualTo(1);
-      assertThat(artifacts).extracting(Artifact::path).containsOnly(artifacts.get(0).path());
-      assertThat(artifacts).extracting(Artifact::sha256).containsOnly(SHA);
-      assertThat(artifacts).filteredOn(a -> a.source() == Artifact.Source.DOWNLOADED).hasSize(1);
-      assertThat(artifacts).filteredOn(a -> a.source() == Artifact.Source.WAITED).hasSize(callers - 1);
-    } finally {
-      threads.shutdownNow();
+            assertThat(fixture.origin.opens()).isEqualTo(1);
+            assertThat(artifacts)
+                    .extracting(Artifact::path)
+                    .containsOnly(artifacts.get(0).path());
+            assertThat(artifacts).extracting(Artifact::sha256).containsOnly(SHA);
+            assertThat(artifacts)
+                    .filteredOn(a -> a.source() == Artifact.Source.DOWNLOADED)
+                    .hasSize(1);
+            assertThat(artifacts)
+                    .filteredOn(a -> a.source() == Artifact.Source.WAITED)
+                    .hasSize(callers - 1);
+        } finally {
+            threads.shutdownNow();
+        }
     }
-  }
 
-  @Test
-  void oneCallerCancellingDoesNotDisturbTheOthers() {
-    Sinks.Empty<Void> gate = Sinks.empty();
-    fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
-    Cache cache = fixture.open();
-    CompletableFuture<Artifact> first = cache.fetch(REQUEST).toFuture();
-    Disposable quitter = cache.fetch(REQUEST).subscribe();
-    CompletableFuture<Artifact> third = cache.fetch(REQUEST).toFuture();
+    @Test
+    void oneCallerCancellingDoesNotDisturbTheOthers() {
+        Sinks.Empty<Void> gate = Sinks.empty();
+        fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
+        Cache cache = fixture.open();
+        CompletableFuture<Artifact> first = cache.fetch(REQUEST).toFuture();
+        Disposable quitter = cache.fetch(REQUEST).subscribe();
+        CompletableFuture<Artifact> third = cache.fetch(REQUEST).toFuture();
 
-    quitter.dispose();
-    gate.tryEmitEmpty();
+        quitter.dispose();
+        gate.tryEmitEmpty();
 
-    assertThat(first.join().sha256()).isEqualTo(SHA);
-    assertThat(third.join().path()).isEqualTo(first.join().path());
-    assertThat(fixture.origin.opens()).isEqualTo(1);
-    assertThat(fixture.origin.bodyCancels()).isZero();
-  }
-
-  @Test
-  void whenEveryCallerCancelsTheDownloadStillCompletesAndCommits() {
-    Sinks.Empty<Void> gate = Sinks.empty();
-    fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
-    Cache cache = fixture.open();
-
-    StepVerifier.create(cache.events().filter(e -> e instanceof CacheEvent.Committed))
-        .then(() -> {
-          cache.fetch(REQUEST).subscribe().dispose();
-          cache.fetch(REQUEST).subscribe().dispose();
-          gate.tryEmitEmpty();
-        })
-        .assertNext(committed -> assertThat(((CacheEvent.Committed) committed).artifact().sha256()).isEqualTo(SHA))
-        .thenCancel()
-        .verify(Duration.ofSeconds(30));
-
-    assertThat(fixture.origin.bodyCancels()).isZero();
-    Artifact later = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
-    assertThat(later.source()).isEqualTo(Artifact.Source.HIT);
-    assertThat(fixture.origin.opens()).isEqualTo(1);
-  }
-
-  @Test
-  void failedFlightIsForgottenSoTheNextCallTriesAgain() {
-    fixture.origin.enqueue(status(404), ok(BODY));
-    Cache cache = fixture.open();
-    EventRecorder events = fixture.record(cache);
-
-    StepVerifier.create(cache.fetch(REQUEST))
-        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(OriginException.class).hasMessageContaining("404"))
-        .verify(Duration.ofSeconds(30));
-    Artifact second = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
-
-    assertThat(second.source()).isEqualTo(Artifact.Source.DOWNLOADED);
-    assertThat(fixture.origin.opens()).isEqualTo(2);
-    assertThat(events.of(CacheEvent.Failed.class)).hasSize(1);
-  }
-
-  @Test
-  void twoCachesOnOneDirectoryInOneJvmDownloadOnceAndNeverOverlapTheirFileLocks() throws Exception {
-    Sinks.Empty<Void> gate = Sinks.empty();
-    fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
-    Cache first = fixture.open();
-    Path link = Files.createSymbolicLink(fixture.root().resolveSibling("via-link"), fixture.root());
-    Cache second = fixture.open(Cache.builder().root(link).origin(fixture.origin));
-    List<CompletableFuture<Artifact>> results = new ArrayList<>();
-
-    StepVerifier.create(first.events().mergeWith(second.events()).filter(e -> e instanceof CacheEvent.Waiting).take(1))
-        .then(() -> {
-          results.add(first.fetch(REQUEST).toFuture());
-          results.add(second.fetch(REQUEST).toFuture());
-        })
-        .as("the caller queued behind the other cache says that it waits")
-        .expectNextCount(1)
-        .expectComplete()
-        .verify(Duration.ofSeconds(30));
-    gate.tryEmitEmpty();
-
-    List<Artifact> artifacts = List.of(results.get(0).get(30, TimeUnit.SECONDS), results.get(1).get(30, TimeUnit.SECONDS));
-    assertThat(artifacts).extracting(Artifact::source)
-        .containsExactlyInAnyOrder(Artifact.Source.DOWNLOADED, Artifact.Source.WAITED);
-    assertThat(artifacts.get(0).path().toRealPath()).isEqualTo(artifacts.get(1).path().toRealPath());
-    assertThat(fixture.origin.opens()).isEqualTo(1);
-  }
-
-  private static void awaitQuietly(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+        assertThat(first.join().sha256()).isEqualTo(SHA);
+        assertThat(third.join().path()).isEqualTo(first.join().path());
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+        assertThat(fixture.origin.bodyCancels()).isZero();
     }
-  }
+
+    @Test
+    void whenEveryCallerCancelsTheDownloadStillCompletesAndCommits() {
+        Sinks.Empty<Void> gate = Sinks.empty();
+        fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
+        Cache cache = fixture.open();
+
+        StepVerifier.create(cache.events().filter(e -> e instanceof CacheEvent.Committed))
+                .then(() -> {
+                    cache.fetch(REQUEST).subscribe().dispose();
+                    cache.fetch(REQUEST).subscribe().dispose();
+                    gate.tryEmitEmpty();
+                })
+                .assertNext(committed -> assertThat(
+                                ((CacheEvent.Committed) committed).artifact().sha256())
+                        .isEqualTo(SHA))
+                .thenCancel()
+                .verify(Duration.ofSeconds(30));
+
+        assertThat(fixture.origin.bodyCancels()).isZero();
+        Artifact later = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        assertThat(later.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+    }
+
+    @Test
+    void failedFlightIsForgottenSoTheNextCallTriesAgain() {
+        fixture.origin.enqueue(status(404), ok(BODY));
+        Cache cache = fixture.open();
+        EventRecorder events = fixture.record(cache);
+
+        StepVerifier.create(cache.fetch(REQUEST))
+                .expectErrorSatisfies(
+                        e -> assertThat(e).isInstanceOf(OriginException.class).hasMessageContaining("404"))
+                .verify(Duration.ofSeconds(30));
+        Artifact second = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+
+        assertThat(second.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(fixture.origin.opens()).isEqualTo(2);
+        assertThat(events.of(CacheEvent.Failed.class)).hasSize(1);
+    }
+
+    @Test
+    void twoCachesOnOneDirectoryInOneJvmDownloadOnceAndNeverOverlapTheirFileLocks() throws Exception {
+        Sinks.Empty<Void> gate = Sinks.empty();
+        fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
+        Cache first = fixture.open();
+        Path link = Files.createSymbolicLink(fixture.root().resolveSibling("via-link"), fixture.root());
+        Cache second = fixture.open(Cache.builder().root(link).origin(fixture.origin));
+        List<CompletableFuture<Artifact>> results = new ArrayList<>();
+
+        StepVerifier.create(first.events()
+                        .mergeWith(second.events())
+                        .filter(e -> e instanceof CacheEvent.Waiting)
+                        .take(1))
+                .then(() -> {
+                    results.add(first.fetch(REQUEST).toFuture());
+                    results.add(second.fetch(REQUEST).toFuture());
+                })
+                .as("the caller queued behind the other cache says that it waits")
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(Duration.ofSeconds(30));
+        gate.tryEmitEmpty();
+
+        List<Artifact> artifacts =
+                List.of(results.get(0).get(30, TimeUnit.SECONDS), results.get(1).get(30, TimeUnit.SECONDS));
+        assertThat(artifacts)
+                .extracting(Artifact::source)
+                .containsExactlyInAnyOrder(Artifact.Source.DOWNLOADED, Artifact.Source.WAITED);
+        assertThat(artifacts.get(0).path().toRealPath())
+                .isEqualTo(artifacts.get(1).path().toRealPath());
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

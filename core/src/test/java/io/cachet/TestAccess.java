@@ -4,9 +4,9 @@ import io.cachet.internal.Settings;
 
 /** Lets tests turn a builder into the engine's settings, to start an engine on a faulty disk. */
 public final class TestAccess {
-  private TestAccess() {}
+    private TestAccess() {}
 
-  public static Settings settings(Cache.Builder builder) {
-    return builder.settings();
-  }
+    public static Settings settings(Cache.Builder builder) {
+        return builder.settings();
+    }
 }

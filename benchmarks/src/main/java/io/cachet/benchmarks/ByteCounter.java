@@ -13,15 +13,15 @@ import org.openjdk.jmh.annotations.State;
 @AuxCounters(AuxCounters.Type.OPERATIONS)
 @State(Scope.Thread)
 public class ByteCounter {
-  /** Decimal megabytes delivered in this iteration, fractions included. */
-  public double megabytes;
+    /** Decimal megabytes delivered in this iteration, fractions included. */
+    public double megabytes;
 
-  @Setup(Level.Iteration)
-  public void reset() {
-    megabytes = 0;
-  }
+    @Setup(Level.Iteration)
+    public void reset() {
+        megabytes = 0;
+    }
 
-  void add(long bytes) {
-    megabytes += bytes / 1e6;
-  }
+    void add(long bytes) {
+        megabytes += bytes / 1e6;
+    }
 }

@@ -13,18 +13,18 @@ import java.nio.file.StandardOpenOption;
  * what Cachet's commit does (RELIABILITY.md §6) and what {@code sync f && mv} does in the shell.
  */
 final class Durable {
-  private Durable() {}
+    private Durable() {}
 
-  /** Syncs {@code part} (unless already synced), renames it to {@code target}, syncs the directory. */
-  static void commit(Path part, Path target, boolean synced) throws IOException {
-    if (!synced) {
-      try (FileChannel file = FileChannel.open(part, StandardOpenOption.WRITE)) {
-        file.force(true);
-      }
+    /** Syncs {@code part} (unless already synced), renames it to {@code target}, syncs the directory. */
+    static void commit(Path part, Path target, boolean synced) throws IOException {
+        if (!synced) {
+            try (FileChannel file = FileChannel.open(part, StandardOpenOption.WRITE)) {
+                file.force(true);
+            }
+        }
+        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel directory = FileChannel.open(target.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
-    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel directory = FileChannel.open(target.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-      directory.force(true);
-    }
-  }
 }

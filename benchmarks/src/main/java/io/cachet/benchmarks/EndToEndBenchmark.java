@@ -50,110 +50,115 @@ import reactor.netty.http.client.HttpClient;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
 @State(Scope.Thread)
 public class EndToEndBenchmark {
 
-  @Param({"256"})
-  public int sizeMiB;
+    @Param({"256"})
+    public int sizeMiB;
 
-  /**
-   * The engine's write size ({@code Cache.Builder.writeBufferSize}; it holds 3 such buffers):
-   * 512 KiB is the default; larger values show what a wider window between network and disk
-   * gains. Only {@link #cachet} uses it.
-   */
-  @Param({"512"})
-  public int writeBufferKiB;
+    /**
+     * The engine's write size ({@code Cache.Builder.writeBufferSize}; it holds 3 such buffers):
+     * 512 KiB is the default; larger values show what a wider window between network and disk
+     * gains. Only {@link #cachet} uses it.
+     */
+    @Param({"512"})
+    public int writeBufferKiB;
 
-  /** {@code memory}: the server sends from memory; {@code file}: with sendfile from a file. */
-  @Param({"memory", "file"})
-  public String source;
+    /** {@code memory}: the server sends from memory; {@code file}: with sendfile from a file. */
+    @Param({"memory", "file"})
+    public String source;
 
-  private long size;
-  private Sha256 sha256;
-  private Path served;
-  private LoopbackServer server;
-  private URI uri;
-  private HttpClient client;
+    private long size;
+    private Sha256 sha256;
+    private Path served;
+    private LoopbackServer server;
+    private URI uri;
+    private HttpClient client;
 
-  private Path dir;
-  private Cache cache;
-  private Path last;
-  private int next;
+    private Path dir;
+    private Cache cache;
+    private Path last;
+    private int next;
 
-  @Setup(Level.Trial)
-  public void startServer() throws IOException {
-    size = sizeMiB * (1L << 20);
-    sha256 = Bodies.sha256(size);
-    served = Fresh.directory("served");
-    server = LoopbackServer.start(served);
-    if (source.equals("file")) {
-      writeBody(served.resolve("body"), size);
-      uri = server.uri("/file/body");
-    } else {
-      uri = server.uri("/mem/" + size);
-    }
-    client = HttpClient.create();
-  }
-
-  private static void writeBody(Path file, long size) throws IOException {
-    try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      for (long at = 0; at < size; at += Bodies.PATTERN_SIZE) {
-        ByteBuffer block = Bodies.direct().limit((int) Math.min(Bodies.PATTERN_SIZE, size - at));
-        while (block.hasRemaining()) {
-          out.write(block);
+    @Setup(Level.Trial)
+    public void startServer() throws IOException {
+        size = sizeMiB * (1L << 20);
+        sha256 = Bodies.sha256(size);
+        served = Fresh.directory("served");
+        server = LoopbackServer.start(served);
+        if (source.equals("file")) {
+            writeBody(served.resolve("body"), size);
+            uri = server.uri("/file/body");
+        } else {
+            uri = server.uri("/mem/" + size);
         }
-      }
+        client = HttpClient.create();
     }
-  }
 
-  @Setup(Level.Iteration)
-  public void openCache() {
-    dir = Fresh.directory("e2e");
-    cache = Cache.builder().root(dir.resolve("cache")).writeBufferSize(writeBufferKiB * 1024).build();
-  }
-
-  @Benchmark
-  public Artifact cachet(ByteCounter bytes) {
-    FetchRequest request = FetchRequest.of(uri).withKey("e2e-" + next++).withSha256(sha256);
-    Artifact artifact = cache.fetch(request).block();
-    if (artifact.source() != Artifact.Source.DOWNLOADED) {
-      throw new IllegalStateException("expected a download, got " + artifact);
+    private static void writeBody(Path file, long size) throws IOException {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long at = 0; at < size; at += Bodies.PATTERN_SIZE) {
+                ByteBuffer block = Bodies.direct().limit((int) Math.min(Bodies.PATTERN_SIZE, size - at));
+                while (block.hasRemaining()) {
+                    out.write(block);
+                }
+            }
+        }
     }
-    last = artifact.path();
-    bytes.add(artifact.size());
-    return artifact;
-  }
 
-  @Benchmark
-  public Path naive(ByteCounter bytes) throws IOException {
-    Path target = dir.resolve("naive-" + next++);
-    Sha256 actual = NaivePipeline.fetch(client, uri, target, sha256);
-    if (!actual.equals(sha256)) {
-      throw new IllegalStateException("digest mismatch: " + actual + " instead of " + sha256);
+    @Setup(Level.Iteration)
+    public void openCache() {
+        dir = Fresh.directory("e2e");
+        cache = Cache.builder()
+                .root(dir.resolve("cache"))
+                .writeBufferSize(writeBufferKiB * 1024)
+                .build();
     }
-    last = target;
-    bytes.add(size);
-    return target;
-  }
 
-  @TearDown(Level.Invocation)
-  public void deleteOutput() throws IOException {
-    if (last != null) {
-      Files.delete(last);
-      last = null;
+    @Benchmark
+    public Artifact cachet(ByteCounter bytes) {
+        FetchRequest request = FetchRequest.of(uri).withKey("e2e-" + next++).withSha256(sha256);
+        Artifact artifact = cache.fetch(request).block();
+        if (artifact.source() != Artifact.Source.DOWNLOADED) {
+            throw new IllegalStateException("expected a download, got " + artifact);
+        }
+        last = artifact.path();
+        bytes.add(artifact.size());
+        return artifact;
     }
-  }
 
-  @TearDown(Level.Iteration)
-  public void closeCache() {
-    cache.close();
-    Fresh.delete(dir);
-  }
+    @Benchmark
+    public Path naive(ByteCounter bytes) throws IOException {
+        Path target = dir.resolve("naive-" + next++);
+        Sha256 actual = NaivePipeline.fetch(client, uri, target, sha256);
+        if (!actual.equals(sha256)) {
+            throw new IllegalStateException("digest mismatch: " + actual + " instead of " + sha256);
+        }
+        last = target;
+        bytes.add(size);
+        return target;
+    }
 
-  @TearDown(Level.Trial)
-  public void stopServer() {
-    server.close();
-    Fresh.delete(served);
-  }
+    @TearDown(Level.Invocation)
+    public void deleteOutput() throws IOException {
+        if (last != null) {
+            Files.delete(last);
+            last = null;
+        }
+    }
+
+    @TearDown(Level.Iteration)
+    public void closeCache() {
+        cache.close();
+        Fresh.delete(dir);
+    }
+
+    @TearDown(Level.Trial)
+    public void stopServer() {
+        server.close();
+        Fresh.delete(served);
+    }
 }

@@ -17,45 +17,43 @@ import java.nio.file.attribute.BasicFileAttributes;
  * system's temporary directory; both are on the machine's one disk.
  */
 public final class Fresh {
-  private Fresh() {}
+    private Fresh() {}
 
-  /** A new, empty directory whose name starts with {@code prefix}. */
-  public static Path directory(String prefix) {
-    try {
-      Path base = Path.of(System.getProperty("cachet.bench.dir", System.getProperty("java.io.tmpdir")));
-      Files.createDirectories(base);
-      return Files.createTempDirectory(base, "cachet-bench-" + prefix + "-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a benchmark directory", e);
+    /** A new, empty directory whose name starts with {@code prefix}. */
+    public static Path directory(String prefix) {
+        try {
+            Path base = Path.of(System.getProperty("cachet.bench.dir", System.getProperty("java.io.tmpdir")));
+            Files.createDirectories(base);
+            return Files.createTempDirectory(base, "cachet-bench-" + prefix + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a benchmark directory", e);
+        }
     }
-  }
 
-  /** Deletes {@code path} and everything under it (read-only blobs included); null is ignored. */
-  public static void delete(Path path) {
-    if (path == null || !Files.exists(path)) {
-      return;
-    }
-    try {
-      Files.walkFileTree(
-          path,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-              Files.delete(file);
-              return FileVisitResult.CONTINUE;
-            }
+    /** Deletes {@code path} and everything under it (read-only blobs included); null is ignored. */
+    public static void delete(Path path) {
+        if (path == null || !Files.exists(path)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(path, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
 
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-              if (e != null) {
-                throw e;
-              }
-              Files.delete(dir);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete the benchmark directory " + path, e);
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e != null) {
+                        throw e;
+                    }
+                    Files.delete(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the benchmark directory " + path, e);
+        }
     }
-  }
 }

@@ -51,88 +51,89 @@ import reactor.core.scheduler.Schedulers;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
 @State(Scope.Benchmark)
 public class HitBenchmark {
-  // A small artifact; its size does not matter to what is measured. (Before c220fb4, any artifact
-  // of 4 KiB or less with a declared length hung: StreamingWriter never requested its body.)
-  private static final int BODY = 16 * 1024;
+    // A small artifact; its size does not matter to what is measured. (Before c220fb4, any artifact
+    // of 4 KiB or less with a declared length hung: StreamingWriter never requested its body.)
+    private static final int BODY = 16 * 1024;
 
+    /** Whether the request pins a digest (the usual case) or trusts the recorded one. */
+    @Param({"true", "false"})
+    public boolean pinned;
 
-  /** Whether the request pins a digest (the usual case) or trusts the recorded one. */
-  @Param({"true", "false"})
-  public boolean pinned;
+    private Path dir;
+    private MemoryOrigin origin;
+    private Cache cache;
+    private FetchRequest request;
+    private Path refFile;
+    private Path blobFile;
+    private ExecutorService pool;
+    private Scheduler hops;
 
-  private Path dir;
-  private MemoryOrigin origin;
-  private Cache cache;
-  private FetchRequest request;
-  private Path refFile;
-  private Path blobFile;
-  private ExecutorService pool;
-  private Scheduler hops;
-
-  @Setup(Level.Iteration)
-  public void openCache() {
-    dir = Fresh.directory("hit");
-    origin = new MemoryOrigin(BODY);
-    cache = Cache.builder().root(dir).origin(origin).build();
-    FetchRequest unpinned = FetchRequest.of(URI.create("http://memory.invalid/artifact"));
-    Artifact first = cache.fetch(unpinned).block();
-    request = pinned ? unpinned.withSha256(first.sha256()) : unpinned;
-    Artifact second = cache.fetch(request).block();
-    if (second.source() != Artifact.Source.HIT) {
-      throw new IllegalStateException("the second fetch was not a hit but " + second.source());
+    @Setup(Level.Iteration)
+    public void openCache() {
+        dir = Fresh.directory("hit");
+        origin = new MemoryOrigin(BODY);
+        cache = Cache.builder().root(dir).origin(origin).build();
+        FetchRequest unpinned = FetchRequest.of(URI.create("http://memory.invalid/artifact"));
+        Artifact first = cache.fetch(unpinned).block();
+        request = pinned ? unpinned.withSha256(first.sha256()) : unpinned;
+        Artifact second = cache.fetch(request).block();
+        if (second.source() != Artifact.Source.HIT) {
+            throw new IllegalStateException("the second fetch was not a hit but " + second.source());
+        }
+        blobFile = second.path();
+        try (Stream<Path> refs = Files.list(dir.resolve("refs"))) {
+            refFile = refs.filter(Files::isRegularFile).findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pool = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "hop");
+            t.setDaemon(true);
+            return t;
+        });
+        hops = Schedulers.fromExecutorService(pool, "hop");
     }
-    blobFile = second.path();
-    try (Stream<Path> refs = Files.list(dir.resolve("refs"))) {
-      refFile = refs.filter(Files::isRegularFile).findFirst().orElseThrow();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+
+    @Benchmark
+    public Artifact hit() {
+        return cache.fetch(request).block();
     }
-    pool = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "hop");
-      t.setDaemon(true);
-      return t;
-    });
-    hops = Schedulers.fromExecutorService(pool, "hop");
-  }
 
-  @Benchmark
-  public Artifact hit() {
-    return cache.fetch(request).block();
-  }
-
-  /**
-   * Floor 1, what two thread hops cost on their own: an empty task handed to a pool like the
-   * cache's I/O threads and its result handed back to the blocked caller, as a hit's lookup is.
-   */
-  @Benchmark
-  public Object floorThreadHops() {
-    return Mono.fromCallable(() -> Boolean.TRUE).subscribeOn(hops).block();
-  }
-
-  /**
-   * Floor 2, what a hit's file-system work costs on the caller's thread: read the key record and
-   * stat the blob, as the engine's lookup does, without any hop.
-   */
-  @Benchmark
-  public Object floorFileWork() throws IOException {
-    byte[] record = Files.readAllBytes(refFile);
-    BasicFileAttributes blob = Files.readAttributes(blobFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    return record.length + blob.size();
-  }
-
-  @TearDown(Level.Iteration)
-  public void closeCache() {
-    int opens = origin.opens(request.uri());
-    cache.close();
-    origin.close();
-    hops.dispose();
-    pool.shutdownNow();
-    Fresh.delete(dir);
-    if (opens != 1) {
-      throw new IllegalStateException("hits reached the origin: " + opens + " opens instead of 1");
+    /**
+     * Floor 1, what two thread hops cost on their own: an empty task handed to a pool like the
+     * cache's I/O threads and its result handed back to the blocked caller, as a hit's lookup is.
+     */
+    @Benchmark
+    public Object floorThreadHops() {
+        return Mono.fromCallable(() -> Boolean.TRUE).subscribeOn(hops).block();
     }
-  }
+
+    /**
+     * Floor 2, what a hit's file-system work costs on the caller's thread: read the key record and
+     * stat the blob, as the engine's lookup does, without any hop.
+     */
+    @Benchmark
+    public Object floorFileWork() throws IOException {
+        byte[] record = Files.readAllBytes(refFile);
+        BasicFileAttributes blob = Files.readAttributes(blobFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return record.length + blob.size();
+    }
+
+    @TearDown(Level.Iteration)
+    public void closeCache() {
+        int opens = origin.opens(request.uri());
+        cache.close();
+        origin.close();
+        hops.dispose();
+        pool.shutdownNow();
+        Fresh.delete(dir);
+        if (opens != 1) {
+            throw new IllegalStateException("hits reached the origin: " + opens + " opens instead of 1");
+        }
+    }
 }

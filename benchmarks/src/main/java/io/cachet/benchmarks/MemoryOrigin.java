@@ -30,80 +30,78 @@ import reactor.core.scheduler.Schedulers;
  * </ul>
  */
 public final class MemoryOrigin implements Origin, AutoCloseable {
-  public static final int CHUNK = 8 * 1024;
+    public static final int CHUNK = 8 * 1024;
 
-  private final long size;
-  private final Scheduler loop = Schedulers.newSingle("memory-origin", true);
-  private final Map<URI, AtomicInteger> opens = new ConcurrentHashMap<>();
-  private volatile Sinks.Empty<Void> gate = open();
+    private final long size;
+    private final Scheduler loop = Schedulers.newSingle("memory-origin", true);
+    private final Map<URI, AtomicInteger> opens = new ConcurrentHashMap<>();
+    private volatile Sinks.Empty<Void> gate = open();
 
-  public MemoryOrigin(long size) {
-    this.size = size;
-  }
+    public MemoryOrigin(long size) {
+        this.size = size;
+    }
 
-  private static Sinks.Empty<Void> open() {
-    Sinks.Empty<Void> released = Sinks.empty();
-    released.tryEmitEmpty();
-    return released;
-  }
+    private static Sinks.Empty<Void> open() {
+        Sinks.Empty<Void> released = Sinks.empty();
+        released.tryEmitEmpty();
+        return released;
+    }
 
-  /** Bodies of downloads opened from now on wait until {@link #release}. */
-  public void hold() {
-    gate = Sinks.empty();
-  }
+    /** Bodies of downloads opened from now on wait until {@link #release}. */
+    public void hold() {
+        gate = Sinks.empty();
+    }
 
-  /** Lets every held body flow, and those opened later. */
-  public void release() {
-    gate.tryEmitEmpty();
-  }
+    /** Lets every held body flow, and those opened later. */
+    public void release() {
+        gate.tryEmitEmpty();
+    }
 
-  /** How many times {@code uri} was opened. */
-  public int opens(URI uri) {
-    AtomicInteger n = opens.get(uri);
-    return n == null ? 0 : n.get();
-  }
+    /** How many times {@code uri} was opened. */
+    public int opens(URI uri) {
+        AtomicInteger n = opens.get(uri);
+        return n == null ? 0 : n.get();
+    }
 
-  /** Every URI opened, with how many times. */
-  public Map<URI, AtomicInteger> opens() {
-    return opens;
-  }
+    /** Every URI opened, with how many times. */
+    public Map<URI, AtomicInteger> opens() {
+        return opens;
+    }
 
-  @Override
-  public boolean supports(URI uri) {
-    return "http".equals(uri.getScheme());
-  }
+    @Override
+    public boolean supports(URI uri) {
+        return "http".equals(uri.getScheme());
+    }
 
-  @Override
-  public Mono<OriginResponse> open(OriginRequest request) {
-    return Mono.fromSupplier(
-        () -> {
-          opens.computeIfAbsent(request.uri(), u -> new AtomicInteger()).incrementAndGet();
-          long from = request.offset() > 0 && request.offset() <= size ? request.offset() : 0;
-          Validators validators = new Validators("\"bench-" + size + "\"", null);
-          Flux<ByteBuffer> body = gate.asMono().thenMany(body(from));
-          return from > 0
-              ? OriginResponse.partial(from, size, validators, body)
-              : OriginResponse.full(size, validators, body);
+    @Override
+    public Mono<OriginResponse> open(OriginRequest request) {
+        return Mono.fromSupplier(() -> {
+            opens.computeIfAbsent(request.uri(), u -> new AtomicInteger()).incrementAndGet();
+            long from = request.offset() > 0 && request.offset() <= size ? request.offset() : 0;
+            Validators validators = new Validators("\"bench-" + size + "\"", null);
+            Flux<ByteBuffer> body = gate.asMono().thenMany(body(from));
+            return from > 0
+                    ? OriginResponse.partial(from, size, validators, body)
+                    : OriginResponse.full(size, validators, body);
         });
-  }
+    }
 
-  private Flux<ByteBuffer> body(long from) {
-    return Flux.<ByteBuffer, Long>generate(
-            () -> from,
-            (position, sink) -> {
-              if (position >= size) {
-                sink.complete();
-                return position;
-              }
-              int n = (int) Math.min(Math.min(CHUNK, size - position), Bodies.PATTERN_SIZE - position % Bodies.PATTERN_SIZE);
-              sink.next(Bodies.slice(position, n));
-              return position + n;
-            })
-        .subscribeOn(loop, true);
-  }
+    private Flux<ByteBuffer> body(long from) {
+        return Flux.<ByteBuffer, Long>generate(() -> from, (position, sink) -> {
+                    if (position >= size) {
+                        sink.complete();
+                        return position;
+                    }
+                    int n = (int) Math.min(
+                            Math.min(CHUNK, size - position), Bodies.PATTERN_SIZE - position % Bodies.PATTERN_SIZE);
+                    sink.next(Bodies.slice(position, n));
+                    return position + n;
+                })
+                .subscribeOn(loop, true);
+    }
 
-  @Override
-  public void close() {
-    loop.dispose();
-  }
+    @Override
+    public void close() {
+        loop.dispose();
+    }
 }

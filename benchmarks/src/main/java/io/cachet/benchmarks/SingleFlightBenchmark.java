@@ -48,116 +48,121 @@ import reactor.core.Disposable;
  */
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
 public class SingleFlightBenchmark {
-  // A small artifact; its size does not matter to what is measured. (Before c220fb4, any artifact
-  // of 4 KiB or less with a declared length hung: StreamingWriter never requested its body.)
-  private static final int BODY = 16 * 1024;
+    // A small artifact; its size does not matter to what is measured. (Before c220fb4, any artifact
+    // of 4 KiB or less with a declared length hung: StreamingWriter never requested its body.)
+    private static final int BODY = 16 * 1024;
 
-  /** A cache whose origin holds every body back until the tear-down. */
-  @State(Scope.Benchmark)
-  public static class Held {
-    Path dir;
-    MemoryOrigin origin;
-    Cache cache;
-    FetchRequest request;
-    Disposable leader;
+    /** A cache whose origin holds every body back until the tear-down. */
+    @State(Scope.Benchmark)
+    public static class Held {
+        Path dir;
+        MemoryOrigin origin;
+        Cache cache;
+        FetchRequest request;
+        Disposable leader;
 
-    @Setup(Level.Iteration)
-    public void startFlight() {
-      dir = Fresh.directory("flight");
-      origin = new MemoryOrigin(BODY);
-      cache = Cache.builder().root(dir).origin(origin).build();
-      origin.hold();
-      request = FetchRequest.of(URI.create("http://memory.invalid/held"));
-      leader = cache.fetch(request).subscribe(artifact -> {}, error -> {});
-    }
-
-    @TearDown(Level.Iteration)
-    public void stopFlight() {
-      origin.release();
-      leader.dispose();
-      int opens = origin.opens(request.uri());
-      cache.close();
-      origin.close();
-      Fresh.delete(dir);
-      if (opens > 1) {
-        throw new IllegalStateException("callers of one key opened the origin " + opens + " times");
-      }
-    }
-  }
-
-  @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.NANOSECONDS)
-  public void joinInFlight(Held held) {
-    held.cache.fetch(held.request).subscribe(artifact -> {}, error -> {}).dispose();
-  }
-
-  /** A cache for fan-in; a new key for every operation. */
-  @State(Scope.Benchmark)
-  public static class Fan {
-    @Param({"1", "1000"})
-    public int callers;
-
-    Path dir;
-    MemoryOrigin origin;
-    Cache cache;
-    int next;
-    int first;
-
-    @Setup(Level.Iteration)
-    public void openCache() {
-      first = next;
-      dir = Fresh.directory("fan-in");
-      origin = new MemoryOrigin(BODY);
-      cache = Cache.builder().root(dir).origin(origin).build();
-    }
-
-    @TearDown(Level.Iteration)
-    public void checkOneOpenPerKey() {
-      cache.close();
-      origin.close();
-      Fresh.delete(dir);
-      for (Map.Entry<URI, AtomicInteger> e : origin.opens().entrySet()) {
-        if (e.getValue().get() != 1) {
-          throw new IllegalStateException(
-              callers + " callers of " + e.getKey() + " opened the origin " + e.getValue().get() + " times, not once");
+        @Setup(Level.Iteration)
+        public void startFlight() {
+            dir = Fresh.directory("flight");
+            origin = new MemoryOrigin(BODY);
+            cache = Cache.builder().root(dir).origin(origin).build();
+            origin.hold();
+            request = FetchRequest.of(URI.create("http://memory.invalid/held"));
+            leader = cache.fetch(request).subscribe(artifact -> {}, error -> {});
         }
-      }
-      if (origin.opens().size() != next - first) {
-        throw new IllegalStateException((next - first) + " keys were fetched but " + origin.opens().size() + " opened");
-      }
-    }
-  }
 
-  @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
-  public Artifact fanIn(Fan fan) throws InterruptedException {
-    FetchRequest request = FetchRequest.of(URI.create("http://memory.invalid/fan-in/" + fan.next++));
-    CountDownLatch done = new CountDownLatch(fan.callers);
-    AtomicReference<Artifact> result = new AtomicReference<>();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    fan.origin.hold();
-    for (int i = 0; i < fan.callers; i++) {
-      fan.cache.fetch(request).subscribe(
-          artifact -> {
-            result.set(artifact);
-            done.countDown();
-          },
-          error -> {
-            failure.set(error);
-            done.countDown();
-          });
+        @TearDown(Level.Iteration)
+        public void stopFlight() {
+            origin.release();
+            leader.dispose();
+            int opens = origin.opens(request.uri());
+            cache.close();
+            origin.close();
+            Fresh.delete(dir);
+            if (opens > 1) {
+                throw new IllegalStateException("callers of one key opened the origin " + opens + " times");
+            }
+        }
     }
-    fan.origin.release();
-    if (!done.await(60, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("callers still waiting after 60 s: " + done.getCount());
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void joinInFlight(Held held) {
+        held.cache.fetch(held.request).subscribe(artifact -> {}, error -> {}).dispose();
     }
-    if (failure.get() != null) {
-      throw new IllegalStateException("a caller failed", failure.get());
+
+    /** A cache for fan-in; a new key for every operation. */
+    @State(Scope.Benchmark)
+    public static class Fan {
+        @Param({"1", "1000"})
+        public int callers;
+
+        Path dir;
+        MemoryOrigin origin;
+        Cache cache;
+        int next;
+        int first;
+
+        @Setup(Level.Iteration)
+        public void openCache() {
+            first = next;
+            dir = Fresh.directory("fan-in");
+            origin = new MemoryOrigin(BODY);
+            cache = Cache.builder().root(dir).origin(origin).build();
+        }
+
+        @TearDown(Level.Iteration)
+        public void checkOneOpenPerKey() {
+            cache.close();
+            origin.close();
+            Fresh.delete(dir);
+            for (Map.Entry<URI, AtomicInteger> e : origin.opens().entrySet()) {
+                if (e.getValue().get() != 1) {
+                    throw new IllegalStateException(callers + " callers of " + e.getKey() + " opened the origin "
+                            + e.getValue().get() + " times, not once");
+                }
+            }
+            if (origin.opens().size() != next - first) {
+                throw new IllegalStateException((next - first) + " keys were fetched but "
+                        + origin.opens().size() + " opened");
+            }
+        }
     }
-    return result.get();
-  }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Artifact fanIn(Fan fan) throws InterruptedException {
+        FetchRequest request = FetchRequest.of(URI.create("http://memory.invalid/fan-in/" + fan.next++));
+        CountDownLatch done = new CountDownLatch(fan.callers);
+        AtomicReference<Artifact> result = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        fan.origin.hold();
+        for (int i = 0; i < fan.callers; i++) {
+            fan.cache
+                    .fetch(request)
+                    .subscribe(
+                            artifact -> {
+                                result.set(artifact);
+                                done.countDown();
+                            },
+                            error -> {
+                                failure.set(error);
+                                done.countDown();
+                            });
+        }
+        fan.origin.release();
+        if (!done.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("callers still waiting after 60 s: " + done.getCount());
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a caller failed", failure.get());
+        }
+        return result.get();
+    }
 }

@@ -38,66 +38,69 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3)
 @Measurement(iterations = 10)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"})
 @State(Scope.Thread)
 public class SmallFileBatchBenchmark {
 
-  @Param({"2000"})
-  public int files;
+    @Param({"2000"})
+    public int files;
 
-  @Param({"64"})
-  public int sizeKiB;
+    @Param({"64"})
+    public int sizeKiB;
 
-  @Param({"64"})
-  public int concurrency;
+    @Param({"64"})
+    public int concurrency;
 
-  private LoopbackServer server;
-  private List<FetchRequest> requests;
-  private final List<Path> dirs = new ArrayList<>();
-  private Cache cache;
+    private LoopbackServer server;
+    private List<FetchRequest> requests;
+    private final List<Path> dirs = new ArrayList<>();
+    private Cache cache;
 
-  @Setup(Level.Trial)
-  public void startServer() {
-    server = LoopbackServer.start(Path.of(System.getProperty("java.io.tmpdir")));
-    int size = sizeKiB * 1024;
-    requests = new ArrayList<>(files);
-    for (int i = 0; i < files; i++) {
-      requests.add(FetchRequest.of(server.uri("/small/" + size + "/" + i)).withSha256(Bodies.smallSha256(i, size)));
+    @Setup(Level.Trial)
+    public void startServer() {
+        server = LoopbackServer.start(Path.of(System.getProperty("java.io.tmpdir")));
+        int size = sizeKiB * 1024;
+        requests = new ArrayList<>(files);
+        for (int i = 0; i < files; i++) {
+            requests.add(
+                    FetchRequest.of(server.uri("/small/" + size + "/" + i)).withSha256(Bodies.smallSha256(i, size)));
+        }
     }
-  }
 
-  @Setup(Level.Iteration)
-  public void openCache() {
-    Path dir = Fresh.directory("batch");
-    dirs.add(dir);
-    cache = Cache.builder().root(dir).build();
-  }
-
-  @Benchmark
-  public long batch() {
-    List<Artifact> artifacts = cache.fetchAll(reactor.core.publisher.Flux.fromIterable(requests), concurrency)
-        .collectList()
-        .block();
-    if (artifacts.size() != files) {
-      throw new IllegalStateException(files + " requests but " + artifacts.size() + " artifacts");
+    @Setup(Level.Iteration)
+    public void openCache() {
+        Path dir = Fresh.directory("batch");
+        dirs.add(dir);
+        cache = Cache.builder().root(dir).build();
     }
-    for (Artifact a : artifacts) {
-      if (a.source() != Artifact.Source.DOWNLOADED) {
-        throw new IllegalStateException("expected a download, got " + a);
-      }
+
+    @Benchmark
+    public long batch() {
+        List<Artifact> artifacts = cache.fetchAll(reactor.core.publisher.Flux.fromIterable(requests), concurrency)
+                .collectList()
+                .block();
+        if (artifacts.size() != files) {
+            throw new IllegalStateException(files + " requests but " + artifacts.size() + " artifacts");
+        }
+        for (Artifact a : artifacts) {
+            if (a.source() != Artifact.Source.DOWNLOADED) {
+                throw new IllegalStateException("expected a download, got " + a);
+            }
+        }
+        return artifacts.size();
     }
-    return artifacts.size();
-  }
 
-  @TearDown(Level.Iteration)
-  public void closeCache() {
-    cache.close();
-  }
+    @TearDown(Level.Iteration)
+    public void closeCache() {
+        cache.close();
+    }
 
-  @TearDown(Level.Trial)
-  public void deleteAll() {
-    server.close();
-    dirs.forEach(Fresh::delete);
-    dirs.clear();
-  }
+    @TearDown(Level.Trial)
+    public void deleteAll() {
+        server.close();
+        dirs.forEach(Fresh::delete);
+        dirs.clear();
+    }
 }

@@ -22,41 +22,41 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 class BenchmarksSmokeTest {
 
-  @Test
-  void everyBenchmarkRunsOneShortIterationWithoutError() throws RunnerException {
-    Options options =
-        new OptionsBuilder()
-            .include("io\\.cachet\\.benchmarks\\..*Benchmark")
-            .forks(0)
-            .warmupIterations(0)
-            .measurementIterations(1)
-            .measurementTime(TimeValue.milliseconds(100))
-            .param("sizeMiB", "2")
-            .param("files", "40")
-            .param("concurrency", "16")
-            .param("callers", "1", "100")
-            .shouldFailOnError(true)
-            .build();
+    @Test
+    void everyBenchmarkRunsOneShortIterationWithoutError() throws RunnerException {
+        Options options = new OptionsBuilder()
+                .include("io\\.cachet\\.benchmarks\\..*Benchmark")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(100))
+                .param("sizeMiB", "2")
+                .param("files", "40")
+                .param("concurrency", "16")
+                .param("callers", "1", "100")
+                .shouldFailOnError(true)
+                .build();
 
-    Collection<RunResult> results = new Runner(options).run();
+        Collection<RunResult> results = new Runner(options).run();
 
-    Set<String> ran =
-        results.stream()
-            .map(r -> r.getParams().getBenchmark().replaceFirst("^io\\.cachet\\.benchmarks\\.", ""))
-            .collect(Collectors.toSet());
-    assertThat(ran)
-        .containsExactlyInAnyOrder(
-            "HitBenchmark.hit",
-            "HitBenchmark.floorThreadHops",
-            "HitBenchmark.floorFileWork",
-            "SingleFlightBenchmark.joinInFlight",
-            "SingleFlightBenchmark.fanIn",
-            "StreamingWriterBenchmark.engine",
-            "StreamingWriterBenchmark.jdkChunked",
-            "StreamingWriterBenchmark.jdkBuffered",
-            "EndToEndBenchmark.cachet",
-            "EndToEndBenchmark.naive",
-            "SmallFileBatchBenchmark.batch");
-    assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getSampleCount()).isPositive());
-  }
+        Set<String> ran = results.stream()
+                .map(r -> r.getParams().getBenchmark().replaceFirst("^io\\.cachet\\.benchmarks\\.", ""))
+                .collect(Collectors.toSet());
+        assertThat(ran)
+                .containsExactlyInAnyOrder(
+                        "HitBenchmark.hit",
+                        "HitBenchmark.floorThreadHops",
+                        "HitBenchmark.floorFileWork",
+                        "SingleFlightBenchmark.joinInFlight",
+                        "SingleFlightBenchmark.fanIn",
+                        "StreamingWriterBenchmark.engine",
+                        "StreamingWriterBenchmark.jdkChunked",
+                        "StreamingWriterBenchmark.jdkBuffered",
+                        "EndToEndBenchmark.cachet",
+                        "EndToEndBenchmark.naive",
+                        "SmallFileBatchBenchmark.batch");
+        assertThat(results)
+                .allSatisfy(
+                        r -> assertThat(r.getPrimaryResult().getSampleCount()).isPositive());
+    }
 }

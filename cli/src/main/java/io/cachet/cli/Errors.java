@@ -23,93 +23,105 @@ import reactor.core.Exceptions;
  * </pre>
  */
 final class Errors {
-  private Errors() {}
+    private Errors() {}
 
-  /**
-   * Reports {@code failure} of {@code subject} (such as "cannot fetch URL") and returns its exit
-   * code.
-   */
-  static int report(PrintStream err, String subject, Throwable failure, boolean debug) {
-    Throwable t = Exceptions.unwrap(failure);
-    int code = ExitCodes.of(t);
-    StringBuilder b = new StringBuilder("cachet: ").append(subject).append(": ").append(headline(t)).append('\n');
-    boolean saidAll =
-        t instanceof UsageException || t instanceof CommandLine.ParameterException || t instanceof InvalidRequestException;
-    if (!saidAll) {
-      b.append("  ").append(message(t)).append('\n');
+    /**
+     * Reports {@code failure} of {@code subject} (such as "cannot fetch URL") and returns its exit
+     * code.
+     */
+    static int report(PrintStream err, String subject, Throwable failure, boolean debug) {
+        Throwable t = Exceptions.unwrap(failure);
+        int code = ExitCodes.of(t);
+        StringBuilder b = new StringBuilder("cachet: ")
+                .append(subject)
+                .append(": ")
+                .append(headline(t))
+                .append('\n');
+        boolean saidAll = t instanceof UsageException
+                || t instanceof CommandLine.ParameterException
+                || t instanceof InvalidRequestException;
+        if (!saidAll) {
+            b.append("  ").append(message(t)).append('\n');
+        }
+        details(t, b);
+        if (code == ExitCodes.INTERNAL) {
+            b.append("  this is a bug in cachet; please report it with the output of the same command and --debug\n");
+        }
+        synchronized (err) {
+            err.print(b);
+            if (debug) {
+                t.printStackTrace(err);
+            }
+            err.flush();
+        }
+        return code;
     }
-    details(t, b);
-    if (code == ExitCodes.INTERNAL) {
-      b.append("  this is a bug in cachet; please report it with the output of the same command and --debug\n");
-    }
-    synchronized (err) {
-      err.print(b);
-      if (debug) {
-        t.printStackTrace(err);
-      }
-      err.flush();
-    }
-    return code;
-  }
 
-  private static String headline(Throwable t) {
-    if (t instanceof InvalidRequestException e) {
-      return "invalid " + e.field() + " " + e.value() + ": " + e.problem();
+    private static String headline(Throwable t) {
+        if (t instanceof InvalidRequestException e) {
+            return "invalid " + e.field() + " " + e.value() + ": " + e.problem();
+        }
+        if (t instanceof IntegrityException e) {
+            return switch (e.kind()) {
+                case DIGEST_MISMATCH ->
+                    "integrity check failed: the SHA-256 of the bytes received is not the expected one";
+                case SIZE_MISMATCH -> "integrity check failed: the size of the bytes received is not the expected one";
+                case TOO_LARGE -> "integrity check failed: the origin sent more bytes than expected";
+            };
+        }
+        if (t instanceof OriginException e) {
+            return "the origin failed (" + e.reason() + ")";
+        }
+        if (t instanceof StorageException e) {
+            return "the cache directory cannot be used ("
+                    + e.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
+        }
+        if (t instanceof LockTimeoutException) {
+            return "gave up waiting for another process that is downloading it";
+        }
+        if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
+            return message(t);
+        }
+        return "internal error: " + t;
     }
-    if (t instanceof IntegrityException e) {
-      return switch (e.kind()) {
-        case DIGEST_MISMATCH -> "integrity check failed: the SHA-256 of the bytes received is not the expected one";
-        case SIZE_MISMATCH -> "integrity check failed: the size of the bytes received is not the expected one";
-        case TOO_LARGE -> "integrity check failed: the origin sent more bytes than expected";
-      };
-    }
-    if (t instanceof OriginException e) {
-      return "the origin failed (" + e.reason() + ")";
-    }
-    if (t instanceof StorageException e) {
-      return "the cache directory cannot be used (" + e.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
-    }
-    if (t instanceof LockTimeoutException) {
-      return "gave up waiting for another process that is downloading it";
-    }
-    if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
-      return message(t);
-    }
-    return "internal error: " + t;
-  }
 
-  private static String message(Throwable t) {
-    String m = t.getMessage();
-    return m == null ? t.getClass().getName() : m;
-  }
-
-  private static void details(Throwable t, StringBuilder b) {
-    if (t instanceof IntegrityException e) {
-      if (e.expectedSha256() != null) {
-        line(b, "expected sha256", e.expectedSha256().hex());
-      }
-      line(b, "actual sha256", e.actualSha256() == null ? "unknown (the transfer was cut off)" : e.actualSha256().hex());
-      if (e.expectedSize() >= 0) {
-        line(b, "expected size", e.expectedSize() + " bytes");
-      }
-      line(b, "received", e.actualSize() + " bytes");
-    } else if (t instanceof OriginException e) {
-      if (e.status() > 0) {
-        line(b, "status", Integer.toString(e.status()));
-      }
-      line(b, "attempts", Integer.toString(e.attempts()));
-      e.retryAfter().ifPresent(d -> line(b, "retry after", Units.duration(d)));
-    } else if (t instanceof StorageException e) {
-      line(b, "path", String.valueOf(e.path()));
-    } else if (t instanceof LockTimeoutException e) {
-      e.holderPid().ifPresent(pid -> line(b, "holder pid", Long.toString(pid)));
-      line(b, "lock file", String.valueOf(e.lockFile()));
-      line(b, "waited", Units.duration(e.waited()));
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null ? t.getClass().getName() : m;
     }
-  }
 
-  private static void line(StringBuilder b, String name, String value) {
-    b.append("  ").append(name).append(':');
-    b.append(" ".repeat(Math.max(1, 17 - name.length()))).append(value).append('\n');
-  }
+    private static void details(Throwable t, StringBuilder b) {
+        if (t instanceof IntegrityException e) {
+            if (e.expectedSha256() != null) {
+                line(b, "expected sha256", e.expectedSha256().hex());
+            }
+            line(
+                    b,
+                    "actual sha256",
+                    e.actualSha256() == null
+                            ? "unknown (the transfer was cut off)"
+                            : e.actualSha256().hex());
+            if (e.expectedSize() >= 0) {
+                line(b, "expected size", e.expectedSize() + " bytes");
+            }
+            line(b, "received", e.actualSize() + " bytes");
+        } else if (t instanceof OriginException e) {
+            if (e.status() > 0) {
+                line(b, "status", Integer.toString(e.status()));
+            }
+            line(b, "attempts", Integer.toString(e.attempts()));
+            e.retryAfter().ifPresent(d -> line(b, "retry after", Units.duration(d)));
+        } else if (t instanceof StorageException e) {
+            line(b, "path", String.valueOf(e.path()));
+        } else if (t instanceof LockTimeoutException e) {
+            e.holderPid().ifPresent(pid -> line(b, "holder pid", Long.toString(pid)));
+            line(b, "lock file", String.valueOf(e.lockFile()));
+            line(b, "waited", Units.duration(e.waited()));
+        }
+    }
+
+    private static void line(StringBuilder b, String name, String value) {
+        b.append("  ").append(name).append(':');
+        b.append(" ".repeat(Math.max(1, 17 - name.length()))).append(value).append('\n');
+    }
 }

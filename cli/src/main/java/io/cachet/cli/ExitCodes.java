@@ -25,42 +25,42 @@ import reactor.core.Exceptions;
  * which is the highest number among them: one code to test, and a nonzero one if anything failed.
  */
 final class ExitCodes {
-  static final int OK = 0;
-  static final int INTERNAL = 1;
-  static final int USAGE = 2;
-  static final int INTEGRITY = 3;
-  static final int ORIGIN = 4;
-  static final int STORAGE = 5;
-  static final int LOCK_TIMEOUT = 6;
+    static final int OK = 0;
+    static final int INTERNAL = 1;
+    static final int USAGE = 2;
+    static final int INTEGRITY = 3;
+    static final int ORIGIN = 4;
+    static final int STORAGE = 5;
+    static final int LOCK_TIMEOUT = 6;
 
-  private ExitCodes() {}
+    private ExitCodes() {}
 
-  /** The exit code for a failure. */
-  static int of(Throwable failure) {
-    Throwable t = Exceptions.unwrap(failure);
-    if (t instanceof InvalidRequestException) {
-      return USAGE;
+    /** The exit code for a failure. */
+    static int of(Throwable failure) {
+        Throwable t = Exceptions.unwrap(failure);
+        if (t instanceof InvalidRequestException) {
+            return USAGE;
+        }
+        if (t instanceof IntegrityException) {
+            return INTEGRITY;
+        }
+        if (t instanceof OriginException) {
+            return ORIGIN;
+        }
+        if (t instanceof StorageException) {
+            return STORAGE;
+        }
+        if (t instanceof LockTimeoutException) {
+            return LOCK_TIMEOUT;
+        }
+        if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
+            return USAGE;
+        }
+        return INTERNAL;
     }
-    if (t instanceof IntegrityException) {
-      return INTEGRITY;
-    }
-    if (t instanceof OriginException) {
-      return ORIGIN;
-    }
-    if (t instanceof StorageException) {
-      return STORAGE;
-    }
-    if (t instanceof LockTimeoutException) {
-      return LOCK_TIMEOUT;
-    }
-    if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
-      return USAGE;
-    }
-    return INTERNAL;
-  }
 
-  /** The more severe of two exit codes: the higher. */
-  static int mostSevere(int a, int b) {
-    return Math.max(a, b);
-  }
+    /** The more severe of two exit codes: the higher. */
+    static int mostSevere(int a, int b) {
+        return Math.max(a, b);
+    }
 }

@@ -22,127 +22,140 @@ import reactor.core.publisher.Mono;
 
 /** {@code cachet fetch-all MANIFEST}: many artifacts, a bounded number at a time. */
 @Command(
-    name = "fetch-all",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Fetches every artifact of a manifest and prints each verified path, in manifest order.",
-      "",
-      "At most --concurrency fetches run at a time. A failing line does not stop the others; each failure is"
-          + " reported on stderr.",
-      "",
-      "MANIFEST has one artifact a line: URL [SHA256 [KEY]], separated by blanks ('-' as SHA256 leaves it"
-          + " unpinned). Blank lines and lines starting with '#' are skipped. '-' reads the manifest from stdin."
-    },
-    footer = {
-      "",
-      "stdout: one line per artifact fetched, in manifest order (path, or with --json one object, as for fetch);"
-          + " failed lines print nothing there.",
-      "Exit code: the highest of its lines' codes (0 if all succeeded; see 'cachet --help')."
-    })
+        name = "fetch-all",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Fetches every artifact of a manifest and prints each verified path, in manifest order.",
+            "",
+            "At most --concurrency fetches run at a time. A failing line does not stop the others; each failure is"
+                    + " reported on stderr.",
+            "",
+            "MANIFEST has one artifact a line: URL [SHA256 [KEY]], separated by blanks ('-' as SHA256 leaves it"
+                    + " unpinned). Blank lines and lines starting with '#' are skipped. '-' reads the manifest from stdin."
+        },
+        footer = {
+            "",
+            "stdout: one line per artifact fetched, in manifest order (path, or with --json one object, as for fetch);"
+                    + " failed lines print nothing there.",
+            "Exit code: the highest of its lines' codes (0 if all succeeded; see 'cachet --help')."
+        })
 final class FetchAllCommand implements Callable<Integer> {
-  static final int DEFAULT_CONCURRENCY = 8;
+    static final int DEFAULT_CONCURRENCY = 8;
 
-  private final Io io;
+    private final Io io;
 
-  @Parameters(index = "0", paramLabel = "MANIFEST", description = "The manifest file, or - for stdin.")
-  String manifest;
+    @Parameters(index = "0", paramLabel = "MANIFEST", description = "The manifest file, or - for stdin.")
+    String manifest;
 
-  @Option(
-      names = "--concurrency",
-      paramLabel = "N",
-      defaultValue = "" + DEFAULT_CONCURRENCY,
-      description = "Fetches at a time (default: ${DEFAULT-VALUE}).")
-  int concurrency;
+    @Option(
+            names = "--concurrency",
+            paramLabel = "N",
+            defaultValue = "" + DEFAULT_CONCURRENCY,
+            description = "Fetches at a time (default: ${DEFAULT-VALUE}).")
+    int concurrency;
 
-  @Mixin Options.CacheDir cacheDir;
-  @Mixin Options.Network network;
-  @Mixin Options.JsonOutput json;
-  @Mixin Options.Output output;
+    @Mixin
+    Options.CacheDir cacheDir;
 
-  FetchAllCommand(Io io) {
-    this.io = io;
-  }
+    @Mixin
+    Options.Network network;
 
-  /** What became of one manifest line. */
-  private record Outcome(Manifest.Line line, @Nullable Artifact artifact, @Nullable Throwable error) {
-    /** Why there is no artifact. */
-    Throwable failure() {
-      return error != null ? error : new IllegalStateException("line " + line.number() + " ended without an artifact or an error");
+    @Mixin
+    Options.JsonOutput json;
+
+    @Mixin
+    Options.Output output;
+
+    FetchAllCommand(Io io) {
+        this.io = io;
     }
-  }
 
-  @Override
-  public Integer call() {
-    List<Manifest.Line> lines;
-    try {
-      if (concurrency < 1) {
-        throw new UsageException("--concurrency must be at least 1: " + concurrency);
-      }
-      lines = readManifest();
-    } catch (RuntimeException e) {
-      return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
-    }
-    Session session;
-    try {
-      session = Session.open(io, cacheDir.resolve(io), network);
-    } catch (RuntimeException e) {
-      return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
-    }
-    int code = ExitCodes.OK;
-    try (session;
-        Progress progress = Progress.start(io, session.cache(), output.showProgress(io), lines.size())) {
-      Cache cache = session.cache();
-      Iterable<Outcome> outcomes =
-          Flux.fromIterable(lines).flatMapSequential(line -> fetch(cache, line), concurrency, 1).toIterable(1);
-      for (Outcome outcome : outcomes) {
-        Artifact artifact = outcome.artifact();
-        FetchRequest request = outcome.line().request();
-        if (artifact != null && request != null) {
-          progress.finished(artifact);
-          String result = Results.line(request, artifact, json.json);
-          progress.print(() -> io.out().println(result));
-        } else {
-          progress.failed();
-          if (session.stopping()) {
-            return ExitCodes.INTERNAL; // Stopped by a signal; the JVM exits with its own status.
-          }
-          int[] lineCode = new int[1];
-          Manifest.Line line = outcome.line();
-          progress.print(
-              () -> lineCode[0] =
-                  Errors.report(
-                      io.err(), "line " + line.number() + ": cannot fetch " + Results.shown(line.url()), outcome.failure(),
-                      output.debug));
-          code = ExitCodes.mostSevere(code, lineCode[0]);
+    /** What became of one manifest line. */
+    private record Outcome(
+            Manifest.Line line,
+            @Nullable Artifact artifact,
+            @Nullable Throwable error) {
+        /** Why there is no artifact. */
+        Throwable failure() {
+            return error != null
+                    ? error
+                    : new IllegalStateException("line " + line.number() + " ended without an artifact or an error");
         }
-      }
-      progress.close(true);
     }
-    return code;
-  }
 
-  private Mono<Outcome> fetch(Cache cache, Manifest.Line line) {
-    FetchRequest request = line.request();
-    if (request == null) {
-      return Mono.just(new Outcome(line, null, line.error()));
+    @Override
+    public Integer call() {
+        List<Manifest.Line> lines;
+        try {
+            if (concurrency < 1) {
+                throw new UsageException("--concurrency must be at least 1: " + concurrency);
+            }
+            lines = readManifest();
+        } catch (RuntimeException e) {
+            return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
+        }
+        Session session;
+        try {
+            session = Session.open(io, cacheDir.resolve(io), network);
+        } catch (RuntimeException e) {
+            return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
+        }
+        int code = ExitCodes.OK;
+        try (session;
+                Progress progress = Progress.start(io, session.cache(), output.showProgress(io), lines.size())) {
+            Cache cache = session.cache();
+            Iterable<Outcome> outcomes = Flux.fromIterable(lines)
+                    .flatMapSequential(line -> fetch(cache, line), concurrency, 1)
+                    .toIterable(1);
+            for (Outcome outcome : outcomes) {
+                Artifact artifact = outcome.artifact();
+                FetchRequest request = outcome.line().request();
+                if (artifact != null && request != null) {
+                    progress.finished(artifact);
+                    String result = Results.line(request, artifact, json.json);
+                    progress.print(() -> io.out().println(result));
+                } else {
+                    progress.failed();
+                    if (session.stopping()) {
+                        return ExitCodes.INTERNAL; // Stopped by a signal; the JVM exits with its own status.
+                    }
+                    int[] lineCode = new int[1];
+                    Manifest.Line line = outcome.line();
+                    progress.print(() -> lineCode[0] = Errors.report(
+                            io.err(),
+                            "line " + line.number() + ": cannot fetch " + Results.shown(line.url()),
+                            outcome.failure(),
+                            output.debug));
+                    code = ExitCodes.mostSevere(code, lineCode[0]);
+                }
+            }
+            progress.close(true);
+        }
+        return code;
     }
-    return cache.fetch(request)
-        .map(artifact -> new Outcome(line, artifact, null))
-        .onErrorResume(e -> Mono.just(new Outcome(line, null, e)));
-  }
 
-  private List<Manifest.Line> readManifest() {
-    try {
-      if (manifest.equals("-")) {
-        return Manifest.read(new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8)));
-      }
-      try (BufferedReader reader = Files.newBufferedReader(Path.of(manifest), StandardCharsets.UTF_8)) {
-        return Manifest.read(reader);
-      }
-    } catch (NoSuchFileException e) {
-      throw new UsageException("no manifest file " + manifest);
-    } catch (IOException e) {
-      throw new UsageException("cannot read the manifest " + manifest + ": " + e.getMessage());
+    private Mono<Outcome> fetch(Cache cache, Manifest.Line line) {
+        FetchRequest request = line.request();
+        if (request == null) {
+            return Mono.just(new Outcome(line, null, line.error()));
+        }
+        return cache.fetch(request)
+                .map(artifact -> new Outcome(line, artifact, null))
+                .onErrorResume(e -> Mono.just(new Outcome(line, null, e)));
     }
-  }
+
+    private List<Manifest.Line> readManifest() {
+        try {
+            if (manifest.equals("-")) {
+                return Manifest.read(new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8)));
+            }
+            try (BufferedReader reader = Files.newBufferedReader(Path.of(manifest), StandardCharsets.UTF_8)) {
+                return Manifest.read(reader);
+            }
+        } catch (NoSuchFileException e) {
+            throw new UsageException("no manifest file " + manifest);
+        } catch (IOException e) {
+            throw new UsageException("cannot read the manifest " + manifest + ": " + e.getMessage());
+        }
+    }
 }

@@ -14,101 +14,112 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cachet fetch URL}: one artifact, its verified path on stdout. */
 @Command(
-    name = "fetch",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Fetches one artifact into the cache and prints the absolute path of the verified file.",
-      "",
-      "If another process is downloading it, waits for that download (showing its progress) instead of starting"
-          + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3)."
-    },
-    footer = {
-      "",
-      "stdout: the path, one line; with --json one object:",
-      "  {\"key\",\"url\",\"path\",\"sha256\",\"size\",\"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"}",
-      "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout (see 'cachet --help')."
-    })
+        name = "fetch",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Fetches one artifact into the cache and prints the absolute path of the verified file.",
+            "",
+            "If another process is downloading it, waits for that download (showing its progress) instead of starting"
+                    + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3)."
+        },
+        footer = {
+            "",
+            "stdout: the path, one line; with --json one object:",
+            "  {\"key\",\"url\",\"path\",\"sha256\",\"size\",\"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"}",
+            "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout (see 'cachet --help')."
+        })
 final class FetchCommand implements Callable<Integer> {
-  private final Io io;
+    private final Io io;
 
-  @Parameters(index = "0", paramLabel = "URL", description = "An http, https or file URL.")
-  String url;
+    @Parameters(index = "0", paramLabel = "URL", description = "An http, https or file URL.")
+    String url;
 
-  @Option(names = "--sha256", paramLabel = "HEX", description = "The expected SHA-256, 64 hex characters.")
-  @Nullable String sha256;
+    @Option(names = "--sha256", paramLabel = "HEX", description = "The expected SHA-256, 64 hex characters.")
+    @Nullable
+    String sha256;
 
-  @Option(
-      names = "--size",
-      paramLabel = "BYTES",
-      converter = Options.SizeConverter.class,
-      description = "The expected size: 1048576, 64KiB, 10MiB, 2GiB.")
-  @Nullable Long size;
+    @Option(
+            names = "--size",
+            paramLabel = "BYTES",
+            converter = Options.SizeConverter.class,
+            description = "The expected size: 1048576, 64KiB, 10MiB, 2GiB.")
+    @Nullable
+    Long size;
 
-  @Option(names = "--key", paramLabel = "NAME", description = "Cache it under this name instead of the URL.")
-  @Nullable String key;
+    @Option(names = "--key", paramLabel = "NAME", description = "Cache it under this name instead of the URL.")
+    @Nullable
+    String key;
 
-  @Option(
-      names = "--header",
-      paramLabel = "'Name: value'",
-      converter = Options.HeaderConverter.class,
-      description = "An extra request header, such as credentials; repeatable. Never sent to another host on redirect.")
-  List<Map.Entry<String, String>> headers = new ArrayList<>();
+    @Option(
+            names = "--header",
+            paramLabel = "'Name: value'",
+            converter = Options.HeaderConverter.class,
+            description =
+                    "An extra request header, such as credentials; repeatable. Never sent to another host on redirect.")
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
 
-  @Mixin Options.CacheDir cacheDir;
-  @Mixin Options.Network network;
-  @Mixin Options.JsonOutput json;
-  @Mixin Options.Output output;
+    @Mixin
+    Options.CacheDir cacheDir;
 
-  FetchCommand(Io io) {
-    this.io = io;
-  }
+    @Mixin
+    Options.Network network;
 
-  @Override
-  public Integer call() {
-    Session session = null;
-    try {
-      FetchRequest request = request();
-      session = Session.open(io, cacheDir.resolve(io), network);
-      Artifact artifact;
-      try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
+    @Mixin
+    Options.JsonOutput json;
+
+    @Mixin
+    Options.Output output;
+
+    FetchCommand(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+        Session session = null;
         try {
-          artifact = Session.await(session.cache().fetch(request));
+            FetchRequest request = request();
+            session = Session.open(io, cacheDir.resolve(io), network);
+            Artifact artifact;
+            try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
+                try {
+                    artifact = Session.await(session.cache().fetch(request));
+                } catch (RuntimeException e) {
+                    progress.failed();
+                    throw e;
+                }
+                progress.finished(artifact);
+                progress.close(true);
+            }
+            session.close();
+            io.out().println(Results.line(request, artifact, json.json));
+            io.out().flush();
+            return ExitCodes.OK;
         } catch (RuntimeException e) {
-          progress.failed();
-          throw e;
+            if (session != null) {
+                if (session.stopping()) {
+                    return ExitCodes.INTERNAL; // Stopped by a signal; the JVM exits with its own status.
+                }
+                session.close();
+            }
+            return Errors.report(io.err(), "cannot fetch " + Results.shown(url), e, output.debug);
         }
-        progress.finished(artifact);
-        progress.close(true);
-      }
-      session.close();
-      io.out().println(Results.line(request, artifact, json.json));
-      io.out().flush();
-      return ExitCodes.OK;
-    } catch (RuntimeException e) {
-      if (session != null) {
-        if (session.stopping()) {
-          return ExitCodes.INTERNAL; // Stopped by a signal; the JVM exits with its own status.
-        }
-        session.close();
-      }
-      return Errors.report(io.err(), "cannot fetch " + Results.shown(url), e, output.debug);
     }
-  }
 
-  private FetchRequest request() {
-    FetchRequest request = FetchRequest.of(url);
-    if (sha256 != null) {
-      request = request.withSha256(sha256);
+    private FetchRequest request() {
+        FetchRequest request = FetchRequest.of(url);
+        if (sha256 != null) {
+            request = request.withSha256(sha256);
+        }
+        if (size != null) {
+            request = request.withSize(size);
+        }
+        if (key != null) {
+            request = request.withKey(key);
+        }
+        for (Map.Entry<String, String> header : headers) {
+            request = request.withHeader(header.getKey(), header.getValue());
+        }
+        return request;
     }
-    if (size != null) {
-      request = request.withSize(size);
-    }
-    if (key != null) {
-      request = request.withKey(key);
-    }
-    for (Map.Entry<String, String> header : headers) {
-      request = request.withHeader(header.getKey(), header.getValue());
-    }
-    return request;
-  }
 }

@@ -8,70 +8,83 @@ import picocli.CommandLine.Option;
 
 /** {@code cachet gc --max-size SIZE}: evict least recently used artifacts. */
 @Command(
-    name = "gc",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Evicts the least recently used artifacts until the cache holds at most SIZE.",
-      "",
-      "It also removes part files that their dead downloaders left. An artifact another process is fetching is skipped, never"
-          + " deleted from under it."
-    },
-    footer = {
-      "",
-      "stdout: one line saying what was removed and what remains; with --json one object:",
-      "  {\"blobs_removed\",\"bytes_freed\",\"bytes_remaining\",\"busy_skipped\",\"parts_removed\"}",
-      "Exit code: 0, also when busy artifacts keep the cache above SIZE (run gc again later); 5 on a storage failure."
-    })
+        name = "gc",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Evicts the least recently used artifacts until the cache holds at most SIZE.",
+            "",
+            "It also removes part files that their dead downloaders left. An artifact another process is fetching is skipped, never"
+                    + " deleted from under it."
+        },
+        footer = {
+            "",
+            "stdout: one line saying what was removed and what remains; with --json one object:",
+            "  {\"blobs_removed\",\"bytes_freed\",\"bytes_remaining\",\"busy_skipped\",\"parts_removed\"}",
+            "Exit code: 0, also when busy artifacts keep the cache above SIZE (run gc again later); 5 on a storage failure."
+        })
 final class GcCommand implements Callable<Integer> {
-  private final Io io;
+    private final Io io;
 
-  @Option(
-      names = "--max-size",
-      required = true,
-      paramLabel = "SIZE",
-      converter = Options.SizeConverter.class,
-      description = "The most the cache may hold afterwards: 1048576, 64KiB, 10MiB, 2GiB.")
-  long maxSize;
+    @Option(
+            names = "--max-size",
+            required = true,
+            paramLabel = "SIZE",
+            converter = Options.SizeConverter.class,
+            description = "The most the cache may hold afterwards: 1048576, 64KiB, 10MiB, 2GiB.")
+    long maxSize;
 
-  @Mixin Options.CacheDir cacheDir;
-  @Mixin Options.JsonOutput json;
-  @Mixin Options.Debug output;
+    @Mixin
+    Options.CacheDir cacheDir;
 
-  GcCommand(Io io) {
-    this.io = io;
-  }
+    @Mixin
+    Options.JsonOutput json;
 
-  @Override
-  public Integer call() {
-    GcResult r;
-    try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
-      r = Session.await(session.cache().gc(maxSize));
-    } catch (RuntimeException e) {
-      return Errors.report(io.err(), "cannot collect garbage", e, output.debug);
+    @Mixin
+    Options.Debug output;
+
+    GcCommand(Io io) {
+        this.io = io;
     }
-    if (json.json) {
-      io.out().println(
-          Json.object()
-              .put("blobs_removed", r.blobsRemoved())
-              .put("bytes_freed", r.bytesFreed())
-              .put("bytes_remaining", r.bytesRemaining())
-              .put("busy_skipped", r.busySkipped())
-              .put("parts_removed", r.partsRemoved()));
-    } else {
-      StringBuilder b = new StringBuilder();
-      b.append("removed ").append(r.blobsRemoved()).append(r.blobsRemoved() == 1 ? " blob" : " blobs")
-          .append(" (").append(Units.bytes(r.bytesFreed())).append("); ")
-          .append(Units.bytes(r.bytesRemaining())).append(" remain");
-      if (r.busySkipped() > 0) {
-        b.append("; ").append(r.busySkipped()).append(" in use by another process, skipped");
-      }
-      if (r.partsRemoved() > 0) {
-        b.append("; ").append(r.partsRemoved()).append(" abandoned part ").append(r.partsRemoved() == 1 ? "file" : "files")
-            .append(" removed");
-      }
-      io.out().println(b);
+
+    @Override
+    public Integer call() {
+        GcResult r;
+        try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
+            r = Session.await(session.cache().gc(maxSize));
+        } catch (RuntimeException e) {
+            return Errors.report(io.err(), "cannot collect garbage", e, output.debug);
+        }
+        if (json.json) {
+            io.out()
+                    .println(Json.object()
+                            .put("blobs_removed", r.blobsRemoved())
+                            .put("bytes_freed", r.bytesFreed())
+                            .put("bytes_remaining", r.bytesRemaining())
+                            .put("busy_skipped", r.busySkipped())
+                            .put("parts_removed", r.partsRemoved()));
+        } else {
+            StringBuilder b = new StringBuilder();
+            b.append("removed ")
+                    .append(r.blobsRemoved())
+                    .append(r.blobsRemoved() == 1 ? " blob" : " blobs")
+                    .append(" (")
+                    .append(Units.bytes(r.bytesFreed()))
+                    .append("); ")
+                    .append(Units.bytes(r.bytesRemaining()))
+                    .append(" remain");
+            if (r.busySkipped() > 0) {
+                b.append("; ").append(r.busySkipped()).append(" in use by another process, skipped");
+            }
+            if (r.partsRemoved() > 0) {
+                b.append("; ")
+                        .append(r.partsRemoved())
+                        .append(" abandoned part ")
+                        .append(r.partsRemoved() == 1 ? "file" : "files")
+                        .append(" removed");
+            }
+            io.out().println(b);
+        }
+        io.out().flush();
+        return ExitCodes.OK;
     }
-    io.out().flush();
-    return ExitCodes.OK;
-  }
 }

@@ -22,61 +22,61 @@ import java.util.function.LongSupplier;
  * @param ownsProcess whether this is the real process: then signals close the cache
  */
 record Io(
-    PrintStream out,
-    PrintStream err,
-    InputStream in,
-    Map<String, String> env,
-    Path home,
-    boolean errIsTerminal,
-    LongSupplier nanoTime,
-    boolean ownsProcess) {
+        PrintStream out,
+        PrintStream err,
+        InputStream in,
+        Map<String, String> env,
+        Path home,
+        boolean errIsTerminal,
+        LongSupplier nanoTime,
+        boolean ownsProcess) {
 
-  static Io system() {
-    return new Io(
-        System.out,
-        System.err,
-        System.in,
-        System.getenv(),
-        Path.of(System.getProperty("user.home")),
-        stderrIsTerminal(),
-        System::nanoTime,
-        true);
-  }
-
-  /**
-   * Whether file descriptor 2 is a terminal. Java cannot ask isatty(2) directly; on Linux,
-   * {@code /proc/self/fd/2} names the terminal device. Elsewhere {@link System#console()} is the
-   * best guess (it needs stdin and stdout to be terminals too). {@code TERM=dumb} means no.
-   */
-  static boolean stderrIsTerminal() {
-    if ("dumb".equals(System.getenv("TERM"))) {
-      return false;
+    static Io system() {
+        return new Io(
+                System.out,
+                System.err,
+                System.in,
+                System.getenv(),
+                Path.of(System.getProperty("user.home")),
+                stderrIsTerminal(),
+                System::nanoTime,
+                true);
     }
-    Path fd2 = Path.of("/proc/self/fd/2");
-    try {
-      if (Files.isSymbolicLink(fd2)) {
-        String target = Files.readSymbolicLink(fd2).toString();
-        return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
-      }
-    } catch (Exception e) {
-      // Fall through to the portable guess.
-    }
-    return System.console() != null;
-  }
 
-  /** The terminal width from {@code COLUMNS}, else 80. */
-  int columns() {
-    String c = env.get("COLUMNS");
-    if (c != null) {
-      try {
-        int n = Integer.parseInt(c.strip());
-        if (n >= 40 && n <= 1000) {
-          return n;
+    /**
+     * Whether file descriptor 2 is a terminal. Java cannot ask isatty(2) directly; on Linux,
+     * {@code /proc/self/fd/2} names the terminal device. Elsewhere {@link System#console()} is the
+     * best guess (it needs stdin and stdout to be terminals too). {@code TERM=dumb} means no.
+     */
+    static boolean stderrIsTerminal() {
+        if ("dumb".equals(System.getenv("TERM"))) {
+            return false;
         }
-      } catch (NumberFormatException ignored) {
-        // Use the default.
-      }
+        Path fd2 = Path.of("/proc/self/fd/2");
+        try {
+            if (Files.isSymbolicLink(fd2)) {
+                String target = Files.readSymbolicLink(fd2).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            }
+        } catch (Exception e) {
+            // Fall through to the portable guess.
+        }
+        return System.console() != null;
     }
-    return 80;
-  }
+
+    /** The terminal width from {@code COLUMNS}, else 80. */
+    int columns() {
+        String c = env.get("COLUMNS");
+        if (c != null) {
+            try {
+                int n = Integer.parseInt(c.strip());
+                if (n >= 40 && n <= 1000) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // Use the default.
+            }
+        }
+        return 80;
+    }
 }

@@ -15,81 +15,92 @@ import picocli.CommandLine.Mixin;
 
 /** {@code cachet ls}: what the cache holds. */
 @Command(
-    name = "ls",
-    mixinStandardHelpOptions = true,
-    description = "Lists every key in the cache with its digest, size and last use, then the total size.",
-    footer = {
-      "",
-      "Columns: SHA256, SIZE, LAST USED (local time), KEY, then notes: 'unpinned' (the digest was trusted on"
-          + " first use, not given), 'missing' (the blob was evicted or quarantined; the next fetch downloads it).",
-      "With --json, one object per key: {\"key\",\"url\",\"sha256\",\"size\",\"path\",\"last_used\",\"pinned\",\"present\"}"
-          + " and no total."
-    })
+        name = "ls",
+        mixinStandardHelpOptions = true,
+        description = "Lists every key in the cache with its digest, size and last use, then the total size.",
+        footer = {
+            "",
+            "Columns: SHA256, SIZE, LAST USED (local time), KEY, then notes: 'unpinned' (the digest was trusted on"
+                    + " first use, not given), 'missing' (the blob was evicted or quarantined; the next fetch downloads it).",
+            "With --json, one object per key: {\"key\",\"url\",\"sha256\",\"size\",\"path\",\"last_used\",\"pinned\",\"present\"}"
+                    + " and no total."
+        })
 final class LsCommand implements Callable<Integer> {
-  private static final DateTimeFormatter WHEN =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter WHEN =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneId.systemDefault());
 
-  private final Io io;
+    private final Io io;
 
-  @Mixin Options.CacheDir cacheDir;
-  @Mixin Options.JsonOutput json;
-  @Mixin Options.Debug output;
+    @Mixin
+    Options.CacheDir cacheDir;
 
-  LsCommand(Io io) {
-    this.io = io;
-  }
+    @Mixin
+    Options.JsonOutput json;
 
-  @Override
-  public Integer call() {
-    List<CacheEntry> entries;
-    java.nio.file.Path root;
-    try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
-      root = session.cache().root();
-      entries = Session.await(session.cache().entries().collectList());
-    } catch (RuntimeException e) {
-      return Errors.report(io.err(), "cannot list the cache", e, output.debug);
+    @Mixin
+    Options.Debug output;
+
+    LsCommand(Io io) {
+        this.io = io;
     }
-    entries.sort(Comparator.comparing((CacheEntry e) -> e.key().value()));
-    StringBuilder b = new StringBuilder();
-    if (json.json) {
-      for (CacheEntry e : entries) {
-        b.append(
-                Json.object()
-                    .put("key", e.key().value())
-                    .put("url", e.url())
-                    .put("sha256", e.sha256().hex())
-                    .put("size", e.size())
-                    .put("path", e.path().toString())
-                    .put("last_used", e.lastUsed().toString())
-                    .put("pinned", e.pinned())
-                    .put("present", e.present()))
-            .append('\n');
-      }
-    } else {
-      if (!entries.isEmpty()) {
-        b.append(String.format(Locale.ROOT, "%-64s  %10s  %-16s  %s%n", "SHA256", "SIZE", "LAST USED", "KEY"));
-      }
-      Map<Sha256, Long> blobs = new HashMap<>();
-      for (CacheEntry e : entries) {
-        String notes = (e.pinned() ? "" : "  unpinned") + (e.present() ? "" : "  missing");
-        b.append(
-            String.format(
-                Locale.ROOT, "%s  %10s  %-16s  %s%s%n",
-                e.sha256().hex(), Units.bytes(e.size()), WHEN.format(e.lastUsed()), e.key().value(), notes));
-        if (e.present()) {
-          blobs.put(e.sha256(), e.size());
+
+    @Override
+    public Integer call() {
+        List<CacheEntry> entries;
+        java.nio.file.Path root;
+        try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
+            root = session.cache().root();
+            entries = Session.await(session.cache().entries().collectList());
+        } catch (RuntimeException e) {
+            return Errors.report(io.err(), "cannot list the cache", e, output.debug);
         }
-      }
-      long total = blobs.values().stream().mapToLong(Long::longValue).sum();
-      b.append(
-          String.format(
-              Locale.ROOT, "%d %s, %d %s, %s in %s%n",
-              entries.size(), entries.size() == 1 ? "key" : "keys",
-              blobs.size(), blobs.size() == 1 ? "blob" : "blobs",
-              Units.bytes(total), root));
+        entries.sort(Comparator.comparing((CacheEntry e) -> e.key().value()));
+        StringBuilder b = new StringBuilder();
+        if (json.json) {
+            for (CacheEntry e : entries) {
+                b.append(Json.object()
+                                .put("key", e.key().value())
+                                .put("url", e.url())
+                                .put("sha256", e.sha256().hex())
+                                .put("size", e.size())
+                                .put("path", e.path().toString())
+                                .put("last_used", e.lastUsed().toString())
+                                .put("pinned", e.pinned())
+                                .put("present", e.present()))
+                        .append('\n');
+            }
+        } else {
+            if (!entries.isEmpty()) {
+                b.append(String.format(Locale.ROOT, "%-64s  %10s  %-16s  %s%n", "SHA256", "SIZE", "LAST USED", "KEY"));
+            }
+            Map<Sha256, Long> blobs = new HashMap<>();
+            for (CacheEntry e : entries) {
+                String notes = (e.pinned() ? "" : "  unpinned") + (e.present() ? "" : "  missing");
+                b.append(String.format(
+                        Locale.ROOT,
+                        "%s  %10s  %-16s  %s%s%n",
+                        e.sha256().hex(),
+                        Units.bytes(e.size()),
+                        WHEN.format(e.lastUsed()),
+                        e.key().value(),
+                        notes));
+                if (e.present()) {
+                    blobs.put(e.sha256(), e.size());
+                }
+            }
+            long total = blobs.values().stream().mapToLong(Long::longValue).sum();
+            b.append(String.format(
+                    Locale.ROOT,
+                    "%d %s, %d %s, %s in %s%n",
+                    entries.size(),
+                    entries.size() == 1 ? "key" : "keys",
+                    blobs.size(),
+                    blobs.size() == 1 ? "blob" : "blobs",
+                    Units.bytes(total),
+                    root));
+        }
+        io.out().print(b);
+        io.out().flush();
+        return ExitCodes.OK;
     }
-    io.out().print(b);
-    io.out().flush();
-    return ExitCodes.OK;
-  }
 }

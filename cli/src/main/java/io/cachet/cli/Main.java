@@ -19,87 +19,87 @@ import picocli.CommandLine.Spec;
  * Exit codes: {@link ExitCodes}.
  */
 @Command(
-    name = "cachet",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    synopsisSubcommandLabel = "COMMAND",
-    description = {
-      "Fetches artifacts by URL into a verified, content-addressed cache that any number of processes can share:",
-      "one download per artifact however many ask, the same verified file for everyone, or a clear error."
-    },
-    footer = {
-      "",
-      "Exit codes:",
-      "  0  success",
-      "  1  internal error (a bug: please report it with --debug output)",
-      "  2  usage error or invalid request (bad URL, key, digest, option)",
-      "  3  integrity failure (digest or size mismatch; nothing committed),",
-      "     or verify found corrupt blobs",
-      "  4  origin failure after retries (404, 403, connection refused, 5xx)",
-      "  5  storage failure (disk full, permission, read-only)",
-      "  6  gave up waiting for another process's lock (--lock-timeout)",
-      "  fetch-all exits with the highest code of any of its lines.",
-      "",
-      "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else ~/.cache/cachet.",
-      "Try 'cachet demo' to see one download shared by many callers and processes."
-    })
+        name = "cachet",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        synopsisSubcommandLabel = "COMMAND",
+        description = {
+            "Fetches artifacts by URL into a verified, content-addressed cache that any number of processes can share:",
+            "one download per artifact however many ask, the same verified file for everyone, or a clear error."
+        },
+        footer = {
+            "",
+            "Exit codes:",
+            "  0  success",
+            "  1  internal error (a bug: please report it with --debug output)",
+            "  2  usage error or invalid request (bad URL, key, digest, option)",
+            "  3  integrity failure (digest or size mismatch; nothing committed),",
+            "     or verify found corrupt blobs",
+            "  4  origin failure after retries (404, 403, connection refused, 5xx)",
+            "  5  storage failure (disk full, permission, read-only)",
+            "  6  gave up waiting for another process's lock (--lock-timeout)",
+            "  fetch-all exits with the highest code of any of its lines.",
+            "",
+            "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else ~/.cache/cachet.",
+            "Try 'cachet demo' to see one download shared by many callers and processes."
+        })
 public final class Main implements Callable<Integer> {
-  private final Io io;
+    private final Io io;
 
-  @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-  Main(Io io) {
-    this.io = io;
-  }
-
-  public static void main(String[] args) {
-    System.exit(run(args, Io.system()));
-  }
-
-  /** Runs one command line and returns its exit code. */
-  static int run(String[] args, Io io) {
-    return commandLine(io).execute(args);
-  }
-
-  static CommandLine commandLine(Io io) {
-    CommandLine cli = new CommandLine(new Main(io));
-    cli.addSubcommand(new FetchCommand(io));
-    cli.addSubcommand(new FetchAllCommand(io));
-    cli.addSubcommand(new LsCommand(io));
-    cli.addSubcommand(new VerifyCommand(io));
-    cli.addSubcommand(new GcCommand(io));
-    cli.addSubcommand(new DemoCommand(io));
-    cli.setOut(new PrintWriter(io.out(), true));
-    cli.setErr(new PrintWriter(io.err(), true));
-    cli.setParameterExceptionHandler(
-        (e, args) -> {
-          CommandLine failed = e.getCommandLine();
-          io.err().println("cachet: " + e.getMessage());
-          if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, io.err())) {
-            io.err().print("  usage: " + failed.getHelp().synopsis(0));
-          }
-          io.err().println("  see '" + failed.getCommandSpec().qualifiedName() + " --help'");
-          io.err().flush();
-          return ExitCodes.USAGE;
-        });
-    cli.setExecutionExceptionHandler(
-        (e, failed, parsed) -> Errors.report(io.err(), failed.getCommandSpec().qualifiedName() + " failed", e, true));
-    return cli;
-  }
-
-  /** {@code cachet} without a command: the usage, on stderr, and exit code 2. */
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(io.err());
-    return ExitCodes.USAGE;
-  }
-
-  /** The version from the jar's manifest. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"cachet " + (v == null ? "(development build)" : v)};
+    Main(Io io) {
+        this.io = io;
     }
-  }
+
+    public static void main(String[] args) {
+        System.exit(run(args, Io.system()));
+    }
+
+    /** Runs one command line and returns its exit code. */
+    static int run(String[] args, Io io) {
+        return commandLine(io).execute(args);
+    }
+
+    static CommandLine commandLine(Io io) {
+        CommandLine cli = new CommandLine(new Main(io));
+        cli.addSubcommand(new FetchCommand(io));
+        cli.addSubcommand(new FetchAllCommand(io));
+        cli.addSubcommand(new LsCommand(io));
+        cli.addSubcommand(new VerifyCommand(io));
+        cli.addSubcommand(new GcCommand(io));
+        cli.addSubcommand(new DemoCommand(io));
+        cli.setOut(new PrintWriter(io.out(), true));
+        cli.setErr(new PrintWriter(io.err(), true));
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            io.err().println("cachet: " + e.getMessage());
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, io.err())) {
+                io.err().print("  usage: " + failed.getHelp().synopsis(0));
+            }
+            io.err().println("  see '" + failed.getCommandSpec().qualifiedName() + " --help'");
+            io.err().flush();
+            return ExitCodes.USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, failed, parsed) ->
+                Errors.report(io.err(), failed.getCommandSpec().qualifiedName() + " failed", e, true));
+        return cli;
+    }
+
+    /** {@code cachet} without a command: the usage, on stderr, and exit code 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(io.err());
+        return ExitCodes.USAGE;
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"cachet " + (v == null ? "(development build)" : v)};
+        }
+    }
 }

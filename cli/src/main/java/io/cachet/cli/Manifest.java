@@ -16,54 +16,60 @@ import org.jspecify.annotations.Nullable;
  * kept, with its error, so that it fails on its own and the other lines still run.
  */
 final class Manifest {
-  private Manifest() {}
+    private Manifest() {}
 
-  /**
-   * One artifact of the manifest.
-   *
-   * @param number the line number, from 1
-   * @param url the URL as written
-   * @param request the request, or null if the line is invalid
-   * @param error why the line is invalid, or null
-   */
-  record Line(int number, String url, @Nullable FetchRequest request, @Nullable CachetException error) {}
+    /**
+     * One artifact of the manifest.
+     *
+     * @param number the line number, from 1
+     * @param url the URL as written
+     * @param request the request, or null if the line is invalid
+     * @param error why the line is invalid, or null
+     */
+    record Line(
+            int number,
+            String url,
+            @Nullable FetchRequest request,
+            @Nullable CachetException error) {}
 
-  static List<Line> read(BufferedReader reader) throws IOException {
-    List<Line> lines = new ArrayList<>();
-    int number = 0;
-    String text;
-    while ((text = reader.readLine()) != null) {
-      number++;
-      Line line = parse(number, text);
-      if (line != null) {
-        lines.add(line);
-      }
+    static List<Line> read(BufferedReader reader) throws IOException {
+        List<Line> lines = new ArrayList<>();
+        int number = 0;
+        String text;
+        while ((text = reader.readLine()) != null) {
+            number++;
+            Line line = parse(number, text);
+            if (line != null) {
+                lines.add(line);
+            }
+        }
+        return lines;
     }
-    return lines;
-  }
 
-  /** The artifact on this line, or null for a blank line or a comment. */
-  static @Nullable Line parse(int number, String text) {
-    String t = text.strip();
-    if (t.isEmpty() || t.startsWith("#")) {
-      return null;
+    /** The artifact on this line, or null for a blank line or a comment. */
+    static @Nullable Line parse(int number, String text) {
+        String t = text.strip();
+        if (t.isEmpty() || t.startsWith("#")) {
+            return null;
+        }
+        String[] fields = t.split("\\s+");
+        try {
+            if (fields.length > 3) {
+                throw new InvalidRequestException(
+                        "manifest line",
+                        "with " + fields.length + " fields",
+                        "write URL [SHA256 [KEY]], separated by blanks");
+            }
+            FetchRequest request = FetchRequest.of(fields[0]);
+            if (fields.length > 1 && !fields[1].equals("-")) {
+                request = request.withSha256(fields[1]);
+            }
+            if (fields.length > 2) {
+                request = request.withKey(fields[2]);
+            }
+            return new Line(number, fields[0], request, null);
+        } catch (InvalidRequestException e) {
+            return new Line(number, fields[0], null, e);
+        }
     }
-    String[] fields = t.split("\\s+");
-    try {
-      if (fields.length > 3) {
-        throw new InvalidRequestException(
-            "manifest line", "with " + fields.length + " fields", "write URL [SHA256 [KEY]], separated by blanks");
-      }
-      FetchRequest request = FetchRequest.of(fields[0]);
-      if (fields.length > 1 && !fields[1].equals("-")) {
-        request = request.withSha256(fields[1]);
-      }
-      if (fields.length > 2) {
-        request = request.withKey(fields[2]);
-      }
-      return new Line(number, fields[0], request, null);
-    } catch (InvalidRequestException e) {
-      return new Line(number, fields[0], null, e);
-    }
-  }
 }

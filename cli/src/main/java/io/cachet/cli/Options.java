@@ -10,126 +10,129 @@ import picocli.CommandLine.TypeConversionException;
 
 /** The options several commands share, as picocli mixins. */
 final class Options {
-  private Options() {}
+    private Options() {}
 
-  /** {@code --cache-dir}. */
-  static final class CacheDir {
-    @Option(
-        names = "--cache-dir",
-        paramLabel = "DIR",
-        description =
-            "The cache directory. Default: $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else ~/.cache/cachet.")
-    @Nullable Path cacheDir;
+    /** {@code --cache-dir}. */
+    static final class CacheDir {
+        @Option(
+                names = "--cache-dir",
+                paramLabel = "DIR",
+                description =
+                        "The cache directory. Default: $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else ~/.cache/cachet.")
+        @Nullable
+        Path cacheDir;
 
-    Path resolve(Io io) {
-      return CacheDirs.resolve(cacheDir, io.env(), io.home());
+        Path resolve(Io io) {
+            return CacheDirs.resolve(cacheDir, io.env(), io.home());
+        }
     }
-  }
 
-  /** {@code --json}. */
-  static final class JsonOutput {
-    @Option(names = "--json", description = "Print one JSON object per line instead of text.")
-    boolean json;
-  }
-
-  /** {@code --debug}. */
-  static final class Debug {
-    @Option(names = "--debug", description = "Add stack traces to error reports.")
-    boolean debug;
-  }
-
-  /** {@code --quiet}, {@code --progress}, {@code --debug}. */
-  static final class Output {
-    @Option(names = {"-q", "--quiet"}, description = "No progress and no summary on stderr; errors only.")
-    boolean quiet;
-
-    @Option(
-        names = "--progress",
-        description = "Draw progress bars on stderr even when it is not a terminal.")
-    boolean progress;
-
-    @Option(names = "--debug", description = "Add stack traces to error reports.")
-    boolean debug;
-
-    boolean showProgress(Io io) {
-      return !quiet && (progress || io.errIsTerminal());
+    /** {@code --json}. */
+    static final class JsonOutput {
+        @Option(names = "--json", description = "Print one JSON object per line instead of text.")
+        boolean json;
     }
-  }
 
-  /** How patiently to fetch. */
-  static final class Network {
-    /**
-     * The default number of retries. With the default backoff (0.5 s doubling, ±50% jitter), an
-     * origin that refuses connections fails after 4 attempts in about 4 seconds, at most 5.3.
-     */
-    static final int DEFAULT_RETRIES = 3;
-
-    @Option(
-        names = "--retries",
-        paramLabel = "N",
-        defaultValue = "" + DEFAULT_RETRIES,
-        description = "Retries after the first attempt for transient failures (default: ${DEFAULT-VALUE}). "
-            + "404, 403 and other permanent failures are never retried.")
-    int retries;
-
-    @Option(
-        names = "--lock-timeout",
-        paramLabel = "DURATION",
-        converter = DurationConverter.class,
-        description = "Give up (exit 6) after waiting this long for another process downloading the same "
-            + "artifact. Default: wait as long as it lives. Its lock is never taken from it.")
-    @Nullable Duration lockTimeout;
-
-    @Option(
-        names = "--idle-timeout",
-        paramLabel = "DURATION",
-        converter = DurationConverter.class,
-        description = "Fail an attempt (then retry) when no byte arrives for this long. Default: 30s.")
-    @Nullable Duration idleTimeout;
-
-    void check() {
-      if (retries < 0) {
-        throw new UsageException("--retries must not be negative: " + retries);
-      }
-      if (idleTimeout != null && idleTimeout.isZero()) {
-        throw new UsageException("--idle-timeout must be more than 0");
-      }
+    /** {@code --debug}. */
+    static final class Debug {
+        @Option(names = "--debug", description = "Add stack traces to error reports.")
+        boolean debug;
     }
-  }
 
-  /** Picocli converter for DURATION. */
-  static final class DurationConverter implements ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return Units.parseDuration(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
-  }
+    /** {@code --quiet}, {@code --progress}, {@code --debug}. */
+    static final class Output {
+        @Option(
+                names = {"-q", "--quiet"},
+                description = "No progress and no summary on stderr; errors only.")
+        boolean quiet;
 
-  /** Picocli converter for SIZE and BYTES. */
-  static final class SizeConverter implements ITypeConverter<Long> {
-    @Override
-    public Long convert(String value) {
-      try {
-        return Units.parseSize(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
-  }
+        @Option(names = "--progress", description = "Draw progress bars on stderr even when it is not a terminal.")
+        boolean progress;
 
-  /** Picocli converter for {@code 'Name: value'}. */
-  static final class HeaderConverter implements ITypeConverter<Map.Entry<String, String>> {
-    @Override
-    public Map.Entry<String, String> convert(String value) {
-      try {
-        return Headers.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+        @Option(names = "--debug", description = "Add stack traces to error reports.")
+        boolean debug;
+
+        boolean showProgress(Io io) {
+            return !quiet && (progress || io.errIsTerminal());
+        }
     }
-  }
+
+    /** How patiently to fetch. */
+    static final class Network {
+        /**
+         * The default number of retries. With the default backoff (0.5 s doubling, ±50% jitter), an
+         * origin that refuses connections fails after 4 attempts in about 4 seconds, at most 5.3.
+         */
+        static final int DEFAULT_RETRIES = 3;
+
+        @Option(
+                names = "--retries",
+                paramLabel = "N",
+                defaultValue = "" + DEFAULT_RETRIES,
+                description = "Retries after the first attempt for transient failures (default: ${DEFAULT-VALUE}). "
+                        + "404, 403 and other permanent failures are never retried.")
+        int retries;
+
+        @Option(
+                names = "--lock-timeout",
+                paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "Give up (exit 6) after waiting this long for another process downloading the same "
+                        + "artifact. Default: wait as long as it lives. Its lock is never taken from it.")
+        @Nullable
+        Duration lockTimeout;
+
+        @Option(
+                names = "--idle-timeout",
+                paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "Fail an attempt (then retry) when no byte arrives for this long. Default: 30s.")
+        @Nullable
+        Duration idleTimeout;
+
+        void check() {
+            if (retries < 0) {
+                throw new UsageException("--retries must not be negative: " + retries);
+            }
+            if (idleTimeout != null && idleTimeout.isZero()) {
+                throw new UsageException("--idle-timeout must be more than 0");
+            }
+        }
+    }
+
+    /** Picocli converter for DURATION. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Units.parseDuration(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Picocli converter for SIZE and BYTES. */
+    static final class SizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Units.parseSize(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Picocli converter for {@code 'Name: value'}. */
+    static final class HeaderConverter implements ITypeConverter<Map.Entry<String, String>> {
+        @Override
+        public Map.Entry<String, String> convert(String value) {
+            try {
+                return Headers.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 }

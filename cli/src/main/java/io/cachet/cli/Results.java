@@ -20,45 +20,46 @@ import java.util.Locale;
  * user info or fragment: credentials never reach stdout.
  */
 final class Results {
-  private Results() {}
+    private Results() {}
 
-  static String line(FetchRequest request, Artifact artifact, boolean json) {
-    if (!json) {
-      return artifact.path().toString();
+    static String line(FetchRequest request, Artifact artifact, boolean json) {
+        if (!json) {
+            return artifact.path().toString();
+        }
+        return Json.object()
+                .put("key", artifact.key().value())
+                .put("url", shown(request.uri()))
+                .put("path", artifact.path().toString())
+                .put("sha256", artifact.sha256().hex())
+                .put("size", artifact.size())
+                .put("source", source(artifact.source()))
+                .toString();
     }
-    return Json.object()
-        .put("key", artifact.key().value())
-        .put("url", shown(request.uri()))
-        .put("path", artifact.path().toString())
-        .put("sha256", artifact.sha256().hex())
-        .put("size", artifact.size())
-        .put("source", source(artifact.source()))
-        .toString();
-  }
 
-  static String source(Artifact.Source source) {
-    return source == Artifact.Source.DOWNLOADED ? "download" : source.name().toLowerCase(Locale.ROOT);
-  }
+    static String source(Artifact.Source source) {
+        return source == Artifact.Source.DOWNLOADED ? "download" : source.name().toLowerCase(Locale.ROOT);
+    }
 
-  /** A URL as typed, for messages: without user info and fragment if it parses, else clipped. */
-  static String shown(String url) {
-    try {
-      return shown(new URI(url.strip()));
-    } catch (URISyntaxException e) {
-      String clipped = url.length() > 60 ? url.substring(0, 57) + "..." : url;
-      return '"' + clipped.replaceAll("\\p{Cntrl}", "?") + '"';
+    /** A URL as typed, for messages: without user info and fragment if it parses, else clipped. */
+    static String shown(String url) {
+        try {
+            return shown(new URI(url.strip()));
+        } catch (URISyntaxException e) {
+            String clipped = url.length() > 60 ? url.substring(0, 57) + "..." : url;
+            return '"' + clipped.replaceAll("\\p{Cntrl}", "?") + '"';
+        }
     }
-  }
 
-  /** The URI without user info and fragment. */
-  static String shown(URI uri) {
-    if (uri.getRawUserInfo() == null && uri.getRawFragment() == null) {
-      return uri.toString();
+    /** The URI without user info and fragment. */
+    static String shown(URI uri) {
+        if (uri.getRawUserInfo() == null && uri.getRawFragment() == null) {
+            return uri.toString();
+        }
+        try {
+            return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(), null)
+                    .toString();
+        } catch (URISyntaxException e) {
+            return uri.getScheme() + "://" + uri.getHost() + "/...";
+        }
     }
-    try {
-      return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(), null).toString();
-    } catch (URISyntaxException e) {
-      return uri.getScheme() + "://" + uri.getHost() + "/...";
-    }
-  }
 }

@@ -19,70 +19,70 @@ import reactor.core.publisher.Mono;
  * added, which is why the CLI does the discovery itself.
  */
 final class Session implements AutoCloseable {
-  private final Cache cache;
-  private final @Nullable Thread hook;
-  private volatile boolean stopping;
+    private final Cache cache;
+    private final @Nullable Thread hook;
+    private volatile boolean stopping;
 
-  private Session(Cache cache, Io io) {
-    this.cache = cache;
-    if (io.ownsProcess()) {
-      hook = new Thread(this::stopBySignal, "cachet-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-    } else {
-      hook = null;
+    private Session(Cache cache, Io io) {
+        this.cache = cache;
+        if (io.ownsProcess()) {
+            hook = new Thread(this::stopBySignal, "cachet-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+        } else {
+            hook = null;
+        }
     }
-  }
 
-  /** Opens the cache at {@code root} with the network settings. */
-  /** Waits for {@code mono}'s value; the cache's operations always end with one or an error. */
-  static <T> T await(Mono<T> mono) {
-    T value = mono.block();
-    if (value == null) {
-      throw new IllegalStateException("the cache completed an operation without a result");
+    /** Opens the cache at {@code root} with the network settings. */
+    /** Waits for {@code mono}'s value; the cache's operations always end with one or an error. */
+    static <T> T await(Mono<T> mono) {
+        T value = mono.block();
+        if (value == null) {
+            throw new IllegalStateException("the cache completed an operation without a result");
+        }
+        return value;
     }
-    return value;
-  }
 
-  static Session open(Io io, Path root, Options.@Nullable Network network) {
-    Cache.Builder builder = Cache.builder().root(root);
-    ServiceLoader.load(Origin.class, Session.class.getClassLoader()).forEach(builder::origin);
-    builder.origin(Origin.files());
-    if (network != null) {
-      network.check();
-      builder.retry(RetryPolicy.defaults().withMaxRetries(network.retries));
-      if (network.lockTimeout != null) {
-        builder.lockTimeout(network.lockTimeout);
-      }
-      if (network.idleTimeout != null) {
-        builder.idleTimeout(network.idleTimeout);
-      }
+    static Session open(Io io, Path root, Options.@Nullable Network network) {
+        Cache.Builder builder = Cache.builder().root(root);
+        ServiceLoader.load(Origin.class, Session.class.getClassLoader()).forEach(builder::origin);
+        builder.origin(Origin.files());
+        if (network != null) {
+            network.check();
+            builder.retry(RetryPolicy.defaults().withMaxRetries(network.retries));
+            if (network.lockTimeout != null) {
+                builder.lockTimeout(network.lockTimeout);
+            }
+            if (network.idleTimeout != null) {
+                builder.idleTimeout(network.idleTimeout);
+            }
+        }
+        return new Session(builder.build(), io);
     }
-    return new Session(builder.build(), io);
-  }
 
-  Cache cache() {
-    return cache;
-  }
-
-  /** Whether the process is stopping because of a signal (its errors are not worth reporting). */
-  boolean stopping() {
-    return stopping;
-  }
-
-  private void stopBySignal() {
-    stopping = true;
-    cache.close();
-  }
-
-  @Override
-  public void close() {
-    if (hook != null && !stopping) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        return; // The hook closes the cache.
-      }
+    Cache cache() {
+        return cache;
     }
-    cache.close();
-  }
+
+    /** Whether the process is stopping because of a signal (its errors are not worth reporting). */
+    boolean stopping() {
+        return stopping;
+    }
+
+    private void stopBySignal() {
+        stopping = true;
+        cache.close();
+    }
+
+    @Override
+    public void close() {
+        if (hook != null && !stopping) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                return; // The hook closes the cache.
+            }
+        }
+        cache.close();
+    }
 }

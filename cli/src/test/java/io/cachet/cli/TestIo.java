@@ -12,65 +12,65 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** An {@link Io} for in-process tests: captured streams, a chosen environment, a fake clock. */
 final class TestIo {
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private final Map<String, String> env = new HashMap<>();
-  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-  private byte[] stdin = new byte[0];
-  private boolean terminal;
-  private Path home = Path.of("/home/test");
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Map<String, String> env = new HashMap<>();
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private byte[] stdin = new byte[0];
+    private boolean terminal;
+    private Path home = Path.of("/home/test");
 
-  TestIo env(String name, String value) {
-    env.put(name, value);
-    return this;
-  }
+    TestIo env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
 
-  TestIo stdin(String text) {
-    stdin = text.getBytes(StandardCharsets.UTF_8);
-    return this;
-  }
+    TestIo stdin(String text) {
+        stdin = text.getBytes(StandardCharsets.UTF_8);
+        return this;
+    }
 
-  TestIo terminal() {
-    terminal = true;
-    return this;
-  }
+    TestIo terminal() {
+        terminal = true;
+        return this;
+    }
 
-  TestIo home(Path home) {
-    this.home = home;
-    return this;
-  }
+    TestIo home(Path home) {
+        this.home = home;
+        return this;
+    }
 
-  void advance(Duration by) {
-    nanos.addAndGet(by.toNanos());
-  }
+    void advance(Duration by) {
+        nanos.addAndGet(by.toNanos());
+    }
 
-  Io io() {
-    return new Io(
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8),
-        new ByteArrayInputStream(stdin),
-        Map.copyOf(env),
-        home,
-        terminal,
-        nanos::get,
-        false);
-  }
+    Io io() {
+        return new Io(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                new ByteArrayInputStream(stdin),
+                Map.copyOf(env),
+                home,
+                terminal,
+                nanos::get,
+                false);
+    }
 
-  /** Runs {@code cachet args...} in this JVM and returns the exit code. */
-  int run(String... args) {
-    return Main.run(args, io());
-  }
+    /** Runs {@code cachet args...} in this JVM and returns the exit code. */
+    int run(String... args) {
+        return Main.run(args, io());
+    }
 
-  String out() {
-    return out.toString(StandardCharsets.UTF_8);
-  }
+    String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
 
-  String err() {
-    return err.toString(StandardCharsets.UTF_8);
-  }
+    String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
 
-  void reset() {
-    out.reset();
-    err.reset();
-  }
+    void reset() {
+        out.reset();
+        err.reset();
+    }
 }

@@ -14,33 +14,33 @@ import reactor.core.publisher.Sinks;
  * instead of slowing downloads.
  */
 final class Events {
-  private final Sinks.Many<CacheEvent> sink = Sinks.many().multicast().directBestEffort();
-  private final Queue<CacheEvent> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger wip = new AtomicInteger();
+    private final Sinks.Many<CacheEvent> sink = Sinks.many().multicast().directBestEffort();
+    private final Queue<CacheEvent> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger wip = new AtomicInteger();
 
-  void emit(CacheEvent event) {
-    queue.offer(event);
-    if (wip.getAndIncrement() != 0) {
-      return;
+    void emit(CacheEvent event) {
+        queue.offer(event);
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        while (true) {
+            CacheEvent next;
+            while ((next = queue.poll()) != null) {
+                sink.tryEmitNext(next);
+            }
+            missed = wip.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+        }
     }
-    int missed = 1;
-    while (true) {
-      CacheEvent next;
-      while ((next = queue.poll()) != null) {
-        sink.tryEmitNext(next);
-      }
-      missed = wip.addAndGet(-missed);
-      if (missed == 0) {
-        return;
-      }
+
+    Flux<CacheEvent> flux() {
+        return sink.asFlux();
     }
-  }
 
-  Flux<CacheEvent> flux() {
-    return sink.asFlux();
-  }
-
-  void complete() {
-    sink.tryEmitComplete();
-  }
+    void complete() {
+        sink.tryEmitComplete();
+    }
 }

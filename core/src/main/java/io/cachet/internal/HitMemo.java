@@ -22,54 +22,60 @@ import org.jspecify.annotations.Nullable;
  * when it grows past {@link #MAX_ENTRIES}.
  */
 final class HitMemo {
-  static final int MAX_ENTRIES = 16_384;
+    static final int MAX_ENTRIES = 16_384;
 
-  private record Entry(KeyId id, Artifact artifact, Path ref, Object refInode) {}
+    private record Entry(KeyId id, Artifact artifact, Path ref, Object refInode) {}
 
-  private final ConcurrentMap<Key, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Key, Entry> entries = new ConcurrentHashMap<>();
 
-  /** The artifact if {@code request} is satisfied by a hit seen before and still valid, else null. */
-  @Nullable Artifact hit(FetchRequest request) {
-    Entry entry = entries.get(request.key());
-    if (entry == null) {
-      return null;
+    /** The artifact if {@code request} is satisfied by a hit seen before and still valid, else null. */
+    @Nullable
+    Artifact hit(FetchRequest request) {
+        Entry entry = entries.get(request.key());
+        if (entry == null) {
+            return null;
+        }
+        Artifact artifact = entry.artifact();
+        if ((request.sha256() != null && !request.sha256().equals(artifact.sha256()))
+                || (request.size() != FetchRequest.UNKNOWN_SIZE && request.size() != artifact.size())) {
+            return null;
+        }
+        try {
+            BasicFileAttributes blob =
+                    Files.readAttributes(artifact.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes ref =
+                    Files.readAttributes(entry.ref(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (blob.isRegularFile()
+                    && blob.size() == artifact.size()
+                    && Objects.equals(ref.fileKey(), entry.refInode())) {
+                return artifact;
+            }
+        } catch (IOException gone) {
+            // Evicted, quarantined or re-pointed: the full lookup decides.
+        }
+        entries.remove(request.key(), entry);
+        return null;
     }
-    Artifact artifact = entry.artifact();
-    if ((request.sha256() != null && !request.sha256().equals(artifact.sha256()))
-        || (request.size() != FetchRequest.UNKNOWN_SIZE && request.size() != artifact.size())) {
-      return null;
-    }
-    try {
-      BasicFileAttributes blob = Files.readAttributes(artifact.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      BasicFileAttributes ref = Files.readAttributes(entry.ref(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (blob.isRegularFile() && blob.size() == artifact.size() && Objects.equals(ref.fileKey(), entry.refInode())) {
-        return artifact;
-      }
-    } catch (IOException gone) {
-      // Evicted, quarantined or re-pointed: the full lookup decides.
-    }
-    entries.remove(request.key(), entry);
-    return null;
-  }
 
-  KeyId id(Key key) {
-    Entry entry = entries.get(key);
-    return entry != null ? entry.id() : KeyId.of(key);
-  }
-
-  /** Remembers a verified hit; {@code ref} is the key record that named it. */
-  void remember(KeyId id, Artifact hit, Path ref) {
-    try {
-      Object inode = Files.readAttributes(ref, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-      if (inode == null) {
-        return; // No inode identity on this file system: never trust a memo here.
-      }
-      if (entries.size() >= MAX_ENTRIES) {
-        entries.clear();
-      }
-      entries.put(hit.key(), new Entry(id, hit.withSource(Artifact.Source.HIT), ref, inode));
-    } catch (IOException e) {
-      // Not remembered; the next fetch takes the full lookup.
+    KeyId id(Key key) {
+        Entry entry = entries.get(key);
+        return entry != null ? entry.id() : KeyId.of(key);
     }
-  }
+
+    /** Remembers a verified hit; {@code ref} is the key record that named it. */
+    void remember(KeyId id, Artifact hit, Path ref) {
+        try {
+            Object inode = Files.readAttributes(ref, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
+            if (inode == null) {
+                return; // No inode identity on this file system: never trust a memo here.
+            }
+            if (entries.size() >= MAX_ENTRIES) {
+                entries.clear();
+            }
+            entries.put(hit.key(), new Entry(id, hit.withSource(Artifact.Source.HIT), ref, inode));
+        } catch (IOException e) {
+            // Not remembered; the next fetch takes the full lookup.
+        }
+    }
 }

@@ -19,100 +19,99 @@ import reactor.core.scheduler.Schedulers;
  * on close) or the caller supplied a scheduler, which is then wrapped and never disposed here.
  */
 final class IoThreads {
-  static final String THREAD_PREFIX = "cachet-io-";
-  private static final AtomicInteger POOLS = new AtomicInteger();
+    static final String THREAD_PREFIX = "cachet-io-";
+    private static final AtomicInteger POOLS = new AtomicInteger();
 
-  final Scheduler scheduler;
-  final ExecutorService executor;
-  private final boolean owned;
-  private final List<Thread> threads;
+    final Scheduler scheduler;
+    final ExecutorService executor;
+    private final boolean owned;
+    private final List<Thread> threads;
 
-  private IoThreads(Scheduler scheduler, ExecutorService executor, boolean owned, List<Thread> threads) {
-    this.scheduler = scheduler;
-    this.executor = executor;
-    this.owned = owned;
-    this.threads = threads;
-  }
+    private IoThreads(Scheduler scheduler, ExecutorService executor, boolean owned, List<Thread> threads) {
+        this.scheduler = scheduler;
+        this.executor = executor;
+        this.owned = owned;
+        this.threads = threads;
+    }
 
-  static IoThreads owned() {
-    // Mostly blocked in fsync, rename and open rather than running: many in flight let the file
-    // system batch their journal commits, which is what makes many small commits cheap.
-    int threads = Math.max(32, 8 * Runtime.getRuntime().availableProcessors());
-    int pool = POOLS.incrementAndGet();
-    AtomicInteger count = new AtomicInteger();
-    List<Thread> started = new CopyOnWriteArrayList<>();
-    ThreadFactory factory =
-        runnable -> {
-          Thread t = new Thread(runnable, THREAD_PREFIX + pool + "-" + count.incrementAndGet());
-          t.setDaemon(true);
-          started.removeIf(old -> !old.isAlive());
-          started.add(t);
-          return t;
+    static IoThreads owned() {
+        // Mostly blocked in fsync, rename and open rather than running: many in flight let the file
+        // system batch their journal commits, which is what makes many small commits cheap.
+        int threads = Math.max(32, 8 * Runtime.getRuntime().availableProcessors());
+        int pool = POOLS.incrementAndGet();
+        AtomicInteger count = new AtomicInteger();
+        List<Thread> started = new CopyOnWriteArrayList<>();
+        ThreadFactory factory = runnable -> {
+            Thread t = new Thread(runnable, THREAD_PREFIX + pool + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            started.removeIf(old -> !old.isAlive());
+            started.add(t);
+            return t;
         };
-    ThreadPoolExecutor executor =
-        new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
-    executor.allowCoreThreadTimeOut(true);
-    return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true, started);
-  }
-
-  static IoThreads on(Scheduler scheduler) {
-    return new IoThreads(scheduler, new SchedulerExecutor(scheduler), false, List.of());
-  }
-
-  /** Stops owned threads, letting queued work (cleanup of cancelled downloads) finish first. */
-  void shutdown() {
-    if (!owned) {
-      return;
-    }
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-      for (Thread t : threads) {
-        t.join(TimeUnit.SECONDS.toMillis(1)); // Terminated means done; joined means gone.
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-    scheduler.dispose();
-  }
-
-  /** A caller's scheduler seen as an executor; lifecycle calls are no-ops (the caller owns it). */
-  private static final class SchedulerExecutor extends AbstractExecutorService {
-    private final Scheduler scheduler;
-
-    SchedulerExecutor(Scheduler scheduler) {
-      this.scheduler = scheduler;
+        ThreadPoolExecutor executor =
+                new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+        executor.allowCoreThreadTimeOut(true);
+        return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true, started);
     }
 
-    @Override
-    public void execute(Runnable command) {
-      scheduler.schedule(command);
+    static IoThreads on(Scheduler scheduler) {
+        return new IoThreads(scheduler, new SchedulerExecutor(scheduler), false, List.of());
     }
 
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public List<Runnable> shutdownNow() {
-      return List.of();
+    /** Stops owned threads, letting queued work (cleanup of cancelled downloads) finish first. */
+    void shutdown() {
+        if (!owned) {
+            return;
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(1)); // Terminated means done; joined means gone.
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        scheduler.dispose();
     }
 
-    @Override
-    public boolean isShutdown() {
-      return scheduler.isDisposed();
-    }
+    /** A caller's scheduler seen as an executor; lifecycle calls are no-ops (the caller owns it). */
+    private static final class SchedulerExecutor extends AbstractExecutorService {
+        private final Scheduler scheduler;
 
-    @Override
-    public boolean isTerminated() {
-      return scheduler.isDisposed();
-    }
+        SchedulerExecutor(Scheduler scheduler) {
+            this.scheduler = scheduler;
+        }
 
-    @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) {
-      return scheduler.isDisposed();
+        @Override
+        public void execute(Runnable command) {
+            scheduler.schedule(command);
+        }
+
+        @Override
+        public void shutdown() {}
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return scheduler.isDisposed();
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return scheduler.isDisposed();
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return scheduler.isDisposed();
+        }
     }
-  }
 }

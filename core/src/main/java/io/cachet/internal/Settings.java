@@ -16,18 +16,18 @@ import reactor.core.scheduler.Scheduler;
  * @param lockTimeout null to wait as long as the holder lives
  */
 public record Settings(
-    Path root,
-    List<Origin> origins,
-    @Nullable Scheduler ioScheduler,
-    @Nullable Scheduler timer,
-    RetryPolicy retryPolicy,
-    @Nullable Duration lockTimeout,
-    Duration idleTimeout,
-    long minBytesPerSecond,
-    Duration throughputWindow,
-    long maxArtifactSize,
-    boolean sharedWithGroup,
-    int writeBufferSize) {
+        Path root,
+        List<Origin> origins,
+        @Nullable Scheduler ioScheduler,
+        @Nullable Scheduler timer,
+        RetryPolicy retryPolicy,
+        @Nullable Duration lockTimeout,
+        Duration idleTimeout,
+        long minBytesPerSecond,
+        Duration throughputWindow,
+        long maxArtifactSize,
+        boolean sharedWithGroup,
+        int writeBufferSize) {
 
-  public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
+    public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
 }

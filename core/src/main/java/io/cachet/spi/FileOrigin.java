@@ -5,12 +5,12 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.Files;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -28,88 +28,84 @@ import reactor.core.scheduler.Schedulers;
  * chunk per request, so the body honours backpressure.
  */
 final class FileOrigin implements Origin {
-  static final int CHUNK = 64 * 1024;
-  private static final DateTimeFormatter HTTP_DATE =
-      DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC).withLocale(Locale.ROOT);
+    static final int CHUNK = 64 * 1024;
+    private static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC).withLocale(Locale.ROOT);
 
-  @Override
-  public boolean supports(URI uri) {
-    return "file".equalsIgnoreCase(uri.getScheme());
-  }
+    @Override
+    public boolean supports(URI uri) {
+        return "file".equalsIgnoreCase(uri.getScheme());
+    }
 
-  @Override
-  public Mono<OriginResponse> open(OriginRequest request) {
-    return Mono.fromCallable(() -> respond(request)).subscribeOn(Schedulers.boundedElastic());
-  }
+    @Override
+    public Mono<OriginResponse> open(OriginRequest request) {
+        return Mono.fromCallable(() -> respond(request)).subscribeOn(Schedulers.boundedElastic());
+    }
 
-  private OriginResponse respond(OriginRequest request) {
-    Path path;
-    try {
-      path = Path.of(request.uri());
-    } catch (IllegalArgumentException e) {
-      throw OriginFailure.permanentFailure("not a usable file URI: " + e.getMessage());
+    private OriginResponse respond(OriginRequest request) {
+        Path path;
+        try {
+            path = Path.of(request.uri());
+        } catch (IllegalArgumentException e) {
+            throw OriginFailure.permanentFailure("not a usable file URI: " + e.getMessage());
+        }
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new OriginFailure("no such file", 404, false, null, e);
+        } catch (AccessDeniedException e) {
+            throw new OriginFailure("permission denied", 403, false, null, e);
+        } catch (IOException e) {
+            throw new OriginFailure("cannot read file: " + e.getMessage(), 0, false, null, e);
+        }
+        if (!attributes.isRegularFile()) {
+            throw new OriginFailure("not a regular file", 404, false, null, null);
+        }
+        long size = attributes.size();
+        Validators validators = new Validators(
+                "\"" + Long.toHexString(size) + "-"
+                        + Long.toHexString(attributes.lastModifiedTime().toMillis()) + "\"",
+                HTTP_DATE.format(attributes.lastModifiedTime().toInstant()));
+        long offset = request.offset();
+        boolean sameVersion = offset > 0 && Objects.equals(request.validators().ifRange(), validators.ifRange());
+        if (sameVersion && offset <= size) {
+            return OriginResponse.partial(offset, size, validators, read(path, offset, size));
+        }
+        return OriginResponse.full(size, validators, read(path, 0, size));
     }
-    BasicFileAttributes attributes;
-    try {
-      attributes = Files.readAttributes(path, BasicFileAttributes.class);
-    } catch (NoSuchFileException e) {
-      throw new OriginFailure("no such file", 404, false, null, e);
-    } catch (AccessDeniedException e) {
-      throw new OriginFailure("permission denied", 403, false, null, e);
-    } catch (IOException e) {
-      throw new OriginFailure("cannot read file: " + e.getMessage(), 0, false, null, e);
-    }
-    if (!attributes.isRegularFile()) {
-      throw new OriginFailure("not a regular file", 404, false, null, null);
-    }
-    long size = attributes.size();
-    Validators validators =
-        new Validators(
-            "\"" + Long.toHexString(size) + "-" + Long.toHexString(attributes.lastModifiedTime().toMillis()) + "\"",
-            HTTP_DATE.format(attributes.lastModifiedTime().toInstant()));
-    long offset = request.offset();
-    boolean sameVersion =
-        offset > 0 && Objects.equals(request.validators().ifRange(), validators.ifRange());
-    if (sameVersion && offset <= size) {
-      return OriginResponse.partial(offset, size, validators, read(path, offset, size));
-    }
-    return OriginResponse.full(size, validators, read(path, 0, size));
-  }
 
-  private static Flux<ByteBuffer> read(Path path, long from, long size) {
-    return Flux.using(
-            () -> FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
-            channel ->
-                Flux.<ByteBuffer, Long>generate(
-                    () -> from,
-                    (position, sink) -> {
-                      if (position >= size) {
-                        sink.complete();
-                        return position;
-                      }
-                      ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, size - position));
-                      try {
-                        while (chunk.hasRemaining()) {
-                          if (channel.read(chunk, position + chunk.position()) < 0) {
-                            sink.error(new IOException("file shrank while being read: " + path));
-                            return position;
-                          }
-                        }
-                      } catch (IOException e) {
-                        sink.error(e);
-                        return position;
-                      }
-                      int length = chunk.flip().remaining();
-                      sink.next(chunk);
-                      return position + length;
-                    }),
-            channel -> {
-              try {
-                channel.close();
-              } catch (IOException ignored) {
-                // Nothing was written through this channel; a failed close loses nothing.
-              }
-            })
-        .subscribeOn(Schedulers.boundedElastic());
-  }
+    private static Flux<ByteBuffer> read(Path path, long from, long size) {
+        return Flux.using(
+                        () -> FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
+                        channel -> Flux.<ByteBuffer, Long>generate(() -> from, (position, sink) -> {
+                            if (position >= size) {
+                                sink.complete();
+                                return position;
+                            }
+                            ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, size - position));
+                            try {
+                                while (chunk.hasRemaining()) {
+                                    if (channel.read(chunk, position + chunk.position()) < 0) {
+                                        sink.error(new IOException("file shrank while being read: " + path));
+                                        return position;
+                                    }
+                                }
+                            } catch (IOException e) {
+                                sink.error(e);
+                                return position;
+                            }
+                            int length = chunk.flip().remaining();
+                            sink.next(chunk);
+                            return position + length;
+                        }),
+                        channel -> {
+                            try {
+                                channel.close();
+                            } catch (IOException ignored) {
+                                // Nothing was written through this channel; a failed close loses nothing.
+                            }
+                        })
+                .subscribeOn(Schedulers.boundedElastic());
+    }
 }

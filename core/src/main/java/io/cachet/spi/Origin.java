@@ -25,27 +25,27 @@ import reactor.core.publisher.Mono;
  */
 public interface Origin {
 
-  /** Whether this origin serves {@code uri}, usually judged by its scheme. */
-  boolean supports(URI uri);
+    /** Whether this origin serves {@code uri}, usually judged by its scheme. */
+    boolean supports(URI uri);
 
-  /**
-   * Opens {@code request.uri()} from {@code request.offset()}.
-   *
-   * <p>When the offset is above 0, the origin asks for the remainder only if the validators still
-   * match (HTTP {@code Range} with {@code If-Range}), and answers {@link OriginResponse#partial}
-   * when it got exactly that remainder, {@link OriginResponse#full} when the source sent the whole
-   * artifact instead. A range that starts at the end of the artifact is a partial response with an
-   * empty body.
-   *
-   * @return the response headers and body; an error if the origin refused or could not be reached
-   */
-  Mono<OriginResponse> open(OriginRequest request);
+    /**
+     * Opens {@code request.uri()} from {@code request.offset()}.
+     *
+     * <p>When the offset is above 0, the origin asks for the remainder only if the validators still
+     * match (HTTP {@code Range} with {@code If-Range}), and answers {@link OriginResponse#partial}
+     * when it got exactly that remainder, {@link OriginResponse#full} when the source sent the whole
+     * artifact instead. A range that starts at the end of the artifact is a partial response with an
+     * empty body.
+     *
+     * @return the response headers and body; an error if the origin refused or could not be reached
+     */
+    Mono<OriginResponse> open(OriginRequest request);
 
-  /**
-   * An origin for {@code file:} URIs, for air-gapped mirrors and tests. It is not enabled unless
-   * added to a cache's builder, so a request cannot read local files by surprise.
-   */
-  static Origin files() {
-    return new FileOrigin();
-  }
+    /**
+     * An origin for {@code file:} URIs, for air-gapped mirrors and tests. It is not enabled unless
+     * added to a cache's builder, so a request cannot read local files by surprise.
+     */
+    static Origin files() {
+        return new FileOrigin();
+    }
 }

@@ -11,59 +11,59 @@ import org.jspecify.annotations.Nullable;
  * transport need no wrapping: the engine treats them as transient.
  */
 public class OriginFailure extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final int status;
-  private final boolean isTransient;
-  private final transient @Nullable Duration retryAfter;
+    private final int status;
+    private final boolean isTransient;
+    private final transient @Nullable Duration retryAfter;
 
-  /**
-   * @param message what went wrong, in a few words: {@code "HTTP 503 Service Unavailable"}
-   * @param status the HTTP status, or 0 when there was none
-   * @param isTransient whether trying again later may succeed
-   * @param retryAfter how long the origin asked to wait, or null
-   * @param cause the underlying error, or null
-   */
-  public OriginFailure(
-      String message, int status, boolean isTransient, @Nullable Duration retryAfter, @Nullable Throwable cause) {
-    super(message, cause);
-    this.status = status;
-    this.isTransient = isTransient;
-    this.retryAfter = retryAfter;
-  }
+    /**
+     * @param message what went wrong, in a few words: {@code "HTTP 503 Service Unavailable"}
+     * @param status the HTTP status, or 0 when there was none
+     * @param isTransient whether trying again later may succeed
+     * @param retryAfter how long the origin asked to wait, or null
+     * @param cause the underlying error, or null
+     */
+    public OriginFailure(
+            String message, int status, boolean isTransient, @Nullable Duration retryAfter, @Nullable Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.isTransient = isTransient;
+        this.retryAfter = retryAfter;
+    }
 
-  /** A failure that may pass: trying again later may succeed. */
-  public static OriginFailure transientFailure(String message) {
-    return new OriginFailure(message, 0, true, null, null);
-  }
+    /** A failure that may pass: trying again later may succeed. */
+    public static OriginFailure transientFailure(String message) {
+        return new OriginFailure(message, 0, true, null, null);
+    }
 
-  /** A refusal that will not pass by itself. */
-  public static OriginFailure permanentFailure(String message) {
-    return new OriginFailure(message, 0, false, null, null);
-  }
+    /** A refusal that will not pass by itself. */
+    public static OriginFailure permanentFailure(String message) {
+        return new OriginFailure(message, 0, false, null, null);
+    }
 
-  /**
-   * A failure described by an HTTP status: 408, 429 and 5xx are transient, everything else is
-   * permanent.
-   */
-  public static OriginFailure status(int status, String reasonPhrase, @Nullable Duration retryAfter) {
-    boolean isTransient = status == 408 || status == 429 || (status >= 500 && status <= 599);
-    String phrase = reasonPhrase == null || reasonPhrase.isBlank() ? "" : " " + reasonPhrase;
-    return new OriginFailure("HTTP " + status + phrase, status, isTransient, retryAfter, null);
-  }
+    /**
+     * A failure described by an HTTP status: 408, 429 and 5xx are transient, everything else is
+     * permanent.
+     */
+    public static OriginFailure status(int status, String reasonPhrase, @Nullable Duration retryAfter) {
+        boolean isTransient = status == 408 || status == 429 || (status >= 500 && status <= 599);
+        String phrase = reasonPhrase == null || reasonPhrase.isBlank() ? "" : " " + reasonPhrase;
+        return new OriginFailure("HTTP " + status + phrase, status, isTransient, retryAfter, null);
+    }
 
-  /** The HTTP status, or 0 when the failure did not come with one. */
-  public int status() {
-    return status;
-  }
+    /** The HTTP status, or 0 when the failure did not come with one. */
+    public int status() {
+        return status;
+    }
 
-  /** Whether trying again later may succeed. */
-  public boolean isTransient() {
-    return isTransient;
-  }
+    /** Whether trying again later may succeed. */
+    public boolean isTransient() {
+        return isTransient;
+    }
 
-  /** How long the origin asked callers to wait, or null. */
-  public @Nullable Duration retryAfter() {
-    return retryAfter;
-  }
+    /** How long the origin asked callers to wait, or null. */
+    public @Nullable Duration retryAfter() {
+        return retryAfter;
+    }
 }

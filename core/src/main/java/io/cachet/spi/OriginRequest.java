@@ -15,63 +15,63 @@ import java.util.Map;
  *     source declares more
  */
 public record OriginRequest(
-    URI uri, long offset, Validators validators, Map<String, String> headers, long expectedSize) {
+        URI uri, long offset, Validators validators, Map<String, String> headers, long expectedSize) {
 
-  /** Validates the fields. */
-  public OriginRequest {
-    if (offset < 0) {
-      throw new IllegalArgumentException("offset must not be negative: " + offset);
+    /** Validates the fields. */
+    public OriginRequest {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must not be negative: " + offset);
+        }
+        if (validators == null) {
+            throw new IllegalArgumentException("validators must not be null; use Validators.NONE");
+        }
+        headers = Map.copyOf(headers);
     }
-    if (validators == null) {
-      throw new IllegalArgumentException("validators must not be null; use Validators.NONE");
-    }
-    headers = Map.copyOf(headers);
-  }
 
-  /** A request for the whole artifact. */
-  public static OriginRequest of(URI uri) {
-    return new OriginRequest(uri, 0, Validators.NONE, Map.of(), -1);
-  }
+    /** A request for the whole artifact. */
+    public static OriginRequest of(URI uri) {
+        return new OriginRequest(uri, 0, Validators.NONE, Map.of(), -1);
+    }
 
-  /** {@link #uri} as it may appear in messages and logs: see {@link #redact(URI)}. */
-  public String redactedUri() {
-    return redact(uri);
-  }
+    /** {@link #uri} as it may appear in messages and logs: see {@link #redact(URI)}. */
+    public String redactedUri() {
+        return redact(uri);
+    }
 
-  /**
-   * A URI as it may appear in messages, logs and files other users can read (RELIABILITY.md S13,
-   * S18): no user info, no fragment, and a query shown as {@code ?...}; control characters escaped.
-   */
-  public static String redact(URI uri) {
-    StringBuilder b = new StringBuilder();
-    if (uri.getScheme() != null) {
-      b.append(uri.getScheme()).append(':');
+    /**
+     * A URI as it may appear in messages, logs and files other users can read (RELIABILITY.md S13,
+     * S18): no user info, no fragment, and a query shown as {@code ?...}; control characters escaped.
+     */
+    public static String redact(URI uri) {
+        StringBuilder b = new StringBuilder();
+        if (uri.getScheme() != null) {
+            b.append(uri.getScheme()).append(':');
+        }
+        if (uri.isOpaque()) {
+            return b.append("...").toString();
+        }
+        if (uri.getHost() != null) {
+            b.append("//").append(uri.getHost());
+            if (uri.getPort() != -1) {
+                b.append(':').append(uri.getPort());
+            }
+        } else if (uri.getRawAuthority() != null) {
+            b.append("//...");
+        }
+        if (uri.getRawPath() != null) {
+            b.append(uri.getRawPath());
+        }
+        if (uri.getRawQuery() != null) {
+            b.append("?...");
+        }
+        StringBuilder printable = new StringBuilder(b.length());
+        b.chars().forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                printable.append(String.format("\\u%04x", c));
+            } else {
+                printable.append((char) c);
+            }
+        });
+        return printable.toString();
     }
-    if (uri.isOpaque()) {
-      return b.append("...").toString();
-    }
-    if (uri.getHost() != null) {
-      b.append("//").append(uri.getHost());
-      if (uri.getPort() != -1) {
-        b.append(':').append(uri.getPort());
-      }
-    } else if (uri.getRawAuthority() != null) {
-      b.append("//...");
-    }
-    if (uri.getRawPath() != null) {
-      b.append(uri.getRawPath());
-    }
-    if (uri.getRawQuery() != null) {
-      b.append("?...");
-    }
-    StringBuilder printable = new StringBuilder(b.length());
-    b.chars().forEach(c -> {
-      if (c < 0x20 || c == 0x7f) {
-        printable.append(String.format("\\u%04x", c));
-      } else {
-        printable.append((char) c);
-      }
-    });
-    return printable.toString();
-  }
 }

@@ -25,37 +25,36 @@ import reactor.core.publisher.Flux;
  * @param validators what identifies this version of the artifact
  * @param body the bytes, from {@code offset}
  */
-public record OriginResponse(
-    Status status, long offset, long length, Validators validators, Flux<ByteBuffer> body) {
+public record OriginResponse(Status status, long offset, long length, Validators validators, Flux<ByteBuffer> body) {
 
-  /** Whether the body is the whole artifact or the remainder from an offset. */
-  public enum Status {
-    /** The body is the whole artifact, from byte 0. */
-    FULL,
-    /** The body is the remainder from {@link #offset}. */
-    PARTIAL
-  }
-
-  /** Validates the fields. */
-  public OriginResponse {
-    if (status == Status.FULL && offset != 0) {
-      throw new IllegalArgumentException("a full response starts at 0, not " + offset);
+    /** Whether the body is the whole artifact or the remainder from an offset. */
+    public enum Status {
+        /** The body is the whole artifact, from byte 0. */
+        FULL,
+        /** The body is the remainder from {@link #offset}. */
+        PARTIAL
     }
-    if (offset < 0 || length < -1) {
-      throw new IllegalArgumentException("offset " + offset + " and length " + length + " must not be negative");
-    }
-    if (length != -1 && offset > length) {
-      throw new IllegalArgumentException("offset " + offset + " is past the length " + length);
-    }
-  }
 
-  /** The whole artifact. */
-  public static OriginResponse full(long length, Validators validators, Flux<ByteBuffer> body) {
-    return new OriginResponse(Status.FULL, 0, length, validators, body);
-  }
+    /** Validates the fields. */
+    public OriginResponse {
+        if (status == Status.FULL && offset != 0) {
+            throw new IllegalArgumentException("a full response starts at 0, not " + offset);
+        }
+        if (offset < 0 || length < -1) {
+            throw new IllegalArgumentException("offset " + offset + " and length " + length + " must not be negative");
+        }
+        if (length != -1 && offset > length) {
+            throw new IllegalArgumentException("offset " + offset + " is past the length " + length);
+        }
+    }
 
-  /** The remainder of the artifact from {@code offset}. */
-  public static OriginResponse partial(long offset, long length, Validators validators, Flux<ByteBuffer> body) {
-    return new OriginResponse(Status.PARTIAL, offset, length, validators, body);
-  }
+    /** The whole artifact. */
+    public static OriginResponse full(long length, Validators validators, Flux<ByteBuffer> body) {
+        return new OriginResponse(Status.FULL, 0, length, validators, body);
+    }
+
+    /** The remainder of the artifact from {@code offset}. */
+    public static OriginResponse partial(long offset, long length, Validators validators, Flux<ByteBuffer> body) {
+        return new OriginResponse(Status.PARTIAL, offset, length, validators, body);
+    }
 }

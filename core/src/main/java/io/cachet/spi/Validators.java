@@ -11,34 +11,34 @@ import org.jspecify.annotations.Nullable;
  */
 public record Validators(@Nullable String etag, @Nullable String lastModified) {
 
-  /** No validators: the origin said nothing about versions. */
-  public static final Validators NONE = new Validators(null, null);
+    /** No validators: the origin said nothing about versions. */
+    public static final Validators NONE = new Validators(null, null);
 
-  /** Rejects values that could not be sent back in a header. */
-  public Validators {
-    checkHeaderValue("etag", etag);
-    checkHeaderValue("lastModified", lastModified);
-  }
-
-  /** Whether neither validator is known. */
-  public boolean isEmpty() {
-    return etag == null && lastModified == null;
-  }
-
-  /**
-   * The value for {@code If-Range}: a strong entity tag if there is one, else the date. A weak
-   * tag ({@code W/"..."}) cannot be used for a range, so it yields the date or null.
-   */
-  public @Nullable String ifRange() {
-    if (etag != null && !etag.startsWith("W/")) {
-      return etag;
+    /** Rejects values that could not be sent back in a header. */
+    public Validators {
+        checkHeaderValue("etag", etag);
+        checkHeaderValue("lastModified", lastModified);
     }
-    return lastModified;
-  }
 
-  private static void checkHeaderValue(String name, @Nullable String value) {
-    if (value != null && (value.length() > 1024 || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
-      throw new IllegalArgumentException(name + " is not a usable header value");
+    /** Whether neither validator is known. */
+    public boolean isEmpty() {
+        return etag == null && lastModified == null;
     }
-  }
+
+    /**
+     * The value for {@code If-Range}: a strong entity tag if there is one, else the date. A weak
+     * tag ({@code W/"..."}) cannot be used for a range, so it yields the date or null.
+     */
+    public @Nullable String ifRange() {
+        if (etag != null && !etag.startsWith("W/")) {
+            return etag;
+        }
+        return lastModified;
+    }
+
+    private static void checkHeaderValue(String name, @Nullable String value) {
+        if (value != null && (value.length() > 1024 || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
+            throw new IllegalArgumentException(name + " is not a usable header value");
+        }
+    }
 }

@@ -28,155 +28,188 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** RELIABILITY.md §6: the durable commit, in its order, and what happens when a step fails. */
 @Timeout(120)
 class CommitTest {
-  private static final byte[] BODY = Bytes.random(1024 * 1024 + 99, 61);
-  private static final Sha256 SHA = Bytes.sha256(BODY);
-  private static final FetchRequest REQUEST = FetchRequest.of("https://origin.test/c").withSha256(SHA);
+    private static final byte[] BODY = Bytes.random(1024 * 1024 + 99, 61);
+    private static final Sha256 SHA = Bytes.sha256(BODY);
+    private static final FetchRequest REQUEST =
+            FetchRequest.of("https://origin.test/c").withSha256(SHA);
 
-  @RegisterExtension final CacheFixture fixture = new CacheFixture();
+    @RegisterExtension
+    final CacheFixture fixture = new CacheFixture();
 
-  @Test
-  void commitSyncsTheFileSetsItReadOnlyMovesItAtomicallyThenSyncsTheDirectoryThenRecordsTheKey() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    FaultyDisk disk = new FaultyDisk();
-    Cache cache = fixture.open(fixture.builder(), disk);
-    int opening = disk.calls().size();
+    @Test
+    void commitSyncsTheFileSetsItReadOnlyMovesItAtomicallyThenSyncsTheDirectoryThenRecordsTheKey() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk();
+        Cache cache = fixture.open(fixture.builder(), disk);
+        int opening = disk.calls().size();
 
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
 
-    Path blob = artifact.path();
-    Path blobDir = blob.getParent();
-    Path part = disk.calls().stream().filter(c -> c.op() == Op.CREATE_PART).findFirst().orElseThrow().path();
-    List<Call> calls = disk.calls().subList(opening, disk.calls().size());
-    assertThat(calls)
-        .extracting(Call::op, Call::path)
-        .containsSubsequence(
-            org.assertj.core.groups.Tuple.tuple(Op.CREATE_PART, part),
-            org.assertj.core.groups.Tuple.tuple(Op.FORCE, part),
-            org.assertj.core.groups.Tuple.tuple(Op.SET_MODE, part),
-            org.assertj.core.groups.Tuple.tuple(Op.MOVE, blob),
-            org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, blobDir),
-            org.assertj.core.groups.Tuple.tuple(Op.MOVE, fixture.root().toRealPath().resolve("refs").resolve(refName(calls))),
-            org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, fixture.root().toRealPath().resolve("refs")),
-            org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
-    assertThat(calls).filteredOn(c -> c.op() == Op.FORCE).hasSize(1);
-    assertThat((Integer) Files.getAttribute(blob, "unix:mode") & 0777).isEqualTo(0444);
-    assertThat(Files.readAllBytes(blob)).isEqualTo(BODY);
-  }
-
-  @Test
-  void partFilesAreCreatedOwnerOnlyAndNewBlobDirectoriesAreMadeDurable() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    FaultyDisk disk = new FaultyDisk();
-    Cache cache = fixture.open(fixture.builder(), disk);
-
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
-
-    assertThat(disk.calls())
-        .extracting(Call::op, Call::path)
-        .containsSubsequence(
-            org.assertj.core.groups.Tuple.tuple(Op.SET_MODE, artifact.path().getParent()),
-            org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, artifact.path().getParent().getParent()),
-            org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()));
-  }
-
-  @Test
-  void aFailedFileSyncIsNeverRetriedThePartIsDiscardedAndNothingIsPublished() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    FaultyDisk disk = new FaultyDisk().fail(Op.FORCE, p -> true, new IOException("Input/output error"));
-    Cache cache = fixture.open(fixture.builder(), disk);
-
-    StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
-
-    assertThat(error.operation()).isEqualTo("sync");
-    assertThat(error.path().toString()).endsWith(".part");
-    assertThat(error).hasMessageContaining("Input/output error").hasMessageContaining("Nothing was committed");
-    assertThat(disk.ops()).filteredOn(op -> op == Op.FORCE).hasSize(1);
-    assertThat(blobs()).isEmpty();
-  }
-
-  @Test
-  void aRenameThatCannotBeAtomicFailsWithoutFallingBackToACopy() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    FaultyDisk disk = new FaultyDisk()
-        .fail(Op.MOVE, p -> p.toString().contains("/blobs/"), new AtomicMoveNotSupportedException("a", "b", "Invalid cross-device link"));
-    Cache cache = fixture.open(fixture.builder(), disk);
-
-    StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
-
-    assertThat(error.operation()).isEqualTo("move");
-    assertThat(error).hasMessageContaining("cross-device");
-    assertThat(blobs()).isEmpty();
-  }
-
-  @Test
-  void aWriteThatRunsOutOfSpaceFailsNamingThePartRemovesItAndTheNextFetchWorksOnceSpaceIsBack() throws Exception {
-    fixture.origin.enqueue(ok(BODY), ok(BODY));
-    FaultyDisk disk = new FaultyDisk().failWritesAfter(512 * 1024);
-    Cache cache = fixture.open(fixture.builder(), disk);
-
-    StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
-    assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
-    assertThat(error.path().toString()).contains("/tmp/").endsWith(".part");
-    assertThat(error).hasMessageContaining("free space");
-    assertThat(fixture.origin.opens()).as("a full disk is not retried").isEqualTo(1);
-
-    disk.failWritesAfter(-1);
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
-    assertThat(artifact.sha256()).isEqualTo(SHA);
-  }
-
-  @Test
-  void shortWritesAreCompletedAndTheBlobIsExact() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    Cache cache = fixture.open(fixture.builder(), new FaultyDisk().shortWrites(10_000));
-
-    Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
-
-    assertThat(Files.readAllBytes(artifact.path())).isEqualTo(BODY);
-  }
-
-  @Test
-  void aPartFileThatCannotBeCreatedLeavesNoSidecarBehind() throws Exception {
-    fixture.origin.enqueue(ok(BODY));
-    FaultyDisk disk = new FaultyDisk().fail(Op.CREATE_PART, p -> true, new java.nio.file.FileSystemException("x", null, "No space left on device"));
-    Cache cache = fixture.open(fixture.builder(), disk);
-
-    StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
-
-    assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
-    assertThat(fixture.origin.opens()).as("nothing is asked of the origin without a part file").isZero();
-    try (Stream<Path> tmp = Files.list(fixture.root().resolve("tmp"))) {
-      assertThat(tmp).isEmpty();
+        Path blob = artifact.path();
+        Path blobDir = blob.getParent();
+        Path part = disk.calls().stream()
+                .filter(c -> c.op() == Op.CREATE_PART)
+                .findFirst()
+                .orElseThrow()
+                .path();
+        List<Call> calls = disk.calls().subList(opening, disk.calls().size());
+        assertThat(calls)
+                .extracting(Call::op, Call::path)
+                .containsSubsequence(
+                        org.assertj.core.groups.Tuple.tuple(Op.CREATE_PART, part),
+                        org.assertj.core.groups.Tuple.tuple(Op.FORCE, part),
+                        org.assertj.core.groups.Tuple.tuple(Op.SET_MODE, part),
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, blob),
+                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, blobDir),
+                        org.assertj.core.groups.Tuple.tuple(
+                                Op.MOVE,
+                                fixture.root().toRealPath().resolve("refs").resolve(refName(calls))),
+                        org.assertj.core.groups.Tuple.tuple(
+                                Op.SYNC_DIRECTORY, fixture.root().toRealPath().resolve("refs")),
+                        org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
+        assertThat(calls).filteredOn(c -> c.op() == Op.FORCE).hasSize(1);
+        assertThat((Integer) Files.getAttribute(blob, "unix:mode") & 0777).isEqualTo(0444);
+        assertThat(Files.readAllBytes(blob)).isEqualTo(BODY);
     }
-  }
 
-  @Test
-  void aLargeDownloadRecordsItsSidecarOnceAndASmallOneNeverDoes() throws Exception {
-    byte[] small = Bytes.random(64 * 1024, 62);
-    fixture.origin.enqueue(ok(BODY).etag("\"big\""), ok(small).etag("\"small\""));
-    FaultyDisk disk = new FaultyDisk();
-    Cache cache = fixture.open(fixture.builder(), disk);
+    @Test
+    void partFilesAreCreatedOwnerOnlyAndNewBlobDirectoriesAreMadeDurable() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk();
+        Cache cache = fixture.open(fixture.builder(), disk);
 
-    cache.fetch(REQUEST).block(Duration.ofSeconds(30));
-    long sidecarsForLarge = sidecarMoves(disk);
-    cache.fetch(FetchRequest.of("https://origin.test/small").withSha256(Bytes.sha256(small))).block(Duration.ofSeconds(30));
+        Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
 
-    assertThat(sidecarsForLarge).as("written once, when the response said how large").isEqualTo(1);
-    assertThat(sidecarMoves(disk)).as("nothing to resume or watch in 64 KiB").isEqualTo(1);
-  }
-
-  private static long sidecarMoves(FaultyDisk disk) {
-    return disk.calls().stream().filter(c -> c.op() == Op.MOVE && c.path().toString().endsWith(".meta")).count();
-  }
-
-  private static String refName(List<Call> calls) {
-    return calls.stream().filter(c -> c.op() == Op.OPEN_LOCK).findFirst().orElseThrow()
-        .path().getFileName().toString().replace(".lock", "");
-  }
-
-  private List<Path> blobs() throws IOException {
-    try (Stream<Path> files = Files.walk(fixture.root().resolve("blobs"))) {
-      return files.filter(Files::isRegularFile).toList();
+        assertThat(disk.calls())
+                .extracting(Call::op, Call::path)
+                .containsSubsequence(
+                        org.assertj.core.groups.Tuple.tuple(
+                                Op.SET_MODE, artifact.path().getParent()),
+                        org.assertj.core.groups.Tuple.tuple(
+                                Op.SYNC_DIRECTORY, artifact.path().getParent().getParent()),
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()));
     }
-  }
+
+    @Test
+    void aFailedFileSyncIsNeverRetriedThePartIsDiscardedAndNothingIsPublished() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk().fail(Op.FORCE, p -> true, new IOException("Input/output error"));
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+
+        assertThat(error.operation()).isEqualTo("sync");
+        assertThat(error.path().toString()).endsWith(".part");
+        assertThat(error).hasMessageContaining("Input/output error").hasMessageContaining("Nothing was committed");
+        assertThat(disk.ops()).filteredOn(op -> op == Op.FORCE).hasSize(1);
+        assertThat(blobs()).isEmpty();
+    }
+
+    @Test
+    void aRenameThatCannotBeAtomicFailsWithoutFallingBackToACopy() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk()
+                .fail(
+                        Op.MOVE,
+                        p -> p.toString().contains("/blobs/"),
+                        new AtomicMoveNotSupportedException("a", "b", "Invalid cross-device link"));
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+
+        assertThat(error.operation()).isEqualTo("move");
+        assertThat(error).hasMessageContaining("cross-device");
+        assertThat(blobs()).isEmpty();
+    }
+
+    @Test
+    void aWriteThatRunsOutOfSpaceFailsNamingThePartRemovesItAndTheNextFetchWorksOnceSpaceIsBack() throws Exception {
+        fixture.origin.enqueue(ok(BODY), ok(BODY));
+        FaultyDisk disk = new FaultyDisk().failWritesAfter(512 * 1024);
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+        assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
+        assertThat(error.path().toString()).contains("/tmp/").endsWith(".part");
+        assertThat(error).hasMessageContaining("free space");
+        assertThat(fixture.origin.opens()).as("a full disk is not retried").isEqualTo(1);
+
+        disk.failWritesAfter(-1);
+        Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        assertThat(artifact.sha256()).isEqualTo(SHA);
+    }
+
+    @Test
+    void shortWritesAreCompletedAndTheBlobIsExact() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open(fixture.builder(), new FaultyDisk().shortWrites(10_000));
+
+        Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+
+        assertThat(Files.readAllBytes(artifact.path())).isEqualTo(BODY);
+    }
+
+    @Test
+    void aPartFileThatCannotBeCreatedLeavesNoSidecarBehind() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk()
+                .fail(
+                        Op.CREATE_PART,
+                        p -> true,
+                        new java.nio.file.FileSystemException("x", null, "No space left on device"));
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+
+        assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
+        assertThat(fixture.origin.opens())
+                .as("nothing is asked of the origin without a part file")
+                .isZero();
+        try (Stream<Path> tmp = Files.list(fixture.root().resolve("tmp"))) {
+            assertThat(tmp).isEmpty();
+        }
+    }
+
+    @Test
+    void aLargeDownloadRecordsItsSidecarOnceAndASmallOneNeverDoes() throws Exception {
+        byte[] small = Bytes.random(64 * 1024, 62);
+        fixture.origin.enqueue(ok(BODY).etag("\"big\""), ok(small).etag("\"small\""));
+        FaultyDisk disk = new FaultyDisk();
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        long sidecarsForLarge = sidecarMoves(disk);
+        cache.fetch(FetchRequest.of("https://origin.test/small").withSha256(Bytes.sha256(small)))
+                .block(Duration.ofSeconds(30));
+
+        assertThat(sidecarsForLarge)
+                .as("written once, when the response said how large")
+                .isEqualTo(1);
+        assertThat(sidecarMoves(disk))
+                .as("nothing to resume or watch in 64 KiB")
+                .isEqualTo(1);
+    }
+
+    private static long sidecarMoves(FaultyDisk disk) {
+        return disk.calls().stream()
+                .filter(c -> c.op() == Op.MOVE && c.path().toString().endsWith(".meta"))
+                .count();
+    }
+
+    private static String refName(List<Call> calls) {
+        return calls.stream()
+                .filter(c -> c.op() == Op.OPEN_LOCK)
+                .findFirst()
+                .orElseThrow()
+                .path()
+                .getFileName()
+                .toString()
+                .replace(".lock", "");
+    }
+
+    private List<Path> blobs() throws IOException {
+        try (Stream<Path> files = Files.walk(fixture.root().resolve("blobs"))) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
 }

@@ -26,50 +26,56 @@ import reactor.core.scheduler.Schedulers;
  */
 @Timeout(120)
 class NonBlockingTest {
-  private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 51);
-  private static final Sha256 SHA = Bytes.sha256(BODY);
+    private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 51);
+    private static final Sha256 SHA = Bytes.sha256(BODY);
 
-  @RegisterExtension final CacheFixture fixture = new CacheFixture();
+    @RegisterExtension
+    final CacheFixture fixture = new CacheFixture();
 
-  @Test
-  void blockHoundGuardsEveryTestOfThisModule() {
-    Mono<String> sleepsOnAParallelThread = Mono.fromCallable(() -> {
-      Thread.sleep(1);
-      return "slept";
-    }).subscribeOn(Schedulers.parallel());
+    @Test
+    void blockHoundGuardsEveryTestOfThisModule() {
+        Mono<String> sleepsOnAParallelThread = Mono.fromCallable(() -> {
+                    Thread.sleep(1);
+                    return "slept";
+                })
+                .subscribeOn(Schedulers.parallel());
 
-    assertThatThrownBy(() -> sleepsOnAParallelThread.block(Duration.ofSeconds(30)))
-        .hasCauseInstanceOf(BlockingOperationError.class);
-  }
+        assertThatThrownBy(() -> sleepsOnAParallelThread.block(Duration.ofSeconds(30)))
+                .hasCauseInstanceOf(BlockingOperationError.class);
+    }
 
-  @Test
-  void aDownloadWhoseBytesArriveOnNonBlockingThreadsDoesAllFileWorkOnIoThreads() {
-    fixture.origin.enqueue(ok(BODY).on(Schedulers.parallel()));
-    FaultyDisk disk = new FaultyDisk();
-    Cache cache = fixture.open(fixture.builder(), disk);
-    int openingCalls = disk.calls().size(); // build() sets the directory up on the caller's thread, by contract.
+    @Test
+    void aDownloadWhoseBytesArriveOnNonBlockingThreadsDoesAllFileWorkOnIoThreads() {
+        fixture.origin.enqueue(ok(BODY).on(Schedulers.parallel()));
+        FaultyDisk disk = new FaultyDisk();
+        Cache cache = fixture.open(fixture.builder(), disk);
+        int openingCalls = disk.calls().size(); // build() sets the directory up on the caller's thread, by contract.
 
-    Artifact artifact = cache.fetch(FetchRequest.of("https://origin.test/x").withSha256(SHA))
-        .subscribeOn(Schedulers.parallel())
-        .block(Duration.ofSeconds(30));
+        Artifact artifact = cache.fetch(FetchRequest.of("https://origin.test/x").withSha256(SHA))
+                .subscribeOn(Schedulers.parallel())
+                .block(Duration.ofSeconds(30));
 
-    assertThat(artifact.sha256()).isEqualTo(SHA);
-    assertThat(disk.calls().subList(openingCalls, disk.calls().size()))
-        .filteredOn(call -> call.op() != FaultyDisk.Op.WRITE) // Submitting an async write does not block.
-        .isNotEmpty()
-        .allSatisfy(call -> assertThat(call.thread()).as(call.op() + " on " + call.path()).startsWith("cachet-io-"));
-    assertThat(disk.ops()).contains(FaultyDisk.Op.FORCE, FaultyDisk.Op.MOVE, FaultyDisk.Op.SYNC_DIRECTORY, FaultyDisk.Op.TRY_LOCK);
-  }
+        assertThat(artifact.sha256()).isEqualTo(SHA);
+        assertThat(disk.calls().subList(openingCalls, disk.calls().size()))
+                .filteredOn(call -> call.op() != FaultyDisk.Op.WRITE) // Submitting an async write does not block.
+                .isNotEmpty()
+                .allSatisfy(call -> assertThat(call.thread())
+                        .as(call.op() + " on " + call.path())
+                        .startsWith("cachet-io-"));
+        assertThat(disk.ops())
+                .contains(
+                        FaultyDisk.Op.FORCE, FaultyDisk.Op.MOVE, FaultyDisk.Op.SYNC_DIRECTORY, FaultyDisk.Op.TRY_LOCK);
+    }
 
-  @Test
-  void aHitSubscribedFromANonBlockingThreadReadsTheStoreOnIoThreads() {
-    fixture.origin.enqueue(ok(BODY));
-    Cache cache = fixture.open();
-    FetchRequest request = FetchRequest.of("https://origin.test/x").withSha256(SHA);
-    cache.fetch(request).block(Duration.ofSeconds(30));
+    @Test
+    void aHitSubscribedFromANonBlockingThreadReadsTheStoreOnIoThreads() {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        FetchRequest request = FetchRequest.of("https://origin.test/x").withSha256(SHA);
+        cache.fetch(request).block(Duration.ofSeconds(30));
 
-    Artifact hit = cache.fetch(request).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(30));
+        Artifact hit = cache.fetch(request).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(30));
 
-    assertThat(hit.source()).isEqualTo(Artifact.Source.HIT);
-  }
+        assertThat(hit.source()).isEqualTo(Artifact.Source.HIT);
+    }
 }

@@ -75,253 +75,276 @@ import java.util.function.Predicate;
  * crash point.
  */
 public final class CacheWorker {
-  public static final int OK = 0;
-  public static final int USAGE = 2;
-  public static final int LOCK_TIMEOUT = 10;
-  public static final int INTEGRITY = 11;
-  public static final int STORAGE = 12;
-  public static final int OTHER = 13;
+    public static final int OK = 0;
+    public static final int USAGE = 2;
+    public static final int LOCK_TIMEOUT = 10;
+    public static final int INTEGRITY = 11;
+    public static final int STORAGE = 12;
+    public static final int OTHER = 13;
 
-  private CacheWorker() {}
+    private CacheWorker() {}
 
-  /** A worker on cache {@code root} fetching the file {@code artifact}, logging opens to {@code log}. */
-  public static Jvm.Spec on(Path root, Path artifact, Path log, String... more) {
-    return Jvm.main(CacheWorker.class, "--root=" + root, "--uri=" + artifact.toUri(), "--log=" + log).with(more);
-  }
-
-  public static void main(String[] argv) throws Exception {
-    Map<String, String> args = parse(argv);
-    Path root = Path.of(required(args, "root"));
-    URI uri = URI.create(required(args, "uri"));
-    int chunk = Integer.parseInt(args.getOrDefault("chunk", "65536"));
-    SlowFileOrigin origin =
-        new SlowFileOrigin(
-            Path.of(required(args, "log")),
-            chunk,
-            Duration.ofMillis(Long.parseLong(args.getOrDefault("tick-ms", "0"))),
-            longs(args.getOrDefault("pause-at", "")),
-            offset -> out("PAUSED offset=" + offset));
-
-    FetchRequest request = FetchRequest.of(uri);
-    if (args.containsKey("key")) {
-      request = request.withKey(args.get("key"));
-    }
-    if (args.containsKey("sha")) {
-      request = request.withSha256(args.get("sha"));
-    }
-    if (args.containsKey("size")) {
-      request = request.withSize(Long.parseLong(args.get("size")));
+    /** A worker on cache {@code root} fetching the file {@code artifact}, logging opens to {@code log}. */
+    public static Jvm.Spec on(Path root, Path artifact, Path log, String... more) {
+        return Jvm.main(CacheWorker.class, "--root=" + root, "--uri=" + artifact.toUri(), "--log=" + log)
+                .with(more);
     }
 
-    Cache.Builder builder =
-        Cache.builder()
-            .root(root)
-            .origin(origin)
-            .writeBufferSize(Math.max(4096, chunk)) // Each slice reaches the file as it arrives.
-            // Pauses last as long as the test needs (starting other JVMs on a busy machine): the
-            // holder's own stall detection must not end them; each test has its own timeout.
-            .idleTimeout(Duration.ofMinutes(10))
-            .minThroughput(0, Duration.ofMinutes(10))
-            .sharedWithGroup(args.containsKey("shared-with-group"));
-    if (args.containsKey("lock-timeout-ms")) {
-      builder.lockTimeout(Duration.ofMillis(Long.parseLong(args.get("lock-timeout-ms"))));
-    }
-    Engine cache = Engine.start(TestAccess.settings(builder), disk(args, root), () -> ThreadLocalRandom.current().nextDouble());
-    KeyId id = KeyId.of(request.key());
-    watch(cache);
-    listen(cache, origin, id);
-    out("READY pid=" + ProcessHandle.current().pid());
-    if (args.containsKey("gate")) {
-      StartGate.await(Path.of(args.get("gate")));
-    }
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = parse(argv);
+        Path root = Path.of(required(args, "root"));
+        URI uri = URI.create(required(args, "uri"));
+        int chunk = Integer.parseInt(args.getOrDefault("chunk", "65536"));
+        SlowFileOrigin origin = new SlowFileOrigin(
+                Path.of(required(args, "log")),
+                chunk,
+                Duration.ofMillis(Long.parseLong(args.getOrDefault("tick-ms", "0"))),
+                longs(args.getOrDefault("pause-at", "")),
+                offset -> out("PAUSED offset=" + offset));
 
-    int exit = fetch(cache, request, Integer.parseInt(args.getOrDefault("fetches", "1")));
-    if (args.containsKey("gc")) {
-      out("GC parts=" + cache.gc(Long.MAX_VALUE).block(Duration.ofSeconds(60)).partsRemoved());
-    }
-    cache.close();
-    out("DONE");
-    System.exit(exit);
-  }
-
-  /** Runs {@code n} fetches at once, from {@code n} threads released together. */
-  private static int fetch(Cache cache, FetchRequest request, int n) throws InterruptedException {
-    ExecutorService threads = Executors.newFixedThreadPool(n);
-    CountDownLatch start = new CountDownLatch(1);
-    List<CompletableFuture<Artifact>> results = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      results.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          throw new CompletionException(e);
+        FetchRequest request = FetchRequest.of(uri);
+        if (args.containsKey("key")) {
+            request = request.withKey(args.get("key"));
         }
-        return cache.fetch(request).toFuture().join();
-      }, threads));
-    }
-    start.countDown();
-    int exit = OK;
-    for (CompletableFuture<Artifact> result : results) {
-      try {
-        Artifact a = result.get(5, TimeUnit.MINUTES);
-        out("RESULT " + a.source() + " " + a.path() + " " + a.sha256().hex());
-      } catch (Exception e) {
-        Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
-        cause = cause == null ? e : cause;
-        out("ERROR " + cause.getClass().getSimpleName() + " " + String.valueOf(cause.getMessage()).replace('\n', ' '));
-        if (cause instanceof LockTimeoutException t) {
-          out("LOCK_TIMEOUT holder=" + t.holderPid().orElse(-1) + " bytes=" + t.holderBytes().orElse(-1)
-              + " total=" + t.holderTotal().orElse(-1));
+        if (args.containsKey("sha")) {
+            request = request.withSha256(args.get("sha"));
         }
-        if (exit == OK) {
-          exit = codeOf(cause);
+        if (args.containsKey("size")) {
+            request = request.withSize(Long.parseLong(args.get("size")));
         }
-      }
-    }
-    threads.shutdown();
-    return exit;
-  }
 
-  private static int codeOf(Throwable failure) {
-    if (failure instanceof LockTimeoutException) {
-      return LOCK_TIMEOUT;
-    }
-    if (failure instanceof IntegrityException) {
-      return INTEGRITY;
-    }
-    if (failure instanceof StorageException) {
-      return STORAGE;
-    }
-    return OTHER;
-  }
-
-  private static FaultyDisk disk(Map<String, String> args, Path root) {
-    FaultyDisk disk = new FaultyDisk();
-    Predicate<Path> where = kind(args.getOrDefault("halt-on", "any"));
-    if (args.containsKey("halt-before")) {
-      disk.haltBefore(FaultyDisk.Op.valueOf(args.get("halt-before")), where);
-    }
-    if (args.containsKey("halt-after")) {
-      disk.haltAfter(FaultyDisk.Op.valueOf(args.get("halt-after")), where);
-    }
-    if (args.containsKey("locks-lie")) {
-      disk.locksLie();
-    }
-    if (args.containsKey("replace-lock-after-open")) {
-      disk.after(FaultyDisk.Op.OPEN_LOCK, p -> true, lock -> {
-        Path replacement = root.resolve("replacement.lock");
-        Files.write(replacement, new byte[0]);
-        Files.move(replacement, lock, StandardCopyOption.ATOMIC_MOVE);
-        out("REPLACED " + lock);
-      });
-    }
-    return disk;
-  }
-
-  /** The kinds of path a crash point can be tied to. */
-  private static Predicate<Path> kind(String name) {
-    return switch (name) {
-      case "part" -> p -> p.getFileName().toString().endsWith(".part");
-      case "blob" -> p -> p.getFileName().toString().matches("[0-9a-f]{64}") && named(p.getParent().getParent(), "sha256");
-      case "blob-dir" -> p -> p.getFileName().toString().matches("[0-9a-f]{2}") && named(p.getParent(), "sha256");
-      case "refs" -> p -> named(p.getParent(), "refs");
-      case "any" -> p -> true;
-      default -> throw new IllegalArgumentException("unknown path kind: " + name);
-    };
-  }
-
-  private static boolean named(Path p, String name) {
-    return p != null && p.getFileName() != null && p.getFileName().toString().equals(name);
-  }
-
-  /** Prints the events the tests read. */
-  private static void watch(Cache cache) {
-    AtomicBoolean locked = new AtomicBoolean();
-    cache.events().subscribe(event -> {
-      if (event instanceof CacheEvent.Waiting w) {
-        out("WAITING holder=" + w.holderPid());
-      } else if (event instanceof CacheEvent.Progress p) {
-        out(p.remote() ? "REMOTE bytes=" + p.bytes() + " total=" + p.total() : "BYTES " + p.bytes());
-      } else if (event instanceof CacheEvent.Started s) {
-        if (locked.compareAndSet(false, true)) {
-          out("LOCKED");
+        Cache.Builder builder = Cache.builder()
+                .root(root)
+                .origin(origin)
+                .writeBufferSize(Math.max(4096, chunk)) // Each slice reaches the file as it arrives.
+                // Pauses last as long as the test needs (starting other JVMs on a busy machine): the
+                // holder's own stall detection must not end them; each test has its own timeout.
+                .idleTimeout(Duration.ofMinutes(10))
+                .minThroughput(0, Duration.ofMinutes(10))
+                .sharedWithGroup(args.containsKey("shared-with-group"));
+        if (args.containsKey("lock-timeout-ms")) {
+            builder.lockTimeout(Duration.ofMillis(Long.parseLong(args.get("lock-timeout-ms"))));
         }
-        out("STARTED offset=" + s.offset());
-      } else if (event instanceof CacheEvent.Resumed r) {
-        out("RESUMED offset=" + r.offset());
-      } else if (event instanceof CacheEvent.Failed f) {
-        out("FAILED " + f.error().getClass().getSimpleName());
-      } else {
-        out(event.type().name());
-      }
-    });
-  }
+        Engine cache = Engine.start(
+                TestAccess.settings(builder),
+                disk(args, root),
+                () -> ThreadLocalRandom.current().nextDouble());
+        KeyId id = KeyId.of(request.key());
+        watch(cache);
+        listen(cache, origin, id);
+        out("READY pid=" + ProcessHandle.current().pid());
+        if (args.containsKey("gate")) {
+            StartGate.await(Path.of(args.get("gate")));
+        }
 
-  /** Obeys the test's commands on stdin. */
-  private static void listen(Engine cache, SlowFileOrigin origin, KeyId id) {
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          switch (line.strip()) {
-            case "GO" -> origin.release();
-            case "DIAGNOSE" -> diagnose(cache, id);
-            case "STRAY-READ" -> {
-              Files.readAllBytes(cache.store().layout().lockFile(id)); // Opens and closes a second descriptor.
-              out("STRAY-READ done");
+        int exit = fetch(cache, request, Integer.parseInt(args.getOrDefault("fetches", "1")));
+        if (args.containsKey("gc")) {
+            out("GC parts="
+                    + cache.gc(Long.MAX_VALUE).block(Duration.ofSeconds(60)).partsRemoved());
+        }
+        cache.close();
+        out("DONE");
+        System.exit(exit);
+    }
+
+    /** Runs {@code n} fetches at once, from {@code n} threads released together. */
+    private static int fetch(Cache cache, FetchRequest request, int n) throws InterruptedException {
+        ExecutorService threads = Executors.newFixedThreadPool(n);
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<Artifact>> results = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            results.add(CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            start.await();
+                        } catch (InterruptedException e) {
+                            throw new CompletionException(e);
+                        }
+                        return cache.fetch(request).toFuture().join();
+                    },
+                    threads));
+        }
+        start.countDown();
+        int exit = OK;
+        for (CompletableFuture<Artifact> result : results) {
+            try {
+                Artifact a = result.get(5, TimeUnit.MINUTES);
+                out("RESULT " + a.source() + " " + a.path() + " " + a.sha256().hex());
+            } catch (Exception e) {
+                Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
+                        ? c.getCause()
+                        : e.getCause();
+                cause = cause == null ? e : cause;
+                out("ERROR " + cause.getClass().getSimpleName() + " "
+                        + String.valueOf(cause.getMessage()).replace('\n', ' '));
+                if (cause instanceof LockTimeoutException t) {
+                    out("LOCK_TIMEOUT holder=" + t.holderPid().orElse(-1) + " bytes="
+                            + t.holderBytes().orElse(-1) + " total="
+                            + t.holderTotal().orElse(-1));
+                }
+                if (exit == OK) {
+                    exit = codeOf(cause);
+                }
             }
-            default -> out("UNKNOWN-COMMAND " + line);
-          }
         }
-      } catch (IOException | RuntimeException e) {
-        out("COMMAND-FAILED " + e);
-      }
-    }, "commands");
-    reader.setDaemon(true);
-    reader.start();
-  }
-
-  /** Everything a program might read about a key while this process downloads it. */
-  private static void diagnose(Engine cache, KeyId id) {
-    Store.Holder holder = cache.store().holder(id);
-    long entries = cache.entries().count().block(Duration.ofSeconds(30));
-    cache.verify().then().block(Duration.ofSeconds(30));
-    cache.gc(Long.MAX_VALUE).block(Duration.ofSeconds(30));
-    out("DIAGNOSED holder=" + (holder == null ? -1 : holder.owner().pid()) + " bytes=" + (holder == null ? -1 : holder.bytes())
-        + " entries=" + entries);
-  }
-
-  static synchronized void out(String line) {
-    System.out.println(line);
-    System.out.flush();
-  }
-
-  private static Map<String, String> parse(String[] argv) {
-    Map<String, String> args = new HashMap<>();
-    for (String arg : argv) {
-      if (!arg.startsWith("--")) {
-        usage("not an option: " + arg);
-      }
-      int eq = arg.indexOf('=');
-      args.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "" : arg.substring(eq + 1));
+        threads.shutdown();
+        return exit;
     }
-    return args;
-  }
 
-  private static String required(Map<String, String> args, String name) {
-    String value = args.get(name);
-    if (value == null || value.isEmpty()) {
-      usage("--" + name + " is required");
+    private static int codeOf(Throwable failure) {
+        if (failure instanceof LockTimeoutException) {
+            return LOCK_TIMEOUT;
+        }
+        if (failure instanceof IntegrityException) {
+            return INTEGRITY;
+        }
+        if (failure instanceof StorageException) {
+            return STORAGE;
+        }
+        return OTHER;
     }
-    return value;
-  }
 
-  private static List<Long> longs(String csv) {
-    return csv.isBlank() ? List.of() : Arrays.stream(csv.split(",")).map(String::strip).map(Long::valueOf).toList();
-  }
+    private static FaultyDisk disk(Map<String, String> args, Path root) {
+        FaultyDisk disk = new FaultyDisk();
+        Predicate<Path> where = kind(args.getOrDefault("halt-on", "any"));
+        if (args.containsKey("halt-before")) {
+            disk.haltBefore(FaultyDisk.Op.valueOf(args.get("halt-before")), where);
+        }
+        if (args.containsKey("halt-after")) {
+            disk.haltAfter(FaultyDisk.Op.valueOf(args.get("halt-after")), where);
+        }
+        if (args.containsKey("locks-lie")) {
+            disk.locksLie();
+        }
+        if (args.containsKey("replace-lock-after-open")) {
+            disk.after(FaultyDisk.Op.OPEN_LOCK, p -> true, lock -> {
+                Path replacement = root.resolve("replacement.lock");
+                Files.write(replacement, new byte[0]);
+                Files.move(replacement, lock, StandardCopyOption.ATOMIC_MOVE);
+                out("REPLACED " + lock);
+            });
+        }
+        return disk;
+    }
 
-  private static void usage(String problem) {
-    System.err.println("CacheWorker: " + problem);
-    System.exit(USAGE);
-  }
+    /** The kinds of path a crash point can be tied to. */
+    private static Predicate<Path> kind(String name) {
+        return switch (name) {
+            case "part" -> p -> p.getFileName().toString().endsWith(".part");
+            case "blob" ->
+                p -> p.getFileName().toString().matches("[0-9a-f]{64}")
+                        && named(p.getParent().getParent(), "sha256");
+            case "blob-dir" -> p -> p.getFileName().toString().matches("[0-9a-f]{2}") && named(p.getParent(), "sha256");
+            case "refs" -> p -> named(p.getParent(), "refs");
+            case "any" -> p -> true;
+            default -> throw new IllegalArgumentException("unknown path kind: " + name);
+        };
+    }
+
+    private static boolean named(Path p, String name) {
+        return p != null
+                && p.getFileName() != null
+                && p.getFileName().toString().equals(name);
+    }
+
+    /** Prints the events the tests read. */
+    private static void watch(Cache cache) {
+        AtomicBoolean locked = new AtomicBoolean();
+        cache.events().subscribe(event -> {
+            if (event instanceof CacheEvent.Waiting w) {
+                out("WAITING holder=" + w.holderPid());
+            } else if (event instanceof CacheEvent.Progress p) {
+                out(p.remote() ? "REMOTE bytes=" + p.bytes() + " total=" + p.total() : "BYTES " + p.bytes());
+            } else if (event instanceof CacheEvent.Started s) {
+                if (locked.compareAndSet(false, true)) {
+                    out("LOCKED");
+                }
+                out("STARTED offset=" + s.offset());
+            } else if (event instanceof CacheEvent.Resumed r) {
+                out("RESUMED offset=" + r.offset());
+            } else if (event instanceof CacheEvent.Failed f) {
+                out("FAILED " + f.error().getClass().getSimpleName());
+            } else {
+                out(event.type().name());
+            }
+        });
+    }
+
+    /** Obeys the test's commands on stdin. */
+    private static void listen(Engine cache, SlowFileOrigin origin, KeyId id) {
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader in =
+                            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = in.readLine()) != null) {
+                            switch (line.strip()) {
+                                case "GO" -> origin.release();
+                                case "DIAGNOSE" -> diagnose(cache, id);
+                                case "STRAY-READ" -> {
+                                    Files.readAllBytes(cache.store()
+                                            .layout()
+                                            .lockFile(id)); // Opens and closes a second descriptor.
+                                    out("STRAY-READ done");
+                                }
+                                default -> out("UNKNOWN-COMMAND " + line);
+                            }
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        out("COMMAND-FAILED " + e);
+                    }
+                },
+                "commands");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Everything a program might read about a key while this process downloads it. */
+    private static void diagnose(Engine cache, KeyId id) {
+        Store.Holder holder = cache.store().holder(id);
+        long entries = cache.entries().count().block(Duration.ofSeconds(30));
+        cache.verify().then().block(Duration.ofSeconds(30));
+        cache.gc(Long.MAX_VALUE).block(Duration.ofSeconds(30));
+        out("DIAGNOSED holder=" + (holder == null ? -1 : holder.owner().pid()) + " bytes="
+                + (holder == null ? -1 : holder.bytes()) + " entries=" + entries);
+    }
+
+    static synchronized void out(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    private static Map<String, String> parse(String[] argv) {
+        Map<String, String> args = new HashMap<>();
+        for (String arg : argv) {
+            if (!arg.startsWith("--")) {
+                usage("not an option: " + arg);
+            }
+            int eq = arg.indexOf('=');
+            args.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "" : arg.substring(eq + 1));
+        }
+        return args;
+    }
+
+    private static String required(Map<String, String> args, String name) {
+        String value = args.get(name);
+        if (value == null || value.isEmpty()) {
+            usage("--" + name + " is required");
+        }
+        return value;
+    }
+
+    private static List<Long> longs(String csv) {
+        return csv.isBlank()
+                ? List.of()
+                : Arrays.stream(csv.split(","))
+                        .map(String::strip)
+                        .map(Long::valueOf)
+                        .toList();
+    }
+
+    private static void usage(String problem) {
+        System.err.println("CacheWorker: " + problem);
+        System.exit(USAGE);
+    }
 }

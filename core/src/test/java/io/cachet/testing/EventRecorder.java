@@ -16,72 +16,75 @@ import reactor.core.Disposable;
  * same key, and {@code Progress} never passes the expected total.
  */
 public final class EventRecorder implements AutoCloseable {
-  private final List<CacheEvent> events = new CopyOnWriteArrayList<>();
-  private final List<String> violations = new CopyOnWriteArrayList<>();
-  private final Set<Key> started = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final Disposable subscription;
+    private final List<CacheEvent> events = new CopyOnWriteArrayList<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final Set<Key> started = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Disposable subscription;
 
-  private EventRecorder(Cache cache) {
-    subscription = cache.events().subscribe(this::record);
-  }
-
-  public static EventRecorder record(Cache cache) {
-    return new EventRecorder(cache);
-  }
-
-  private void record(CacheEvent event) {
-    events.add(event);
-    if (event instanceof CacheEvent.Started) {
-      started.add(event.key());
+    private EventRecorder(Cache cache) {
+        subscription = cache.events().subscribe(this::record);
     }
-    if (event instanceof CacheEvent.Committed && !started.contains(event.key())) {
-      violations.add("Committed without Started: " + event);
+
+    public static EventRecorder record(Cache cache) {
+        return new EventRecorder(cache);
     }
-    if (event instanceof CacheEvent.Progress p && p.total() >= 0 && p.bytes() > p.total()) {
-      violations.add("Progress past the total: " + event);
+
+    private void record(CacheEvent event) {
+        events.add(event);
+        if (event instanceof CacheEvent.Started) {
+            started.add(event.key());
+        }
+        if (event instanceof CacheEvent.Committed && !started.contains(event.key())) {
+            violations.add("Committed without Started: " + event);
+        }
+        if (event instanceof CacheEvent.Progress p && p.total() >= 0 && p.bytes() > p.total()) {
+            violations.add("Progress past the total: " + event);
+        }
     }
-  }
 
-  public List<CacheEvent> events() {
-    return List.copyOf(events);
-  }
-
-  /** The event types, in order. */
-  public List<CacheEvent.Type> types() {
-    return events.stream().map(CacheEvent::type).toList();
-  }
-
-  /** The event types of one key, in order. */
-  public List<CacheEvent.Type> types(Key key) {
-    return events.stream().filter(e -> e.key().equals(key)).map(CacheEvent::type).toList();
-  }
-
-  /** The types in order, with consecutive duplicates (progress) collapsed. */
-  public List<CacheEvent.Type> distinctTypes() {
-    List<CacheEvent.Type> out = new ArrayList<>();
-    for (CacheEvent e : events) {
-      if (out.isEmpty() || out.get(out.size() - 1) != e.type()) {
-        out.add(e.type());
-      }
+    public List<CacheEvent> events() {
+        return List.copyOf(events);
     }
-    return out;
-  }
 
-  public <T extends CacheEvent> List<T> of(Class<T> type) {
-    return events.stream().filter(type::isInstance).map(type::cast).toList();
-  }
+    /** The event types, in order. */
+    public List<CacheEvent.Type> types() {
+        return events.stream().map(CacheEvent::type).toList();
+    }
 
-  /** Invariant violations seen so far. */
-  public List<String> violations() {
-    return List.copyOf(violations);
-  }
+    /** The event types of one key, in order. */
+    public List<CacheEvent.Type> types(Key key) {
+        return events.stream()
+                .filter(e -> e.key().equals(key))
+                .map(CacheEvent::type)
+                .toList();
+    }
 
-  Set<Key> keysStarted() {
-    return new HashSet<>(started);
-  }
+    /** The types in order, with consecutive duplicates (progress) collapsed. */
+    public List<CacheEvent.Type> distinctTypes() {
+        List<CacheEvent.Type> out = new ArrayList<>();
+        for (CacheEvent e : events) {
+            if (out.isEmpty() || out.get(out.size() - 1) != e.type()) {
+                out.add(e.type());
+            }
+        }
+        return out;
+    }
 
-  @Override
-  public void close() {
-    subscription.dispose();
-  }
+    public <T extends CacheEvent> List<T> of(Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    /** Invariant violations seen so far. */
+    public List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    Set<Key> keysStarted() {
+        return new HashSet<>(started);
+    }
+
+    @Override
+    public void close() {
+        subscription.dispose();
+    }
 }

@@ -30,277 +30,294 @@ import reactor.core.scheduler.Scheduler;
  * Serves {@code http} and {@code https} URIs.
  */
 public final class FaultyOrigin implements Origin {
-  private final Queue<Response> queue = new ConcurrentLinkedQueue<>();
-  private final List<OriginRequest> requests = new CopyOnWriteArrayList<>();
-  private final AtomicInteger unexpected = new AtomicInteger();
-  private final AtomicInteger bodyCancels = new AtomicInteger();
-  private final AtomicLong bytesSent = new AtomicLong();
-  private volatile Function<OriginRequest, Response> fallback;
+    private final Queue<Response> queue = new ConcurrentLinkedQueue<>();
+    private final List<OriginRequest> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger unexpected = new AtomicInteger();
+    private final AtomicInteger bodyCancels = new AtomicInteger();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private volatile Function<OriginRequest, Response> fallback;
 
-  /** Answers the next request with each of {@code responses}, in order. */
-  public FaultyOrigin enqueue(Response... responses) {
-    queue.addAll(List.of(responses));
-    return this;
-  }
+    /** Answers the next request with each of {@code responses}, in order. */
+    public FaultyOrigin enqueue(Response... responses) {
+        queue.addAll(List.of(responses));
+        return this;
+    }
 
-  /** When the queue is empty, serves {@code body} to every request, honouring ranges. */
-  public FaultyOrigin serve(byte[] body, String etag) {
-    fallback = request -> {
-      if (request.offset() > 0 && Objects.equals(request.validators().ifRange(), etag) && request.offset() <= body.length) {
-        return Response.partial(body, request.offset()).etag(etag);
-      }
-      return Response.ok(body).etag(etag);
-    };
-    return this;
-  }
+    /** When the queue is empty, serves {@code body} to every request, honouring ranges. */
+    public FaultyOrigin serve(byte[] body, String etag) {
+        fallback = request -> {
+            if (request.offset() > 0
+                    && Objects.equals(request.validators().ifRange(), etag)
+                    && request.offset() <= body.length) {
+                return Response.partial(body, request.offset()).etag(etag);
+            }
+            return Response.ok(body).etag(etag);
+        };
+        return this;
+    }
 
-  @Override
-  public boolean supports(URI uri) {
-    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-    return scheme.equals("http") || scheme.equals("https");
-  }
+    @Override
+    public boolean supports(URI uri) {
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        return scheme.equals("http") || scheme.equals("https");
+    }
 
-  @Override
-  public Mono<OriginResponse> open(OriginRequest request) {
-    return Mono.defer(
-        () -> {
-          requests.add(request);
-          Response next = queue.poll();
-          if (next == null && fallback != null) {
-            next = fallback.apply(request);
-          }
-          if (next == null) {
-            unexpected.incrementAndGet();
-            return Mono.error(new OriginFailure("unexpected request to the test origin: " + request.uri(), 500, false, null, null));
-          }
-          return next.respond(this);
+    @Override
+    public Mono<OriginResponse> open(OriginRequest request) {
+        return Mono.defer(() -> {
+            requests.add(request);
+            Response next = queue.poll();
+            if (next == null && fallback != null) {
+                next = fallback.apply(request);
+            }
+            if (next == null) {
+                unexpected.incrementAndGet();
+                return Mono.error(new OriginFailure(
+                        "unexpected request to the test origin: " + request.uri(), 500, false, null, null));
+            }
+            return next.respond(this);
         });
-  }
-
-  /** Every request received, in order. */
-  public List<OriginRequest> requests() {
-    return List.copyOf(requests);
-  }
-
-  /** How many times the origin was opened. */
-  public int opens() {
-    return requests.size();
-  }
-
-  /** Requests that found nothing queued. */
-  public int unexpected() {
-    return unexpected.get();
-  }
-
-  /** Bodies cancelled by the engine. */
-  public int bodyCancels() {
-    return bodyCancels.get();
-  }
-
-  /** Body bytes the engine has taken (each chunk counted after its {@code onNext} returned). */
-  public long bytesSent() {
-    return bytesSent.get();
-  }
-
-  /** Responses still queued. */
-  public int pending() {
-    return queue.size();
-  }
-
-  /** One scripted answer. */
-  public static final class Response {
-    private final Throwable openError;
-    private final OriginResponse.Status status;
-    private final long offset;
-    private final long total;
-    private final long bodySize;
-    private final ChunkSource source;
-    private Validators validators = Validators.NONE;
-    private long declaredLength = Long.MIN_VALUE;
-    private int chunk = 8192;
-    private long failAfter = -1;
-    private Throwable bodyError;
-    private long stallAfter = -1;
-    private Mono<?> gate;
-    private Duration delayPerChunk;
-    private Scheduler delayScheduler;
-    private boolean neverAnswers;
-    private Scheduler signalOn;
-
-    private Response(Throwable openError, OriginResponse.Status status, long offset, long total, long bodySize, ChunkSource source) {
-      this.openError = openError;
-      this.status = status;
-      this.offset = offset;
-      this.total = total;
-      this.bodySize = bodySize;
-      this.source = source;
     }
 
-    /** The whole of {@code body}. */
-    public static Response ok(byte[] body) {
-      return new Response(null, OriginResponse.Status.FULL, 0, body.length, body.length, (at, n) -> ByteBuffer.wrap(body, (int) at, n).slice().asReadOnlyBuffer());
+    /** Every request received, in order. */
+    public List<OriginRequest> requests() {
+        return List.copyOf(requests);
     }
 
-    /** {@code size} generated bytes of the stream for {@code seed} (see {@link Bytes#fill}). */
-    public static Response generated(long size, long seed) {
-      return new Response(null, OriginResponse.Status.FULL, 0, size, size, (at, n) -> {
-        byte[] part = new byte[n];
-        Bytes.fill(part, at, seed);
-        return ByteBuffer.wrap(part);
-      });
+    /** How many times the origin was opened. */
+    public int opens() {
+        return requests.size();
     }
 
-    /** The rest of {@code whole} from {@code offset}, as a 206 would be. */
-    public static Response partial(byte[] whole, long offset) {
-      return new Response(
-          null, OriginResponse.Status.PARTIAL, offset, whole.length, whole.length - offset,
-          (at, n) -> ByteBuffer.wrap(whole, (int) (offset + at), n).slice().asReadOnlyBuffer());
+    /** Requests that found nothing queued. */
+    public int unexpected() {
+        return unexpected.get();
     }
 
-    /** A failure to open, as an origin would raise it. */
-    public static Response fail(Throwable error) {
-      return new Response(error, OriginResponse.Status.FULL, 0, 0, 0, null);
+    /** Bodies cancelled by the engine. */
+    public int bodyCancels() {
+        return bodyCancels.get();
     }
 
-    /** An HTTP status refusal (408, 429 and 5xx are transient). */
-    public static Response status(int code) {
-      return fail(OriginFailure.status(code, "", null));
+    /** Body bytes the engine has taken (each chunk counted after its {@code onNext} returned). */
+    public long bytesSent() {
+        return bytesSent.get();
     }
 
-    /** A status with a {@code Retry-After}. */
-    public static Response status(int code, Duration retryAfter) {
-      return fail(OriginFailure.status(code, "", retryAfter));
+    /** Responses still queued. */
+    public int pending() {
+        return queue.size();
     }
 
-    /** A connection that cannot be made. */
-    public static Response refused() {
-      return fail(new java.net.ConnectException("Connection refused"));
-    }
+    /** One scripted answer. */
+    public static final class Response {
+        private final Throwable openError;
+        private final OriginResponse.Status status;
+        private final long offset;
+        private final long total;
+        private final long bodySize;
+        private final ChunkSource source;
+        private Validators validators = Validators.NONE;
+        private long declaredLength = Long.MIN_VALUE;
+        private int chunk = 8192;
+        private long failAfter = -1;
+        private Throwable bodyError;
+        private long stallAfter = -1;
+        private Mono<?> gate;
+        private Duration delayPerChunk;
+        private Scheduler delayScheduler;
+        private boolean neverAnswers;
+        private Scheduler signalOn;
 
-    /** An origin that accepts the request and never answers. */
-    public static Response neverAnswers() {
-      Response r = new Response(null, OriginResponse.Status.FULL, 0, 0, 0, null);
-      r.neverAnswers = true;
-      return r;
-    }
+        private Response(
+                Throwable openError,
+                OriginResponse.Status status,
+                long offset,
+                long total,
+                long bodySize,
+                ChunkSource source) {
+            this.openError = openError;
+            this.status = status;
+            this.offset = offset;
+            this.total = total;
+            this.bodySize = bodySize;
+            this.source = source;
+        }
 
-    public Response etag(String etag) {
-      validators = new Validators(etag, validators.lastModified());
-      return this;
-    }
+        /** The whole of {@code body}. */
+        public static Response ok(byte[] body) {
+            return new Response(
+                    null,
+                    OriginResponse.Status.FULL,
+                    0,
+                    body.length,
+                    body.length,
+                    (at, n) -> ByteBuffer.wrap(body, (int) at, n).slice().asReadOnlyBuffer());
+        }
 
-    public Response lastModified(String date) {
-      validators = new Validators(validators.etag(), date);
-      return this;
-    }
+        /** {@code size} generated bytes of the stream for {@code seed} (see {@link Bytes#fill}). */
+        public static Response generated(long size, long seed) {
+            return new Response(null, OriginResponse.Status.FULL, 0, size, size, (at, n) -> {
+                byte[] part = new byte[n];
+                Bytes.fill(part, at, seed);
+                return ByteBuffer.wrap(part);
+            });
+        }
 
-    /** Declares this total length instead of the true one (-1: none). */
-    public Response declaredLength(long length) {
-      declaredLength = length;
-      return this;
-    }
+        /** The rest of {@code whole} from {@code offset}, as a 206 would be. */
+        public static Response partial(byte[] whole, long offset) {
+            return new Response(
+                    null,
+                    OriginResponse.Status.PARTIAL,
+                    offset,
+                    whole.length,
+                    whole.length - offset,
+                    (at, n) -> ByteBuffer.wrap(whole, (int) (offset + at), n)
+                            .slice()
+                            .asReadOnlyBuffer());
+        }
 
-    /** Chunk size of the body. */
-    public Response chunks(int size) {
-      chunk = size;
-      return this;
-    }
+        /** A failure to open, as an origin would raise it. */
+        public static Response fail(Throwable error) {
+            return new Response(error, OriginResponse.Status.FULL, 0, 0, 0, null);
+        }
 
-    /** The connection breaks after {@code n} body bytes. */
-    public Response disconnectAfter(long n) {
-      return failAfter(n, new IOException("Connection reset by peer"));
-    }
+        /** An HTTP status refusal (408, 429 and 5xx are transient). */
+        public static Response status(int code) {
+            return fail(OriginFailure.status(code, "", null));
+        }
 
-    /** The body fails with {@code error} after {@code n} bytes. */
-    public Response failAfter(long n, Throwable error) {
-      failAfter = n;
-      bodyError = error;
-      return this;
-    }
+        /** A status with a {@code Retry-After}. */
+        public static Response status(int code, Duration retryAfter) {
+            return fail(OriginFailure.status(code, "", retryAfter));
+        }
 
-    /** The body stops after {@code n} bytes and never ends. */
-    public Response stallAfter(long n) {
-      stallAfter = n;
-      return this;
-    }
+        /** A connection that cannot be made. */
+        public static Response refused() {
+            return fail(new java.net.ConnectException("Connection refused"));
+        }
 
-    /** The body starts only when {@code gate} completes or emits. */
-    public Response gate(Mono<?> gate) {
-      this.gate = gate;
-      return this;
-    }
+        /** An origin that accepts the request and never answers. */
+        public static Response neverAnswers() {
+            Response r = new Response(null, OriginResponse.Status.FULL, 0, 0, 0, null);
+            r.neverAnswers = true;
+            return r;
+        }
 
-    /** Answers and sends every chunk on {@code scheduler}, as a transport's event loop would. */
-    public Response on(Scheduler scheduler) {
-      signalOn = scheduler;
-      return this;
-    }
+        public Response etag(String etag) {
+            validators = new Validators(etag, validators.lastModified());
+            return this;
+        }
 
-    /** Each chunk is delayed on {@code scheduler} (a virtual-time one in tests). */
-    public Response delayEachChunk(Duration delay, Scheduler scheduler) {
-      delayPerChunk = delay;
-      delayScheduler = scheduler;
-      return this;
-    }
+        public Response lastModified(String date) {
+            validators = new Validators(validators.etag(), date);
+            return this;
+        }
 
-    Mono<OriginResponse> respond(FaultyOrigin origin) {
-      if (neverAnswers) {
-        return Mono.never();
-      }
-      if (openError != null) {
-        return Mono.error(openError);
-      }
-      long length = declaredLength == Long.MIN_VALUE ? total : declaredLength;
-      Flux<ByteBuffer> body = body(origin);
-      if (signalOn != null) {
-        body = body.subscribeOn(signalOn).publishOn(signalOn, 1);
-      }
-      Mono<OriginResponse> response = Mono.just(
-          status == OriginResponse.Status.FULL
-              ? OriginResponse.full(length, validators, body)
-              : OriginResponse.partial(offset, length, validators, body));
-      return signalOn == null ? response : response.publishOn(signalOn);
-    }
+        /** Declares this total length instead of the true one (-1: none). */
+        public Response declaredLength(long length) {
+            declaredLength = length;
+            return this;
+        }
 
-    private Flux<ByteBuffer> body(FaultyOrigin origin) {
-      long end = bodySize;
-      if (failAfter >= 0) {
-        end = Math.min(end, failAfter);
-      } else if (stallAfter >= 0) {
-        end = Math.min(end, stallAfter);
-      }
-      long cut = end;
-      Flux<ByteBuffer> chunks =
-          Flux.<ByteBuffer, Long>generate(
-              () -> 0L,
-              (at, sink) -> {
+        /** Chunk size of the body. */
+        public Response chunks(int size) {
+            chunk = size;
+            return this;
+        }
+
+        /** The connection breaks after {@code n} body bytes. */
+        public Response disconnectAfter(long n) {
+            return failAfter(n, new IOException("Connection reset by peer"));
+        }
+
+        /** The body fails with {@code error} after {@code n} bytes. */
+        public Response failAfter(long n, Throwable error) {
+            failAfter = n;
+            bodyError = error;
+            return this;
+        }
+
+        /** The body stops after {@code n} bytes and never ends. */
+        public Response stallAfter(long n) {
+            stallAfter = n;
+            return this;
+        }
+
+        /** The body starts only when {@code gate} completes or emits. */
+        public Response gate(Mono<?> gate) {
+            this.gate = gate;
+            return this;
+        }
+
+        /** Answers and sends every chunk on {@code scheduler}, as a transport's event loop would. */
+        public Response on(Scheduler scheduler) {
+            signalOn = scheduler;
+            return this;
+        }
+
+        /** Each chunk is delayed on {@code scheduler} (a virtual-time one in tests). */
+        public Response delayEachChunk(Duration delay, Scheduler scheduler) {
+            delayPerChunk = delay;
+            delayScheduler = scheduler;
+            return this;
+        }
+
+        Mono<OriginResponse> respond(FaultyOrigin origin) {
+            if (neverAnswers) {
+                return Mono.never();
+            }
+            if (openError != null) {
+                return Mono.error(openError);
+            }
+            long length = declaredLength == Long.MIN_VALUE ? total : declaredLength;
+            Flux<ByteBuffer> body = body(origin);
+            if (signalOn != null) {
+                body = body.subscribeOn(signalOn).publishOn(signalOn, 1);
+            }
+            Mono<OriginResponse> response = Mono.just(
+                    status == OriginResponse.Status.FULL
+                            ? OriginResponse.full(length, validators, body)
+                            : OriginResponse.partial(offset, length, validators, body));
+            return signalOn == null ? response : response.publishOn(signalOn);
+        }
+
+        private Flux<ByteBuffer> body(FaultyOrigin origin) {
+            long end = bodySize;
+            if (failAfter >= 0) {
+                end = Math.min(end, failAfter);
+            } else if (stallAfter >= 0) {
+                end = Math.min(end, stallAfter);
+            }
+            long cut = end;
+            Flux<ByteBuffer> chunks = Flux.<ByteBuffer, Long>generate(() -> 0L, (at, sink) -> {
                 if (at >= cut) {
-                  sink.complete();
-                  return at;
+                    sink.complete();
+                    return at;
                 }
                 int n = (int) Math.min(chunk, cut - at);
                 ByteBuffer next = source.chunk(at, n);
                 sink.next(next);
                 origin.bytesSent.addAndGet(n); // Counted once the engine has taken the chunk.
                 return at + n;
-              });
-      if (delayPerChunk != null) {
-        chunks = chunks.delayElements(delayPerChunk, delayScheduler);
-      }
-      if (failAfter >= 0) {
-        chunks = chunks.concatWith(Flux.error(bodyError));
-      } else if (stallAfter >= 0) {
-        chunks = chunks.concatWith(Flux.never());
-      }
-      if (gate != null) {
-        chunks = gate.thenMany(chunks);
-      }
-      return chunks.doOnCancel(origin.bodyCancels::incrementAndGet);
+            });
+            if (delayPerChunk != null) {
+                chunks = chunks.delayElements(delayPerChunk, delayScheduler);
+            }
+            if (failAfter >= 0) {
+                chunks = chunks.concatWith(Flux.error(bodyError));
+            } else if (stallAfter >= 0) {
+                chunks = chunks.concatWith(Flux.never());
+            }
+            if (gate != null) {
+                chunks = gate.thenMany(chunks);
+            }
+            return chunks.doOnCancel(origin.bodyCancels::incrementAndGet);
+        }
     }
-  }
 
-  @FunctionalInterface
-  private interface ChunkSource {
-    ByteBuffer chunk(long at, int n);
-  }
+    @FunctionalInterface
+    private interface ChunkSource {
+        ByteBuffer chunk(long at, int n);
+    }
 }

@@ -17,23 +17,23 @@ import java.time.Duration;
  * witness of a process's POSIX locks, since a process never conflicts with its own.
  */
 public final class LockProbe {
-  private LockProbe() {}
+    private LockProbe() {}
 
-  /** Runs a probe of {@code lock} in a child of {@code jvms}: {@code "BUSY"} or {@code "FREE"}. */
-  public static String ask(ChildJvms jvms, Path lock) throws IOException {
-    Jvm probe = jvms.start(Jvm.main(LockProbe.class, lock.toString()));
-    assertThat(probe.awaitExit(Duration.ofSeconds(60))).as(probe::report).isZero();
-    return probe.lines().get(0);
-  }
-
-  public static void main(String[] args) throws IOException {
-    try (FileChannel channel =
-        FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      FileLock lock = channel.tryLock();
-      System.out.println(lock == null ? "BUSY" : "FREE");
-      if (lock != null) {
-        lock.release();
-      }
+    /** Runs a probe of {@code lock} in a child of {@code jvms}: {@code "BUSY"} or {@code "FREE"}. */
+    public static String ask(ChildJvms jvms, Path lock) throws IOException {
+        Jvm probe = jvms.start(Jvm.main(LockProbe.class, lock.toString()));
+        assertThat(probe.awaitExit(Duration.ofSeconds(60))).as(probe::report).isZero();
+        return probe.lines().get(0);
     }
-  }
+
+    public static void main(String[] args) throws IOException {
+        try (FileChannel channel =
+                FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            FileLock lock = channel.tryLock();
+            System.out.println(lock == null ? "BUSY" : "FREE");
+            if (lock != null) {
+                lock.release();
+            }
+        }
+    }
 }

@@ -45,136 +45,135 @@ import reactor.core.scheduler.Schedulers;
  * which runs on {@code boundedElastic}.
  */
 public final class SlowFileOrigin implements Origin {
-  private final Origin files = Origin.files();
-  private final Path log;
-  private final int chunk;
-  private final Duration tick;
-  private final Map<Long, Sinks.Empty<Void>> pauses = new TreeMap<>();
-  private final LongConsumer onPause;
+    private final Origin files = Origin.files();
+    private final Path log;
+    private final int chunk;
+    private final Duration tick;
+    private final Map<Long, Sinks.Empty<Void>> pauses = new TreeMap<>();
+    private final LongConsumer onPause;
 
-  /**
-   * @param log the shared log file
-   * @param chunk bytes per slice; a divisor of 64 KiB, so slices start at multiples of it
-   * @param tick the delay before each slice (zero: none)
-   * @param pauseAt artifact offsets (multiples of {@code chunk}) at which the body waits
-   * @param onPause told the offset whenever the body reaches a pause
-   */
-  public SlowFileOrigin(Path log, int chunk, Duration tick, List<Long> pauseAt, LongConsumer onPause) {
-    this.log = log;
-    this.chunk = chunk;
-    this.tick = tick;
-    this.onPause = onPause;
-    for (long offset : pauseAt) {
-      if (offset % chunk != 0) {
-        throw new IllegalArgumentException("pause " + offset + " is not at a slice boundary of " + chunk);
-      }
-      pauses.put(offset, Sinks.empty());
-    }
-  }
-
-  /** One open, as logged. */
-  public record Open(long pid, long offset, String ifRange) {}
-
-  /** Every open logged in {@code log}, by every process, in order. */
-  public static List<Open> opens(Path log) throws IOException {
-    List<Open> opens = new ArrayList<>();
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException none) {
-      return opens;
-    }
-    for (String line : lines) {
-      Map<String, String> fields = new TreeMap<>();
-      for (String word : line.split(" ")) {
-        int eq = word.indexOf('=');
-        if (eq > 0) {
-          fields.put(word.substring(0, eq), word.substring(eq + 1));
+    /**
+     * @param log the shared log file
+     * @param chunk bytes per slice; a divisor of 64 KiB, so slices start at multiples of it
+     * @param tick the delay before each slice (zero: none)
+     * @param pauseAt artifact offsets (multiples of {@code chunk}) at which the body waits
+     * @param onPause told the offset whenever the body reaches a pause
+     */
+    public SlowFileOrigin(Path log, int chunk, Duration tick, List<Long> pauseAt, LongConsumer onPause) {
+        this.log = log;
+        this.chunk = chunk;
+        this.tick = tick;
+        this.onPause = onPause;
+        for (long offset : pauseAt) {
+            if (offset % chunk != 0) {
+                throw new IllegalArgumentException("pause " + offset + " is not at a slice boundary of " + chunk);
+            }
+            pauses.put(offset, Sinks.empty());
         }
-      }
-      opens.add(new Open(Long.parseLong(fields.get("pid")), Long.parseLong(fields.get("offset")), fields.get("if-range")));
     }
-    return opens;
-  }
 
-  /** Lets the body past the next pause it has not been let past yet. */
-  public synchronized void release() {
-    for (Sinks.Empty<Void> gate : pauses.values()) {
-      if (gate.tryEmitEmpty() == Sinks.EmitResult.OK) {
-        return;
-      }
+    /** One open, as logged. */
+    public record Open(long pid, long offset, String ifRange) {}
+
+    /** Every open logged in {@code log}, by every process, in order. */
+    public static List<Open> opens(Path log) throws IOException {
+        List<Open> opens = new ArrayList<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException none) {
+            return opens;
+        }
+        for (String line : lines) {
+            Map<String, String> fields = new TreeMap<>();
+            for (String word : line.split(" ")) {
+                int eq = word.indexOf('=');
+                if (eq > 0) {
+                    fields.put(word.substring(0, eq), word.substring(eq + 1));
+                }
+            }
+            opens.add(new Open(
+                    Long.parseLong(fields.get("pid")), Long.parseLong(fields.get("offset")), fields.get("if-range")));
+        }
+        return opens;
     }
-  }
 
-  @Override
-  public boolean supports(URI uri) {
-    return files.supports(uri);
-  }
-
-  @Override
-  public Mono<OriginResponse> open(OriginRequest request) {
-    return Mono.fromRunnable(() -> append(request))
-        .subscribeOn(Schedulers.boundedElastic())
-        .then(files.open(request))
-        .map(r -> new OriginResponse(r.status(), r.offset(), r.length(), r.validators(), paced(r.offset(), r.body())));
-  }
-
-  private void append(OriginRequest request) {
-    String ifRange = request.validators().ifRange();
-    String line =
-        "open pid=" + ProcessHandle.current().pid() + " offset=" + request.offset() + " if-range="
-            + (ifRange == null ? "-" : ifRange.replace(' ', '_')) + "\n";
-    try (FileChannel out =
-        FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      out.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8))); // One write(2) with O_APPEND.
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** Lets the body past the next pause it has not been let past yet. */
+    public synchronized void release() {
+        for (Sinks.Empty<Void> gate : pauses.values()) {
+            if (gate.tryEmitEmpty() == Sinks.EmitResult.OK) {
+                return;
+            }
+        }
     }
-  }
 
-  private Flux<ByteBuffer> paced(long from, Flux<ByteBuffer> body) {
-    return Flux.defer(
-        () -> {
-          long[] at = {from};
-          return body.concatMapIterable(this::slices)
-              .concatMap(
-                  slice -> {
-                    long start = at[0];
-                    at[0] += slice.remaining();
-                    Mono<ByteBuffer> next = Mono.just(slice);
-                    if (!tick.isZero()) {
-                      next = next.delayElement(tick, Schedulers.parallel());
-                    }
-                    return pauseBefore(start).then(next);
-                  },
-                  1);
+    @Override
+    public boolean supports(URI uri) {
+        return files.supports(uri);
+    }
+
+    @Override
+    public Mono<OriginResponse> open(OriginRequest request) {
+        return Mono.fromRunnable(() -> append(request))
+                .subscribeOn(Schedulers.boundedElastic())
+                .then(files.open(request))
+                .map(r -> new OriginResponse(
+                        r.status(), r.offset(), r.length(), r.validators(), paced(r.offset(), r.body())));
+    }
+
+    private void append(OriginRequest request) {
+        String ifRange = request.validators().ifRange();
+        String line = "open pid=" + ProcessHandle.current().pid() + " offset=" + request.offset() + " if-range="
+                + (ifRange == null ? "-" : ifRange.replace(' ', '_')) + "\n";
+        try (FileChannel out =
+                FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            out.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8))); // One write(2) with O_APPEND.
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Flux<ByteBuffer> paced(long from, Flux<ByteBuffer> body) {
+        return Flux.defer(() -> {
+            long[] at = {from};
+            return body.concatMapIterable(this::slices)
+                    .concatMap(
+                            slice -> {
+                                long start = at[0];
+                                at[0] += slice.remaining();
+                                Mono<ByteBuffer> next = Mono.just(slice);
+                                if (!tick.isZero()) {
+                                    next = next.delayElement(tick, Schedulers.parallel());
+                                }
+                                return pauseBefore(start).then(next);
+                            },
+                            1);
         });
-  }
+    }
 
-  private Mono<Void> pauseBefore(long offset) {
-    Sinks.Empty<Void> gate;
-    synchronized (this) {
-      gate = pauses.get(offset);
-    }
-    if (gate == null) {
-      return Mono.empty();
-    }
-    return Mono.defer(
-        () -> {
-          onPause.accept(offset);
-          return gate.asMono();
+    private Mono<Void> pauseBefore(long offset) {
+        Sinks.Empty<Void> gate;
+        synchronized (this) {
+            gate = pauses.get(offset);
+        }
+        if (gate == null) {
+            return Mono.empty();
+        }
+        return Mono.defer(() -> {
+            onPause.accept(offset);
+            return gate.asMono();
         });
-  }
-
-  private List<ByteBuffer> slices(ByteBuffer buffer) {
-    List<ByteBuffer> out = new ArrayList<>();
-    while (buffer.hasRemaining()) {
-      int n = Math.min(chunk, buffer.remaining());
-      ByteBuffer slice = buffer.slice();
-      slice.limit(n);
-      out.add(slice);
-      buffer.position(buffer.position() + n);
     }
-    return out;
-  }
+
+    private List<ByteBuffer> slices(ByteBuffer buffer) {
+        List<ByteBuffer> out = new ArrayList<>();
+        while (buffer.hasRemaining()) {
+            int n = Math.min(chunk, buffer.remaining());
+            ByteBuffer slice = buffer.slice();
+            slice.limit(n);
+            out.add(slice);
+            buffer.position(buffer.position() + n);
+        }
+        return out;
+    }
 }

@@ -19,43 +19,43 @@ import java.nio.file.StandardOpenOption;
  * }</pre>
  */
 public final class StartGate implements AutoCloseable {
-  private final FileChannel channel;
-  private FileLock lock;
+    private final FileChannel channel;
+    private FileLock lock;
 
-  private StartGate(FileChannel channel, FileLock lock) {
-    this.channel = channel;
-    this.lock = lock;
-  }
-
-  /** Creates the gate file and holds it shut. */
-  public static StartGate hold(Path file) throws IOException {
-    FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    return new StartGate(channel, channel.lock());
-  }
-
-  /** Lets every child through, at once. */
-  public void open() throws IOException {
-    if (lock != null) {
-      lock.release();
-      lock = null;
+    private StartGate(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
     }
-  }
 
-  @Override
-  public void close() throws IOException {
-    try {
-      open();
-    } finally {
-      channel.close();
+    /** Creates the gate file and holds it shut. */
+    public static StartGate hold(Path file) throws IOException {
+        FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return new StartGate(channel, channel.lock());
     }
-  }
 
-  /** In a child: blocks until the test opens the gate at {@code file}. */
-  public static void await(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        FileLock passed = channel.lock(0, Long.MAX_VALUE, true)) {
-      // Through: the shared lock was granted, so the test no longer holds the gate shut.
+    /** Lets every child through, at once. */
+    public void open() throws IOException {
+        if (lock != null) {
+            lock.release();
+            lock = null;
+        }
     }
-  }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            open();
+        } finally {
+            channel.close();
+        }
+    }
+
+    /** In a child: blocks until the test opens the gate at {@code file}. */
+    public static void await(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+                FileLock passed = channel.lock(0, Long.MAX_VALUE, true)) {
+            // Through: the shared lock was granted, so the test no longer holds the gate shut.
+        }
+    }
 }

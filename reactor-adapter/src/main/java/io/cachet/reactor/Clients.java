@@ -33,91 +33,96 @@ import reactor.netty.tcp.SslProvider;
  * </ul>
  */
 final class Clients {
-  private Clients() {}
+    private Clients() {}
 
-  static HttpOrigin.Settings settings(NettyOrigin.Builder.State state) {
-    HttpClient base = state.client() != null ? state.client() : HttpClient.create();
-    HttpClient c =
-        base.followRedirect(false)
-            .compress(false)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, state.connectTimeout().toMillis()));
-    boolean ownTls = base.configuration().sslProvider() != null;
-    if (ownTls && !state.trusted().isEmpty()) {
-      throw new IllegalArgumentException(
-          "the HttpClient configures TLS itself; add the trusted certificates to its SslContext instead");
-    }
-    Map<String, String> env = state.environment() != null ? state.environment() : System.getenv();
-    // Plain http speaks HTTP/1.1 (HTTP/2 needs ALPN). HttpClient.protocol(...) is not called for it
-    // unless the caller's client asked for something else: calling it initialises reactor-netty's
-    // default TLS context, loading the JDK's trust store, for connections that never use it.
-    HttpClient plain = c;
-    if (!ownTls && !List.of(HttpProtocol.HTTP11).equals(List.of(base.configuration().protocols()))) {
-      plain = c.protocol(HttpProtocol.HTTP11);
-    }
-    HttpClient http = HttpOrigin.withProxy(plain, "http", state.proxy(), state.noProxy(), env);
-    HttpClient tlsBase = c;
-    Supplier<HttpClient> https = memoize(() -> {
-      HttpClient secure = tlsBase;
-      if (!ownTls) {
-        secure = state.http2() ? secure.protocol(HttpProtocol.H2, HttpProtocol.HTTP11) : secure.protocol(HttpProtocol.HTTP11);
-        if (!state.trusted().isEmpty()) {
-          TrustManagerFactory trust = trust(state.trusted());
-          secure = state.http2()
-              ? secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http2SslContextSpec.forClient().configure(b -> b.trustManager(trust))))
-              : secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http11SslContextSpec.forClient().configure(b -> b.trustManager(trust))));
+    static HttpOrigin.Settings settings(NettyOrigin.Builder.State state) {
+        HttpClient base = state.client() != null ? state.client() : HttpClient.create();
+        HttpClient c = base.followRedirect(false).compress(false).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                Math.min(Integer.MAX_VALUE, state.connectTimeout().toMillis()));
+        boolean ownTls = base.configuration().sslProvider() != null;
+        if (ownTls && !state.trusted().isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the HttpClient configures TLS itself; add the trusted certificates to its SslContext instead");
         }
-      }
-      return HttpOrigin.withProxy(secure, "https", state.proxy(), state.noProxy(), env);
-    });
-    return new HttpOrigin.Settings(
-        base, http, https, state.maxRedirects(), state.redirectFilter(), state.headerTimeout(), state.clock());
-  }
-
-  /** {@code make}'s value, made once, on first use. */
-  private static <T> Supplier<T> memoize(Supplier<T> make) {
-    return new Supplier<>() {
-      private volatile @Nullable T value;
-
-      @Override
-      public T get() {
-        T v = value;
-        if (v == null) {
-          synchronized (this) {
-            v = value;
-            if (v == null) {
-              v = make.get();
-              value = v;
+        Map<String, String> env = state.environment() != null ? state.environment() : System.getenv();
+        // Plain http speaks HTTP/1.1 (HTTP/2 needs ALPN). HttpClient.protocol(...) is not called for it
+        // unless the caller's client asked for something else: calling it initialises reactor-netty's
+        // default TLS context, loading the JDK's trust store, for connections that never use it.
+        HttpClient plain = c;
+        if (!ownTls
+                && !List.of(HttpProtocol.HTTP11)
+                        .equals(List.of(base.configuration().protocols()))) {
+            plain = c.protocol(HttpProtocol.HTTP11);
+        }
+        HttpClient http = HttpOrigin.withProxy(plain, "http", state.proxy(), state.noProxy(), env);
+        HttpClient tlsBase = c;
+        Supplier<HttpClient> https = memoize(() -> {
+            HttpClient secure = tlsBase;
+            if (!ownTls) {
+                secure = state.http2()
+                        ? secure.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
+                        : secure.protocol(HttpProtocol.HTTP11);
+                if (!state.trusted().isEmpty()) {
+                    TrustManagerFactory trust = trust(state.trusted());
+                    secure = state.http2()
+                            ? secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>)
+                                    Http2SslContextSpec.forClient().configure(b -> b.trustManager(trust))))
+                            : secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>)
+                                    Http11SslContextSpec.forClient().configure(b -> b.trustManager(trust))));
+                }
             }
-          }
-        }
-        return v;
-      }
-    };
-  }
-
-  /** The JDK's default trust anchors plus {@code extra}. */
-  private static TrustManagerFactory trust(List<X509Certificate> extra) {
-    try {
-      TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      jdk.init((KeyStore) null);
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-      store.load(null, null);
-      int i = 0;
-      for (TrustManager tm : jdk.getTrustManagers()) {
-        if (tm instanceof X509TrustManager x509) {
-          for (X509Certificate ca : x509.getAcceptedIssuers()) {
-            store.setCertificateEntry("jdk-" + i++, ca);
-          }
-        }
-      }
-      for (X509Certificate cert : extra) {
-        store.setCertificateEntry("extra-" + i++, cert);
-      }
-      TrustManagerFactory combined = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      combined.init(store);
-      return combined;
-    } catch (GeneralSecurityException | java.io.IOException e) {
-      throw new IllegalStateException("could not build a trust store from the JDK's and the given certificates", e);
+            return HttpOrigin.withProxy(secure, "https", state.proxy(), state.noProxy(), env);
+        });
+        return new HttpOrigin.Settings(
+                base, http, https, state.maxRedirects(), state.redirectFilter(), state.headerTimeout(), state.clock());
     }
-  }
+
+    /** {@code make}'s value, made once, on first use. */
+    private static <T> Supplier<T> memoize(Supplier<T> make) {
+        return new Supplier<>() {
+            private volatile @Nullable T value;
+
+            @Override
+            public T get() {
+                T v = value;
+                if (v == null) {
+                    synchronized (this) {
+                        v = value;
+                        if (v == null) {
+                            v = make.get();
+                            value = v;
+                        }
+                    }
+                }
+                return v;
+            }
+        };
+    }
+
+    /** The JDK's default trust anchors plus {@code extra}. */
+    private static TrustManagerFactory trust(List<X509Certificate> extra) {
+        try {
+            TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            jdk.init((KeyStore) null);
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (TrustManager tm : jdk.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x509) {
+                    for (X509Certificate ca : x509.getAcceptedIssuers()) {
+                        store.setCertificateEntry("jdk-" + i++, ca);
+                    }
+                }
+            }
+            for (X509Certificate cert : extra) {
+                store.setCertificateEntry("extra-" + i++, cert);
+            }
+            TrustManagerFactory combined = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            combined.init(store);
+            return combined;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(
+                    "could not build a trust store from the JDK's and the given certificates", e);
+        }
+    }
 }

@@ -53,243 +53,351 @@ import reactor.netty.http.client.HttpClient;
  * </ul>
  */
 public final class NettyOrigin implements Origin {
-  private final HttpOrigin engine;
+    private final HttpOrigin engine;
 
-  /**
-   * The default origin, as {@link java.util.ServiceLoader} creates it from the class path: the same
-   * as {@link #create()}.
-   */
-  public NettyOrigin() {
-    this(builder().build().engine);
-  }
-
-  private NettyOrigin(HttpOrigin engine) {
-    this.engine = engine;
-  }
-
-  /** The default origin, for {@link java.util.ServiceLoader} on the module path. */
-  public static NettyOrigin provider() {
-    return create();
-  }
-
-  /** An origin with every default, on reactor-netty's shared client resources. */
-  public static NettyOrigin create() {
-    return builder().build();
-  }
-
-  /** A builder on reactor-netty's default {@link HttpClient} and its shared resources. */
-  public static Builder builder() {
-    return new Builder(Builder.State.DEFAULTS);
-  }
-
-  /**
-   * A builder on the caller's client: its {@code ConnectionProvider}, {@code LoopResources},
-   * resolver, metrics and hooks are used as they are, and nothing is created in their place. The
-   * origin derives its own configuration from it (redirects off, compression off, the settings of
-   * this builder) without changing {@code client}, which stays the caller's to dispose.
-   */
-  public static Builder builder(HttpClient client) {
-    return new Builder(Builder.State.DEFAULTS.withClient(Objects.requireNonNull(client, "client")));
-  }
-
-  @Override
-  public boolean supports(URI uri) {
-    String scheme = uri.getScheme();
-    return "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
-  }
-
-  /**
-   * Opens {@code request.uri()} from {@code request.offset()}; see the class description. Lazy:
-   * each subscription is one request (and its redirects).
-   */
-  @Override
-  public Mono<OriginResponse> open(OriginRequest request) {
-    return engine.open(request);
-  }
-
-  @Override
-  public String toString() {
-    return "NettyOrigin";
-  }
-
-  /**
-   * Configures a {@link NettyOrigin}. Immutable, like reactor-netty's {@code HttpClient}: every
-   * setter returns a new builder and leaves this one as it was, so a builder can be shared and
-   * specialised freely.
-   */
-  public static final class Builder {
-    private final State state;
-
-    private Builder(State state) {
-      this.state = state;
+    /**
+     * The default origin, as {@link java.util.ServiceLoader} creates it from the class path: the same
+     * as {@link #create()}.
+     */
+    public NettyOrigin() {
+        this(builder().build().engine);
     }
 
-    /** How long to wait for a TCP connection. Default: 10 seconds. */
-    public Builder connectTimeout(Duration timeout) {
-      return new Builder(state.withConnectTimeout(positive("connect timeout", timeout)));
+    private NettyOrigin(HttpOrigin engine) {
+        this.engine = engine;
+    }
+
+    /** The default origin, for {@link java.util.ServiceLoader} on the module path. */
+    public static NettyOrigin provider() {
+        return create();
+    }
+
+    /** An origin with every default, on reactor-netty's shared client resources. */
+    public static NettyOrigin create() {
+        return builder().build();
+    }
+
+    /** A builder on reactor-netty's default {@link HttpClient} and its shared resources. */
+    public static Builder builder() {
+        return new Builder(Builder.State.DEFAULTS);
     }
 
     /**
-     * How long to wait for a response's headers once the request is sent; a safety net for
-     * callers that use the origin without Cachet's engine, whose own first-response timeout is
-     * normally shorter. Default: 60 seconds.
+     * A builder on the caller's client: its {@code ConnectionProvider}, {@code LoopResources},
+     * resolver, metrics and hooks are used as they are, and nothing is created in their place. The
+     * origin derives its own configuration from it (redirects off, compression off, the settings of
+     * this builder) without changing {@code client}, which stays the caller's to dispose.
      */
-    public Builder responseHeaderTimeout(Duration timeout) {
-      return new Builder(state.withHeaderTimeout(positive("response header timeout", timeout)));
+    public static Builder builder(HttpClient client) {
+        return new Builder(Builder.State.DEFAULTS.withClient(Objects.requireNonNull(client, "client")));
     }
 
-    /** How many redirects to follow, from 0 to 10. Default: 10. */
-    public Builder maxRedirects(int max) {
-      if (max < 0 || max > HttpOrigin.maxRedirects()) {
-        throw new IllegalArgumentException(
-            "max redirects must be between 0 and " + HttpOrigin.maxRedirects() + ": " + max);
-      }
-      return new Builder(state.withMaxRedirects(max));
+    @Override
+    public boolean supports(URI uri) {
+        String scheme = uri.getScheme();
+        return "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
     }
 
     /**
-     * Which redirect targets may be followed, on top of the fixed rules (http and https only, no
-     * downgrade). A service that fetches URLs on behalf of others can refuse internal networks
-     * here, for example link-local metadata addresses. The filter sees the URL, not the addresses
-     * its host resolves to. Default: every http and https URL.
+     * Opens {@code request.uri()} from {@code request.offset()}; see the class description. Lazy:
+     * each subscription is one request (and its redirects).
      */
-    public Builder redirectFilter(Predicate<URI> allowed) {
-      return new Builder(state.withRedirectFilter(Objects.requireNonNull(allowed, "allowed")));
+    @Override
+    public Mono<OriginResponse> open(OriginRequest request) {
+        return engine.open(request);
+    }
+
+    @Override
+    public String toString() {
+        return "NettyOrigin";
     }
 
     /**
-     * Sends every request through {@code proxy} ({@code http://[user:password@]host:port} or
-     * {@code socks5://host:port}), whatever the environment says. Loopback addresses are
-     * always reached directly.
+     * Configures a {@link NettyOrigin}. Immutable, like reactor-netty's {@code HttpClient}: every
+     * setter returns a new builder and leaves this one as it was, so a builder can be shared and
+     * specialised freely.
      */
-    public Builder proxy(URI proxy) {
-      return proxy(proxy, null);
+    public static final class Builder {
+        private final State state;
+
+        private Builder(State state) {
+            this.state = state;
+        }
+
+        /** How long to wait for a TCP connection. Default: 10 seconds. */
+        public Builder connectTimeout(Duration timeout) {
+            return new Builder(state.withConnectTimeout(positive("connect timeout", timeout)));
+        }
+
+        /**
+         * How long to wait for a response's headers once the request is sent; a safety net for
+         * callers that use the origin without Cachet's engine, whose own first-response timeout is
+         * normally shorter. Default: 60 seconds.
+         */
+        public Builder responseHeaderTimeout(Duration timeout) {
+            return new Builder(state.withHeaderTimeout(positive("response header timeout", timeout)));
+        }
+
+        /** How many redirects to follow, from 0 to 10. Default: 10. */
+        public Builder maxRedirects(int max) {
+            if (max < 0 || max > HttpOrigin.maxRedirects()) {
+                throw new IllegalArgumentException(
+                        "max redirects must be between 0 and " + HttpOrigin.maxRedirects() + ": " + max);
+            }
+            return new Builder(state.withMaxRedirects(max));
+        }
+
+        /**
+         * Which redirect targets may be followed, on top of the fixed rules (http and https only, no
+         * downgrade). A service that fetches URLs on behalf of others can refuse internal networks
+         * here, for example link-local metadata addresses. The filter sees the URL, not the addresses
+         * its host resolves to. Default: every http and https URL.
+         */
+        public Builder redirectFilter(Predicate<URI> allowed) {
+            return new Builder(state.withRedirectFilter(Objects.requireNonNull(allowed, "allowed")));
+        }
+
+        /**
+         * Sends every request through {@code proxy} ({@code http://[user:password@]host:port} or
+         * {@code socks5://host:port}), whatever the environment says. Loopback addresses are
+         * always reached directly.
+         */
+        public Builder proxy(URI proxy) {
+            return proxy(proxy, null);
+        }
+
+        /**
+         * Like {@link #proxy(URI)}, except for the hosts in {@code noProxy}, a {@code NO_PROXY}-style
+         * list: {@code example.com,.internal,10.0.0.0/8,localhost:8080}.
+         */
+        public Builder proxy(URI proxy, @Nullable String noProxy) {
+            return new Builder(state.withProxy(Objects.requireNonNull(proxy, "proxy"), noProxy));
+        }
+
+        /**
+         * Where {@code https_proxy}, {@code http_proxy} and {@code no_proxy} (or their upper-case
+         * forms) are read when no proxy is set on this builder and the client has none of its own.
+         * Default: {@link System#getenv()} at {@link #build()}.
+         */
+        public Builder environment(Map<String, String> environment) {
+            return new Builder(state.withEnvironment(Map.copyOf(environment)));
+        }
+
+        /**
+         * Whether to offer HTTP/2 over TLS (by ALPN; HTTP/1.1 is used when the server does not
+         * accept it). Ignored for a client that configures TLS itself. Default: true.
+         */
+        public Builder http2(boolean enabled) {
+            return new Builder(state.withHttp2(enabled));
+        }
+
+        /**
+         * Trusts these certificates (a private CA, or a server's own certificate) in addition to the
+         * JDK's trust store. Host names are verified either way; there is no way to trust everything.
+         * Not for a client that configures TLS itself.
+         */
+        public Builder trustedCertificates(X509Certificate... certificates) {
+            return new Builder(state.withTrusted(List.of(certificates)));
+        }
+
+        /** The clock that {@code Retry-After} dates are read against. Default: the system clock. */
+        public Builder clock(Clock clock) {
+            return new Builder(state.withClock(Objects.requireNonNull(clock, "clock")));
+        }
+
+        /**
+         * The origin.
+         *
+         * @throws IllegalArgumentException if a proxy URL (set here or in the environment) cannot be
+         *     used, or certificates were given for a client that configures TLS itself
+         */
+        public NettyOrigin build() {
+            return new NettyOrigin(new HttpOrigin(Clients.settings(state)));
+        }
+
+        private static Duration positive(String what, Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive: " + d);
+            }
+            return d;
+        }
+
+        /** The builder's values. */
+        record State(
+                @Nullable HttpClient client,
+                Duration connectTimeout,
+                Duration headerTimeout,
+                int maxRedirects,
+                Predicate<URI> redirectFilter,
+                @Nullable URI proxy,
+                @Nullable String noProxy,
+                @Nullable Map<String, String> environment,
+                boolean http2,
+                List<X509Certificate> trusted,
+                Clock clock) {
+
+            static final State DEFAULTS = new State(
+                    null,
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(60),
+                    HttpOrigin.maxRedirects(),
+                    uri -> true,
+                    null,
+                    null,
+                    null,
+                    true,
+                    List.of(),
+                    Clock.systemUTC());
+
+            State withClient(HttpClient c) {
+                return new State(
+                        c,
+                        connectTimeout,
+                        headerTimeout,
+                        maxRedirects,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        environment,
+                        http2,
+                        trusted,
+                        clock);
+            }
+
+            State withConnectTimeout(Duration d) {
+                return new State(
+                        client,
+                        d,
+                        headerTimeout,
+                        maxRedirects,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        environment,
+                        http2,
+                        trusted,
+                        clock);
+            }
+
+            State withHeaderTimeout(Duration d) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        d,
+                        maxRedirects,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        environment,
+                        http2,
+                        trusted,
+                        clock);
+            }
+
+            State withMaxRedirects(int m) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        headerTimeout,
+                        m,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        environment,
+                        http2,
+                        trusted,
+                        clock);
+            }
+
+            State withRedirectFilter(Predicate<URI> f) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        headerTimeout,
+                        maxRedirects,
+                        f,
+                        proxy,
+                        noProxy,
+                        environment,
+                        http2,
+                        trusted,
+                        clock);
+            }
+
+            State withProxy(URI p, @Nullable String n) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        headerTimeout,
+                        maxRedirects,
+                        redirectFilter,
+                        p,
+                        n,
+                        environment,
+                        http2,
+                        trusted,
+                        clock);
+            }
+
+            State withEnvironment(Map<String, String> e) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        headerTimeout,
+                        maxRedirects,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        e,
+                        http2,
+                        trusted,
+                        clock);
+            }
+
+            State withHttp2(boolean h) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        headerTimeout,
+                        maxRedirects,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        environment,
+                        h,
+                        trusted,
+                        clock);
+            }
+
+            State withTrusted(List<X509Certificate> t) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        headerTimeout,
+                        maxRedirects,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        environment,
+                        http2,
+                        List.copyOf(t),
+                        clock);
+            }
+
+            State withClock(Clock c) {
+                return new State(
+                        client,
+                        connectTimeout,
+                        headerTimeout,
+                        maxRedirects,
+                        redirectFilter,
+                        proxy,
+                        noProxy,
+                        environment,
+                        http2,
+                        trusted,
+                        c);
+            }
+        }
     }
-
-    /**
-     * Like {@link #proxy(URI)}, except for the hosts in {@code noProxy}, a {@code NO_PROXY}-style
-     * list: {@code example.com,.internal,10.0.0.0/8,localhost:8080}.
-     */
-    public Builder proxy(URI proxy, @Nullable String noProxy) {
-      return new Builder(state.withProxy(Objects.requireNonNull(proxy, "proxy"), noProxy));
-    }
-
-    /**
-     * Where {@code https_proxy}, {@code http_proxy} and {@code no_proxy} (or their upper-case
-     * forms) are read when no proxy is set on this builder and the client has none of its own.
-     * Default: {@link System#getenv()} at {@link #build()}.
-     */
-    public Builder environment(Map<String, String> environment) {
-      return new Builder(state.withEnvironment(Map.copyOf(environment)));
-    }
-
-    /**
-     * Whether to offer HTTP/2 over TLS (by ALPN; HTTP/1.1 is used when the server does not
-     * accept it). Ignored for a client that configures TLS itself. Default: true.
-     */
-    public Builder http2(boolean enabled) {
-      return new Builder(state.withHttp2(enabled));
-    }
-
-    /**
-     * Trusts these certificates (a private CA, or a server's own certificate) in addition to the
-     * JDK's trust store. Host names are verified either way; there is no way to trust everything.
-     * Not for a client that configures TLS itself.
-     */
-    public Builder trustedCertificates(X509Certificate... certificates) {
-      return new Builder(state.withTrusted(List.of(certificates)));
-    }
-
-    /** The clock that {@code Retry-After} dates are read against. Default: the system clock. */
-    public Builder clock(Clock clock) {
-      return new Builder(state.withClock(Objects.requireNonNull(clock, "clock")));
-    }
-
-    /**
-     * The origin.
-     *
-     * @throws IllegalArgumentException if a proxy URL (set here or in the environment) cannot be
-     *     used, or certificates were given for a client that configures TLS itself
-     */
-    public NettyOrigin build() {
-      return new NettyOrigin(new HttpOrigin(Clients.settings(state)));
-    }
-
-    private static Duration positive(String what, Duration d) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive: " + d);
-      }
-      return d;
-    }
-
-    /** The builder's values. */
-    record State(
-        @Nullable HttpClient client,
-        Duration connectTimeout,
-        Duration headerTimeout,
-        int maxRedirects,
-        Predicate<URI> redirectFilter,
-        @Nullable URI proxy,
-        @Nullable String noProxy,
-        @Nullable Map<String, String> environment,
-        boolean http2,
-        List<X509Certificate> trusted,
-        Clock clock) {
-
-      static final State DEFAULTS =
-          new State(
-              null, Duration.ofSeconds(10), Duration.ofSeconds(60), HttpOrigin.maxRedirects(), uri -> true, null,
-              null, null, true, List.of(), Clock.systemUTC());
-
-      State withClient(HttpClient c) {
-        return new State(c, connectTimeout, headerTimeout, maxRedirects, redirectFilter, proxy, noProxy, environment,
-            http2, trusted, clock);
-      }
-
-      State withConnectTimeout(Duration d) {
-        return new State(client, d, headerTimeout, maxRedirects, redirectFilter, proxy, noProxy, environment, http2,
-            trusted, clock);
-      }
-
-      State withHeaderTimeout(Duration d) {
-        return new State(client, connectTimeout, d, maxRedirects, redirectFilter, proxy, noProxy, environment, http2,
-            trusted, clock);
-      }
-
-      State withMaxRedirects(int m) {
-        return new State(client, connectTimeout, headerTimeout, m, redirectFilter, proxy, noProxy, environment, http2,
-            trusted, clock);
-      }
-
-      State withRedirectFilter(Predicate<URI> f) {
-        return new State(client, connectTimeout, headerTimeout, maxRedirects, f, proxy, noProxy, environment, http2,
-            trusted, clock);
-      }
-
-      State withProxy(URI p, @Nullable String n) {
-        return new State(client, connectTimeout, headerTimeout, maxRedirects, redirectFilter, p, n, environment, http2,
-            trusted, clock);
-      }
-
-      State withEnvironment(Map<String, String> e) {
-        return new State(client, connectTimeout, headerTimeout, maxRedirects, redirectFilter, proxy, noProxy, e, http2,
-            trusted, clock);
-      }
-
-      State withHttp2(boolean h) {
-        return new State(client, connectTimeout, headerTimeout, maxRedirects, redirectFilter, proxy, noProxy,
-            environment, h, trusted, clock);
-      }
-
-      State withTrusted(List<X509Certificate> t) {
-        return new State(client, connectTimeout, headerTimeout, maxRedirects, redirectFilter, proxy, noProxy,
-            environment, http2, List.copyOf(t), clock);
-      }
-
-      State withClock(Clock c) {
-        return new State(client, connectTimeout, headerTimeout, maxRedirects, redirectFilter, proxy, noProxy,
-            environment, http2, trusted, c);
-      }
-    }
-  }
 }

@@ -25,70 +25,73 @@ import reactor.test.StepVerifier;
  * client (pool, event loops, hooks) and creates none of its own; many fetches share one pool.
  */
 class CallerResourcesTest extends EndToEnd {
-  private static final byte[] BODY = Bytes.random(64 * 1024, 3);
+    private static final byte[] BODY = Bytes.random(64 * 1024, 3);
 
-  /** A small pool, as a service might give its outbound calls. */
-  @RegisterExtension final TestClients small = new TestClients(8);
+    /** A small pool, as a service might give its outbound calls. */
+    @RegisterExtension
+    final TestClients small = new TestClients(8);
 
-  @Test
-  void aFetchThroughACallerOwnedClientUsesThatClientsPoolAndEventLoops() {
-    AtomicInteger requests = new AtomicInteger();
-    Set<String> threads = ConcurrentHashMap.newKeySet();
-    HttpClient callers = clients.client().doOnRequest((request, connection) -> {
-      requests.incrementAndGet();
-      threads.add(Thread.currentThread().getName());
-    });
-    server.enqueue(Response.ok(BODY));
-    Cache cache = cache(NettyOrigin.builder(callers).build(), 0, b -> b);
+    @Test
+    void aFetchThroughACallerOwnedClientUsesThatClientsPoolAndEventLoops() {
+        AtomicInteger requests = new AtomicInteger();
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        HttpClient callers = clients.client().doOnRequest((request, connection) -> {
+            requests.incrementAndGet();
+            threads.add(Thread.currentThread().getName());
+        });
+        server.enqueue(Response.ok(BODY));
+        Cache cache = cache(NettyOrigin.builder(callers).build(), 0, b -> b);
 
-    StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-        .assertNext(a -> assertThat(a.source()).isEqualTo(Artifact.Source.DOWNLOADED))
-        .expectComplete()
-        .verify(WAIT);
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .assertNext(a -> assertThat(a.source()).isEqualTo(Artifact.Source.DOWNLOADED))
+                .expectComplete()
+                .verify(WAIT);
 
-    assertThat(requests).hasValue(1);
-    assertThat(threads).allMatch(name -> name.startsWith(clients.threadPrefix()));
-    assertHoldsOnly(BODY);
-  }
-
-  @Test
-  void twoHundredConcurrentFetchesOfFiftyKeysShareOnePoolWithoutExhaustingIt() {
-    for (int i = 0; i < 50; i++) {
-      server.serve("/artifact-" + i, Bytes.random(20_000 + i, i));
+        assertThat(requests).hasValue(1);
+        assertThat(threads).allMatch(name -> name.startsWith(clients.threadPrefix()));
+        assertHoldsOnly(BODY);
     }
-    Cache cache = cache(NettyOrigin.builder(small.client()).build(), 0, b -> b);
-    List<FetchRequest> requests = java.util.stream.IntStream.range(0, 200)
-        .mapToObj(i -> {
-          byte[] body = Bytes.random(20_000 + i % 50, i % 50);
-          return pinned(server.url("/artifact-" + (i % 50)), body);
-        })
-        .toList();
 
-    StepVerifier.create(Flux.fromIterable(requests).flatMap(cache::fetch, 200).collectList())
-        .assertNext(artifacts -> {
-          assertThat(artifacts).hasSize(200);
-          assertThat(artifacts).extracting(Artifact::sha256).doesNotContainNull();
-          assertThat(artifacts.stream().map(Artifact::sha256).distinct()).hasSize(50);
-        })
-        .expectComplete()
-        .verify(WAIT);
+    @Test
+    void twoHundredConcurrentFetchesOfFiftyKeysShareOnePoolWithoutExhaustingIt() {
+        for (int i = 0; i < 50; i++) {
+            server.serve("/artifact-" + i, Bytes.random(20_000 + i, i));
+        }
+        Cache cache = cache(NettyOrigin.builder(small.client()).build(), 0, b -> b);
+        List<FetchRequest> requests = java.util.stream.IntStream.range(0, 200)
+                .mapToObj(i -> {
+                    byte[] body = Bytes.random(20_000 + i % 50, i % 50);
+                    return pinned(server.url("/artifact-" + (i % 50)), body);
+                })
+                .toList();
 
-    assertThat(server.requestCount()).isEqualTo(50); // One download per key.
-    assertThat(server.connectionCount()).isBetween(1, 8); // Never more than the pool's connections.
-    assertThat(blobs()).hasSize(50);
-  }
+        StepVerifier.create(
+                        Flux.fromIterable(requests).flatMap(cache::fetch, 200).collectList())
+                .assertNext(artifacts -> {
+                    assertThat(artifacts).hasSize(200);
+                    assertThat(artifacts).extracting(Artifact::sha256).doesNotContainNull();
+                    assertThat(artifacts.stream().map(Artifact::sha256).distinct())
+                            .hasSize(50);
+                })
+                .expectComplete()
+                .verify(WAIT);
 
-  @Test
-  void aCacheWithoutOriginsFindsThisOneThroughTheServiceLoader() {
-    assertThat(ServiceLoader.load(Origin.class)).hasAtLeastOneElementOfType(NettyOrigin.class);
-    server.enqueue(Response.ok(BODY));
-    Cache cache = fixture.open(Cache.builder().root(fixture.root()).retry(fastRetries(0)));
+        assertThat(server.requestCount()).isEqualTo(50); // One download per key.
+        assertThat(server.connectionCount()).isBetween(1, 8); // Never more than the pool's connections.
+        assertThat(blobs()).hasSize(50);
+    }
 
-    StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-        .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
-        .expectComplete()
-        .verify(WAIT);
+    @Test
+    void aCacheWithoutOriginsFindsThisOneThroughTheServiceLoader() {
+        assertThat(ServiceLoader.load(Origin.class)).hasAtLeastOneElementOfType(NettyOrigin.class);
+        server.enqueue(Response.ok(BODY));
+        Cache cache = fixture.open(Cache.builder().root(fixture.root()).retry(fastRetries(0)));
 
-    assertHoldsOnly(BODY);
-  }
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertHoldsOnly(BODY);
+    }
 }

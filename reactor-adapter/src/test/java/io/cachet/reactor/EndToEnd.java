@@ -33,87 +33,97 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(60)
 abstract class EndToEnd {
-  static final Duration WAIT = Duration.ofSeconds(20);
+    static final Duration WAIT = Duration.ofSeconds(20);
 
-  // Registration order matters: after each test the clients are disposed first, then the server
-  // stops (and checks for leaks), then the cache is closed and audited.
-  @RegisterExtension final CacheFixture fixture = new CacheFixture();
-  @RegisterExtension final FaultyServer server = new FaultyServer();
-  @RegisterExtension final TestClients clients = new TestClients();
+    // Registration order matters: after each test the clients are disposed first, then the server
+    // stops (and checks for leaks), then the cache is closed and audited.
+    @RegisterExtension
+    final CacheFixture fixture = new CacheFixture();
 
-  @BeforeAll
-  static void warmUp() {
-    Warmup.once();
-  }
+    @RegisterExtension
+    final FaultyServer server = new FaultyServer();
 
-  /** Retries after 1, 2, 4... ms (at most 5), no jitter. */
-  static RetryPolicy fastRetries(int retries) {
-    return RetryPolicy.defaults()
-        .withMaxRetries(retries)
-        .withBackoff(Duration.ofMillis(1), Duration.ofMillis(5))
-        .withJitter(0);
-  }
+    @RegisterExtension
+    final TestClients clients = new TestClients();
 
-  NettyOrigin origin() {
-    return NettyOrigin.builder(clients.client()).build();
-  }
-
-  /** A cache on this test's directory with {@code origin}, the given retries and tweaks. */
-  Cache cache(NettyOrigin origin, int retries, UnaryOperator<Cache.Builder> tweaks) {
-    return fixture.open(tweaks.apply(Cache.builder().root(fixture.root()).origin(origin).retry(fastRetries(retries))));
-  }
-
-  Cache cache(int retries) {
-    return cache(origin(), retries, b -> b);
-  }
-
-  EventRecorder record(Cache cache) {
-    return fixture.record(cache);
-  }
-
-  static FetchRequest pinned(URI uri, byte[] body) {
-    return FetchRequest.of(uri).withSha256(Bytes.sha256(body)).withSize(body.length);
-  }
-
-  static Sha256 sha(byte[] body) {
-    return Bytes.sha256(body);
-  }
-
-  /** The digests of every blob in the cache. */
-  List<String> blobs() {
-    Path dir = fixture.root().resolve("blobs").resolve("sha256");
-    if (!Files.isDirectory(dir)) {
-      return List.of();
+    @BeforeAll
+    static void warmUp() {
+        Warmup.once();
     }
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
-  /** Part files in the cache's tmp directory. */
-  List<Path> parts() {
-    Path tmp = fixture.root().resolve("tmp");
-    if (!Files.isDirectory(tmp)) {
-      return List.of();
+    /** Retries after 1, 2, 4... ms (at most 5), no jitter. */
+    static RetryPolicy fastRetries(int retries) {
+        return RetryPolicy.defaults()
+                .withMaxRetries(retries)
+                .withBackoff(Duration.ofMillis(1), Duration.ofMillis(5))
+                .withJitter(0);
     }
-    try (Stream<Path> files = Files.list(tmp)) {
-      return files.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+
+    NettyOrigin origin() {
+        return NettyOrigin.builder(clients.client()).build();
     }
-  }
 
-  /** The cache holds exactly the verified blob of {@code body} and no part file. */
-  void assertHoldsOnly(byte[] body) {
-    assertThat(blobs()).containsExactly(sha(body).hex());
-    assertThat(parts()).isEmpty();
-  }
+    /** A cache on this test's directory with {@code origin}, the given retries and tweaks. */
+    Cache cache(NettyOrigin origin, int retries, UnaryOperator<Cache.Builder> tweaks) {
+        return fixture.open(
+                tweaks.apply(Cache.builder().root(fixture.root()).origin(origin).retry(fastRetries(retries))));
+    }
 
-  /** The cache holds no blob and no part file. */
-  void assertHoldsNothing() {
-    assertThat(blobs()).isEmpty();
-    assertThat(parts()).isEmpty();
-  }
+    Cache cache(int retries) {
+        return cache(origin(), retries, b -> b);
+    }
+
+    EventRecorder record(Cache cache) {
+        return fixture.record(cache);
+    }
+
+    static FetchRequest pinned(URI uri, byte[] body) {
+        return FetchRequest.of(uri).withSha256(Bytes.sha256(body)).withSize(body.length);
+    }
+
+    static Sha256 sha(byte[] body) {
+        return Bytes.sha256(body);
+    }
+
+    /** The digests of every blob in the cache. */
+    List<String> blobs() {
+        Path dir = fixture.root().resolve("blobs").resolve("sha256");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile)
+                    .map(p -> p.getFileName().toString())
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Part files in the cache's tmp directory. */
+    List<Path> parts() {
+        Path tmp = fixture.root().resolve("tmp");
+        if (!Files.isDirectory(tmp)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".part"))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The cache holds exactly the verified blob of {@code body} and no part file. */
+    void assertHoldsOnly(byte[] body) {
+        assertThat(blobs()).containsExactly(sha(body).hex());
+        assertThat(parts()).isEmpty();
+    }
+
+    /** The cache holds no blob and no part file. */
+    void assertHoldsNothing() {
+        assertThat(blobs()).isEmpty();
+        assertThat(parts()).isEmpty();
+    }
 }

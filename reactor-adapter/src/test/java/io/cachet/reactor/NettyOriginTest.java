@@ -11,443 +11,470 @@ import io.cachet.spi.OriginRequest;
 import io.cachet.spi.OriginResponse;
 import io.cachet.spi.Validators;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import reactor.netty.http.client.HttpClient;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.netty.http.client.HttpClient;
 import reactor.test.StepVerifier;
 
 @Timeout(30)
 class NettyOriginTest {
-  private static final byte[] BODY = Bodies.random(100_000, 1);
-  private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final byte[] BODY = Bodies.random(100_000, 1);
+    private static final Duration WAIT = Duration.ofSeconds(10);
 
-  @RegisterExtension final FaultyServer server = new FaultyServer();
-  @RegisterExtension final FaultyServer other = new FaultyServer();
-  @RegisterExtension final TestClients clients = new TestClients();
+    @RegisterExtension
+    final FaultyServer server = new FaultyServer();
 
-  private NettyOrigin origin() {
-    return NettyOrigin.builder(clients.client()).build();
-  }
+    @RegisterExtension
+    final FaultyServer other = new FaultyServer();
 
-  private static Req request(URI uri) {
-    return new Req(uri, Map.of());
-  }
+    @RegisterExtension
+    final TestClients clients = new TestClients();
 
-  /** A fresh request with headers, built up fluently. */
-  record Req(URI uri, Map<String, String> headers) {
-    Req withHeader(String name, String value) {
-      Map<String, String> more = new java.util.HashMap<>(headers);
-      more.put(name, value);
-      return new Req(uri, more);
+    private NettyOrigin origin() {
+        return NettyOrigin.builder(clients.client()).build();
     }
 
-    OriginRequest toRequest() {
-      return new OriginRequest(uri, 0, Validators.NONE, headers, -1);
-    }
-  }
-
-  /** A response with its body, read as the engine reads it. */
-  record Received(OriginResponse response, byte[] body) {}
-
-  private static reactor.core.publisher.Mono<Received> receive(NettyOrigin origin, OriginRequest request) {
-    return origin.open(request).flatMap(r -> Bodies.read(r.body()).map(bytes -> new Received(r, bytes)));
-  }
-
-  private static reactor.core.publisher.Mono<Received> receive(NettyOrigin origin, Req request) {
-    return receive(origin, request.toRequest());
-  }
-
-  private static reactor.core.publisher.Mono<OriginResponse> open(NettyOrigin origin, Req request) {
-    return origin.open(request.toRequest());
-  }
-
-  private static OriginRequest resume(URI uri, long offset, Validators v) {
-    return new OriginRequest(uri, offset, v, Map.of(), -1);
-  }
-
-  // ---- requests ----
-
-  @Test
-  void asksForIdentityEncodingAndNoRangeForAFreshDownload() {
-    server.enqueue(Response.ok(BODY));
-
-    StepVerifier.create(open(origin(), request(server.url("/a.bin"))).flatMap(r -> Bodies.read(r.body())))
-        .assertNext(bytes -> assertThat(bytes).isEqualTo(BODY))
-        .expectComplete()
-        .verify(WAIT);
-
-    var recorded = server.takeRequest();
-    assertThat(recorded.method()).isEqualTo("GET");
-    assertThat(recorded.target()).isEqualTo("/a.bin");
-    assertThat(recorded.header("Accept-Encoding")).isEqualTo("identity");
-    assertThat(recorded.header("Range")).isNull();
-    assertThat(recorded.header("If-Range")).isNull();
-  }
-
-  @Test
-  void mapsA200ToTheWholeArtifactWithItsLengthAndValidators() {
-    server.enqueue(Response.ok(BODY).etag("\"v1\"").lastModified("Tue, 01 Apr 2025 10:00:00 GMT"));
-
-    StepVerifier.create(receive(origin(), request(server.url("/a.bin"))))
-        .assertNext(r -> {
-          assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
-          assertThat(r.response().length()).isEqualTo(BODY.length);
-          assertThat(r.response().validators()).isEqualTo(new Validators("\"v1\"", "Tue, 01 Apr 2025 10:00:00 GMT"));
-          assertThat(r.body()).isEqualTo(BODY);
-        })
-        .expectComplete()
-        .verify(WAIT);
-  }
-
-  @Test
-  void aResumeSendsRangeAndIfRangeAndGetsTheRest() {
-    server.serve("/a.bin", BODY);
-    String etag = FaultyServer.etagOf(BODY);
-
-    StepVerifier.create(receive(origin(), resume(server.url("/a.bin"), 40_000, new Validators(etag, null))))
-        .assertNext(r -> {
-          assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
-          assertThat(r.response().offset()).isEqualTo(40_000);
-          assertThat(r.response().length()).isEqualTo(BODY.length);
-          assertThat(r.body()).isEqualTo(Arrays.copyOfRange(BODY, 40_000, BODY.length));
-        })
-        .expectComplete()
-        .verify(WAIT);
-
-    var recorded = server.takeRequest();
-    assertThat(recorded.header("Range")).isEqualTo("bytes=40000-");
-    assertThat(recorded.header("If-Range")).isEqualTo(etag);
-  }
-
-  // ---- connections ----
-
-  @Test
-  void aCancelledBodyClosesItsConnectionAndReleasesItsBuffers() {
-    server.enqueue(Response.ok(BODY)).enqueue(Response.ok(BODY));
-    NettyOrigin origin = origin();
-
-    StepVerifier.create(origin.open(request(server.url("/a.bin")).toRequest()).flatMapMany(OriginResponse::body), 1)
-        .expectNextCount(1)
-        .thenCancel()
-        .verify(WAIT);
-    StepVerifier.create(receive(origin, request(server.url("/a.bin"))))
-        .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
-        .expectComplete()
-        .verify(WAIT);
-
-    // The half-read connection could not be reused; the server's after-test check finds no leak.
-    assertThat(server.connectionCount()).isEqualTo(2);
-  }
-
-  @Test
-  void aBodyCutShortFailsWithAnIoErrorInsteadOfCompleting() {
-    server.enqueue(Response.ok(BODY).disconnectAfter(30_000));
-
-    StepVerifier.create(open(origin(), request(server.url("/a.bin"))).flatMap(r -> Bodies.read(r.body())))
-        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IOException.class).hasMessageContaining("prematurely closed"))
-        .verify(WAIT);
-  }
-
-  @Test
-  void aServerErrorIsTransientAndCarriesRetryAfter() {
-    server.enqueue(Response.status(503).header("Retry-After", "7"));
-
-    StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
-        .expectErrorSatisfies(e -> {
-          assertThat(e).isInstanceOf(OriginFailure.class).hasMessage("HTTP 503 Service Unavailable");
-          assertThat(((OriginFailure) e).isTransient()).isTrue();
-          assertThat(((OriginFailure) e).retryAfter()).isEqualTo(Duration.ofSeconds(7));
-        })
-        .verify(WAIT);
-  }
-
-  @Test
-  void aRangeStartingAtTheEndIsAnEmptyRemainder() {
-    server.serve("/a.bin", BODY);
-
-    StepVerifier.create(receive(origin(), resume(server.url("/a.bin"), BODY.length, new Validators(FaultyServer.etagOf(BODY), null))))
-        .assertNext(r -> {
-          assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
-          assertThat(r.response().offset()).isEqualTo(BODY.length);
-          assertThat(r.response().length()).isEqualTo(BODY.length);
-          assertThat(r.body()).isEmpty();
-        })
-        .expectComplete()
-        .verify(WAIT);
-  }
-
-  @Test
-  void aNotFoundIsPermanentAndItsBodyIsDropped() {
-    server.enqueue(Response.status(404).body(new byte[50_000]));
-
-    StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
-        .expectErrorSatisfies(e -> {
-          assertThat(e).isInstanceOf(OriginFailure.class).hasMessage("HTTP 404 Not Found");
-          assertThat(((OriginFailure) e).isTransient()).isFalse();
-          assertThat(((OriginFailure) e).status()).isEqualTo(404);
-        })
-        .verify(WAIT);
-  }
-
-  @Test
-  void aCompressedBodyIsAPermanentFailure() {
-    server.enqueue(Response.ok(BODY).gzip());
-
-    StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
-        .expectErrorSatisfies(e -> {
-          assertThat(e).isInstanceOf(OriginFailure.class).hasMessageContaining("compressed");
-          assertThat(((OriginFailure) e).isTransient()).isFalse();
-        })
-        .verify(WAIT);
-  }
-
-  @Test
-  void aConnectionRefusedIsAnIoError() throws Exception {
-    int closed;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      closed = s.getLocalPort();
+    private static Req request(URI uri) {
+        return new Req(uri, Map.of());
     }
 
-    StepVerifier.create(open(origin(), request(URI.create("http://127.0.0.1:" + closed + "/a"))))
-        .expectError(IOException.class)
-        .verify(WAIT);
-  }
+    /** A fresh request with headers, built up fluently. */
+    record Req(URI uri, Map<String, String> headers) {
+        Req withHeader(String name, String value) {
+            Map<String, String> more = new java.util.HashMap<>(headers);
+            more.put(name, value);
+            return new Req(uri, more);
+        }
 
-  // ---- redirects ----
+        OriginRequest toRequest() {
+            return new OriginRequest(uri, 0, Validators.NONE, headers, -1);
+        }
+    }
 
-  @Test
-  void followsARedirectAndNamesTheUrlThatFailedWhenTheTargetRefuses() {
-    server.enqueue(Response.redirect(302, "/moved")).enqueue(Response.status(403));
+    /** A response with its body, read as the engine reads it. */
+    record Received(OriginResponse response, byte[] body) {}
 
-    StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
-        .expectErrorSatisfies(e -> assertThat(e).hasMessage("HTTP 403 Forbidden from " + server.url("/moved")))
-        .verify(WAIT);
-  }
+    private static reactor.core.publisher.Mono<Received> receive(NettyOrigin origin, OriginRequest request) {
+        return origin.open(request).flatMap(r -> Bodies.read(r.body()).map(bytes -> new Received(r, bytes)));
+    }
 
-  @Test
-  void resumeHeadersFollowTheRedirect() {
-    server.enqueue(Response.redirect(307, "/cdn/a.bin")).serve("/cdn/a.bin", BODY);
-    String etag = FaultyServer.etagOf(BODY);
+    private static reactor.core.publisher.Mono<Received> receive(NettyOrigin origin, Req request) {
+        return receive(origin, request.toRequest());
+    }
 
-    StepVerifier.create(receive(origin(), resume(server.url("/a.bin"), 1000, new Validators(etag, null))))
-        .assertNext(r -> assertThat(r.response().offset()).isEqualTo(1000))
-        .expectComplete()
-        .verify(WAIT);
+    private static reactor.core.publisher.Mono<OriginResponse> open(NettyOrigin origin, Req request) {
+        return origin.open(request.toRequest());
+    }
 
-    server.takeRequest();
-    var atCdn = server.takeRequest();
-    assertThat(atCdn.header("Range")).isEqualTo("bytes=1000-");
-    assertThat(atCdn.header("If-Range")).isEqualTo(etag);
-  }
+    private static OriginRequest resume(URI uri, long offset, Validators v) {
+        return new OriginRequest(uri, offset, v, Map.of(), -1);
+    }
 
-  @Test
-  void credentialsTheCallersClientAddsByDefaultAreDroppedOnAnotherOriginToo() {
-    server.enqueue(Response.redirect(302, other.url("/a.bin").toString()));
-    other.enqueue(Response.ok(BODY));
-    HttpClient withDefaults = clients.client().headers(h -> h.set("Authorization", "Bearer default").set("Cookie", "c=1"));
+    // ---- requests ----
 
-    StepVerifier.create(receive(NettyOrigin.builder(withDefaults).build(), request(server.url("/a.bin"))))
-        .expectNextCount(1)
-        .expectComplete()
-        .verify(WAIT);
+    @Test
+    void asksForIdentityEncodingAndNoRangeForAFreshDownload() {
+        server.enqueue(Response.ok(BODY));
 
-    assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer default");
-    assertThat(other.takeRequest().headers()).doesNotContainKeys("Authorization", "Cookie");
-  }
+        StepVerifier.create(open(origin(), request(server.url("/a.bin"))).flatMap(r -> Bodies.read(r.body())))
+                .assertNext(bytes -> assertThat(bytes).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
 
-  @Test
-  void theCallersRedirectAndCompressionSettingsAreOverriddenWithoutChangingTheirClient() {
-    HttpClient callers = clients.client().followRedirect(true).compress(true);
-    server.enqueue(Response.redirect(302, other.url("/a.bin").toString()));
-    other.enqueue(Response.ok(BODY));
+        var recorded = server.takeRequest();
+        assertThat(recorded.method()).isEqualTo("GET");
+        assertThat(recorded.target()).isEqualTo("/a.bin");
+        assertThat(recorded.header("Accept-Encoding")).isEqualTo("identity");
+        assertThat(recorded.header("Range")).isNull();
+        assertThat(recorded.header("If-Range")).isNull();
+    }
 
-    StepVerifier.create(receive(NettyOrigin.builder(callers).build(), request(server.url("/a.bin")).withHeader("Authorization", "t")))
-        .expectNextCount(1)
-        .expectComplete()
-        .verify(WAIT);
+    @Test
+    void mapsA200ToTheWholeArtifactWithItsLengthAndValidators() {
+        server.enqueue(Response.ok(BODY).etag("\"v1\"").lastModified("Tue, 01 Apr 2025 10:00:00 GMT"));
 
-    assertThat(server.takeRequest().header("Accept-Encoding")).isEqualTo("identity");
-    assertThat(other.takeRequest().header("Authorization")).isNull(); // Our policy ran, not reactor-netty's.
-    assertThat(callers.configuration().followRedirectPredicate()).isNotNull();
-    assertThat(callers.configuration().isAcceptGzip()).isTrue();
-  }
+        StepVerifier.create(receive(origin(), request(server.url("/a.bin"))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
+                    assertThat(r.response().length()).isEqualTo(BODY.length);
+                    assertThat(r.response().validators())
+                            .isEqualTo(new Validators("\"v1\"", "Tue, 01 Apr 2025 10:00:00 GMT"));
+                    assertThat(r.body()).isEqualTo(BODY);
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
 
-  @Test
-  void theBuilderIsCopyOnWrite() {
-    NettyOrigin.Builder base = NettyOrigin.builder(clients.client());
-    NettyOrigin noRedirects = base.maxRedirects(0).build();
-    NettyOrigin followsRedirects = base.build();
-    server.enqueue(Response.redirect(302, "/b")).enqueue(Response.redirect(302, "/b")).enqueue(Response.ok(BODY));
+    @Test
+    void aResumeSendsRangeAndIfRangeAndGetsTheRest() {
+        server.serve("/a.bin", BODY);
+        String etag = FaultyServer.etagOf(BODY);
 
-    StepVerifier.create(open(noRedirects, request(server.url("/a"))))
-        .expectErrorMessage("more than 0 redirects, the last from " + server.url("/a")
-            + "; the origin may be redirecting in a loop")
-        .verify(WAIT);
-    StepVerifier.create(receive(followsRedirects, request(server.url("/a"))))
-        .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
-        .expectComplete()
-        .verify(WAIT);
-  }
+        StepVerifier.create(receive(origin(), resume(server.url("/a.bin"), 40_000, new Validators(etag, null))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
+                    assertThat(r.response().offset()).isEqualTo(40_000);
+                    assertThat(r.response().length()).isEqualTo(BODY.length);
+                    assertThat(r.body()).isEqualTo(Arrays.copyOfRange(BODY, 40_000, BODY.length));
+                })
+                .expectComplete()
+                .verify(WAIT);
 
-  @Test
-  void refusesMoreThanTenRedirectsEvenIfAskedFor() {
-    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
-        .isThrownBy(() -> NettyOrigin.builder().maxRedirects(11))
-        .withMessage("max redirects must be between 0 and 10: 11");
-  }
+        var recorded = server.takeRequest();
+        assertThat(recorded.header("Range")).isEqualTo("bytes=40000-");
+        assertThat(recorded.header("If-Range")).isEqualTo(etag);
+    }
 
-  // ---- headers the caller sends ----
+    // ---- connections ----
 
-  @Test
-  void sendsTheCallersHeaders() {
-    server.enqueue(Response.ok(BODY));
+    @Test
+    void aCancelledBodyClosesItsConnectionAndReleasesItsBuffers() {
+        server.enqueue(Response.ok(BODY)).enqueue(Response.ok(BODY));
+        NettyOrigin origin = origin();
 
-    StepVerifier.create(receive(origin(), request(server.url("/a.bin")).withHeader("Authorization", "Bearer t")))
-        .expectNextCount(1)
-        .expectComplete()
-        .verify(WAIT);
+        StepVerifier.create(
+                        origin.open(request(server.url("/a.bin")).toRequest()).flatMapMany(OriginResponse::body), 1)
+                .expectNextCount(1)
+                .thenCancel()
+                .verify(WAIT);
+        StepVerifier.create(receive(origin, request(server.url("/a.bin"))))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
 
-    assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer t");
-  }
+        // The half-read connection could not be reused; the server's after-test check finds no leak.
+        assertThat(server.connectionCount()).isEqualTo(2);
+    }
 
-  @Test
-  void aHeaderValueWithALineBreakIsRefusedAndNothingIsSent() {
-    StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("X-Token", "a\r\nX-Injected: 1")))
-        .expectErrorSatisfies(e -> {
-          assertThat(e).isInstanceOf(OriginFailure.class)
-              .hasMessage("the value of header X-Token contains a line break or control character; it was not sent");
-          assertThat(((OriginFailure) e).isTransient()).isFalse();
-        })
-        .verify(WAIT);
+    @Test
+    void aBodyCutShortFailsWithAnIoErrorInsteadOfCompleting() {
+        server.enqueue(Response.ok(BODY).disconnectAfter(30_000));
 
-    assertThat(server.requestCount()).isZero();
-  }
+        StepVerifier.create(open(origin(), request(server.url("/a.bin"))).flatMap(r -> Bodies.read(r.body())))
+                .expectErrorSatisfies(
+                        e -> assertThat(e).isInstanceOf(IOException.class).hasMessageContaining("prematurely closed"))
+                .verify(WAIT);
+    }
 
-  @Test
-  void aHeaderTheOriginSetsItselfIsRefused() {
-    StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("Range", "bytes=0-1")))
-        .expectErrorMessage("the header Range is set by the origin, not by the caller")
-        .verify(WAIT);
-  }
+    @Test
+    void aServerErrorIsTransientAndCarriesRetryAfter() {
+        server.enqueue(Response.status(503).header("Retry-After", "7"));
 
-  // ---- timeouts ----
+        StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
+                .expectErrorSatisfies(e -> {
+                    assertThat(e).isInstanceOf(OriginFailure.class).hasMessage("HTTP 503 Service Unavailable");
+                    assertThat(((OriginFailure) e).isTransient()).isTrue();
+                    assertThat(((OriginFailure) e).retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                })
+                .verify(WAIT);
+    }
 
-  @Test
-  void theResponseHeaderTimeoutIsASafetyNetForCallersWithoutTheEngine() {
-    server.enqueue(Response.ok(BODY).noResponse());
-    NettyOrigin origin = NettyOrigin.builder(clients.client()).responseHeaderTimeout(Duration.ofMillis(300)).build();
+    @Test
+    void aRangeStartingAtTheEndIsAnEmptyRemainder() {
+        server.serve("/a.bin", BODY);
 
-    StepVerifier.create(open(origin, request(server.url("/a.bin"))))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOf(TimeoutException.class)
-            .hasMessage("no response headers from 127.0.0.1:" + server.port() + " within 300 ms"))
-        .verify(WAIT);
-  }
+        StepVerifier.create(receive(
+                        origin(),
+                        resume(server.url("/a.bin"), BODY.length, new Validators(FaultyServer.etagOf(BODY), null))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
+                    assertThat(r.response().offset()).isEqualTo(BODY.length);
+                    assertThat(r.response().length()).isEqualTo(BODY.length);
+                    assertThat(r.body()).isEmpty();
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
 
-  @Test
-  void theConnectTimeoutIsSetOnTheCallersConnections() {
-    AtomicInteger seen = new AtomicInteger();
-    HttpClient callers = clients.client().doOnConnected(c -> seen.set(c.channel().config().getConnectTimeoutMillis()));
-    server.enqueue(Response.ok(BODY));
+    @Test
+    void aNotFoundIsPermanentAndItsBodyIsDropped() {
+        server.enqueue(Response.status(404).body(new byte[50_000]));
 
-    StepVerifier.create(receive(NettyOrigin.builder(callers).connectTimeout(Duration.ofMillis(1234)).build(),
-            request(server.url("/a.bin"))))
-        .expectNextCount(1)
-        .expectComplete()
-        .verify(WAIT);
+        StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
+                .expectErrorSatisfies(e -> {
+                    assertThat(e).isInstanceOf(OriginFailure.class).hasMessage("HTTP 404 Not Found");
+                    assertThat(((OriginFailure) e).isTransient()).isFalse();
+                    assertThat(((OriginFailure) e).status()).isEqualTo(404);
+                })
+                .verify(WAIT);
+    }
 
-    assertThat(seen).hasValue(1234);
-  }
+    @Test
+    void aCompressedBodyIsAPermanentFailure() {
+        server.enqueue(Response.ok(BODY).gzip());
 
-  // ---- proxies ----
+        StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
+                .expectErrorSatisfies(e -> {
+                    assertThat(e).isInstanceOf(OriginFailure.class).hasMessageContaining("compressed");
+                    assertThat(((OriginFailure) e).isTransient()).isFalse();
+                })
+                .verify(WAIT);
+    }
 
-  @Test
-  void goesThroughTheHttpProxyTheEnvironmentNamesWithItsCredentials() {
-    server.enqueue(Response.ok(BODY));
-    NettyOrigin origin = NettyOrigin.builder(clients.client())
-        .environment(Map.of("http_proxy", "http://me:pw@127.0.0.1:" + server.port()))
-        .build();
+    @Test
+    void aConnectionRefusedIsAnIoError() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
 
-    StepVerifier.create(receive(origin, request(URI.create("http://artifacts.test/a.bin"))))
-        .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
-        .expectComplete()
-        .verify(WAIT);
+        StepVerifier.create(open(origin(), request(URI.create("http://127.0.0.1:" + closed + "/a"))))
+                .expectError(IOException.class)
+                .verify(WAIT);
+    }
 
-    var connect = server.takeRequest();
-    assertThat(connect.method()).isEqualTo("CONNECT");
-    assertThat(connect.target()).isEqualTo("artifacts.test:80");
-    assertThat(connect.header("Proxy-Authorization"))
-        .isEqualTo("Basic " + Base64.getEncoder().encodeToString("me:pw".getBytes(StandardCharsets.UTF_8)));
-    var get = server.takeRequest();
-    assertThat(get.header("Host")).isEqualTo("artifacts.test");
-    assertThat(get.headers()).doesNotContainKey("Proxy-Authorization"); // Only the proxy saw it.
-  }
+    // ---- redirects ----
 
-  @Test
-  void anExplicitProxyWinsOverTheEnvironment() {
-    server.enqueue(Response.ok(BODY));
-    NettyOrigin origin = NettyOrigin.builder(clients.client())
-        .environment(Map.of("http_proxy", "http://127.0.0.1:1"))
-        .proxy(URI.create("http://127.0.0.1:" + server.port()))
-        .build();
+    @Test
+    void followsARedirectAndNamesTheUrlThatFailedWhenTheTargetRefuses() {
+        server.enqueue(Response.redirect(302, "/moved")).enqueue(Response.status(403));
 
-    StepVerifier.create(receive(origin, request(URI.create("http://artifacts.test/a.bin"))))
-        .expectNextCount(1)
-        .expectComplete()
-        .verify(WAIT);
+        StepVerifier.create(open(origin(), request(server.url("/a.bin"))))
+                .expectErrorSatisfies(e -> assertThat(e).hasMessage("HTTP 403 Forbidden from " + server.url("/moved")))
+                .verify(WAIT);
+    }
 
-    assertThat(server.takeRequest().method()).isEqualTo("CONNECT");
-  }
+    @Test
+    void resumeHeadersFollowTheRedirect() {
+        server.enqueue(Response.redirect(307, "/cdn/a.bin")).serve("/cdn/a.bin", BODY);
+        String etag = FaultyServer.etagOf(BODY);
 
-  @Test
-  void loopbackIsReachedDirectlyWhateverTheProxy() {
-    server.enqueue(Response.ok(BODY));
-    NettyOrigin origin = NettyOrigin.builder(clients.client()).environment(Map.of("http_proxy", "http://127.0.0.1:1")).build();
+        StepVerifier.create(receive(origin(), resume(server.url("/a.bin"), 1000, new Validators(etag, null))))
+                .assertNext(r -> assertThat(r.response().offset()).isEqualTo(1000))
+                .expectComplete()
+                .verify(WAIT);
 
-    StepVerifier.create(receive(origin, request(server.url("/a.bin"))))
-        .expectNextCount(1)
-        .expectComplete()
-        .verify(WAIT);
+        server.takeRequest();
+        var atCdn = server.takeRequest();
+        assertThat(atCdn.header("Range")).isEqualTo("bytes=1000-");
+        assertThat(atCdn.header("If-Range")).isEqualTo(etag);
+    }
 
-    assertThat(server.takeRequest().method()).isEqualTo("GET");
-  }
+    @Test
+    void credentialsTheCallersClientAddsByDefaultAreDroppedOnAnotherOriginToo() {
+        server.enqueue(Response.redirect(302, other.url("/a.bin").toString()));
+        other.enqueue(Response.ok(BODY));
+        HttpClient withDefaults = clients.client()
+                .headers(h -> h.set("Authorization", "Bearer default").set("Cookie", "c=1"));
 
-  @Test
-  void anUnusableProxyInTheEnvironmentFailsTheBuildClearly() {
-    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
-        .isThrownBy(() -> NettyOrigin.builder(clients.client()).environment(Map.of("https_proxy", "ftp://proxy:21")).build())
-        .withMessageContaining("https_proxy uses the scheme 'ftp'");
-  }
+        StepVerifier.create(receive(NettyOrigin.builder(withDefaults).build(), request(server.url("/a.bin"))))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
 
-  // ---- the SPI ----
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer default");
+        assertThat(other.takeRequest().headers()).doesNotContainKeys("Authorization", "Cookie");
+    }
 
-  @Test
-  void servesHttpAndHttpsOnly() {
-    NettyOrigin origin = NettyOrigin.create();
+    @Test
+    void theCallersRedirectAndCompressionSettingsAreOverriddenWithoutChangingTheirClient() {
+        HttpClient callers = clients.client().followRedirect(true).compress(true);
+        server.enqueue(Response.redirect(302, other.url("/a.bin").toString()));
+        other.enqueue(Response.ok(BODY));
 
-    assertThat(origin.supports(URI.create("http://a/x"))).isTrue();
-    assertThat(origin.supports(URI.create("HTTPS://a/x"))).isTrue();
-    assertThat(origin.supports(URI.create("file:///x"))).isFalse();
-    assertThat(origin.supports(URI.create("ftp://a/x"))).isFalse();
-  }
+        StepVerifier.create(receive(
+                        NettyOrigin.builder(callers).build(),
+                        request(server.url("/a.bin")).withHeader("Authorization", "t")))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
 
-  @Test
-  void isLazyEachSubscriptionIsOneRequest() {
-    server.enqueue(Response.ok(BODY)).enqueue(Response.ok(BODY));
-    var open = receive(origin(), request(server.url("/a.bin")));
+        assertThat(server.takeRequest().header("Accept-Encoding")).isEqualTo("identity");
+        assertThat(other.takeRequest().header("Authorization")).isNull(); // Our policy ran, not reactor-netty's.
+        assertThat(callers.configuration().followRedirectPredicate()).isNotNull();
+        assertThat(callers.configuration().isAcceptGzip()).isTrue();
+    }
 
-    assertThat(server.requestCount()).isZero();
-    open.block(WAIT);
-    open.block(WAIT);
-    assertThat(server.requestCount()).isEqualTo(2);
-  }
+    @Test
+    void theBuilderIsCopyOnWrite() {
+        NettyOrigin.Builder base = NettyOrigin.builder(clients.client());
+        NettyOrigin noRedirects = base.maxRedirects(0).build();
+        NettyOrigin followsRedirects = base.build();
+        server.enqueue(Response.redirect(302, "/b"))
+                .enqueue(Response.redirect(302, "/b"))
+                .enqueue(Response.ok(BODY));
+
+        StepVerifier.create(open(noRedirects, request(server.url("/a"))))
+                .expectErrorMessage("more than 0 redirects, the last from " + server.url("/a")
+                        + "; the origin may be redirecting in a loop")
+                .verify(WAIT);
+        StepVerifier.create(receive(followsRedirects, request(server.url("/a"))))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void refusesMoreThanTenRedirectsEvenIfAskedFor() {
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> NettyOrigin.builder().maxRedirects(11))
+                .withMessage("max redirects must be between 0 and 10: 11");
+    }
+
+    // ---- headers the caller sends ----
+
+    @Test
+    void sendsTheCallersHeaders() {
+        server.enqueue(Response.ok(BODY));
+
+        StepVerifier.create(receive(origin(), request(server.url("/a.bin")).withHeader("Authorization", "Bearer t")))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer t");
+    }
+
+    @Test
+    void aHeaderValueWithALineBreakIsRefusedAndNothingIsSent() {
+        StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("X-Token", "a\r\nX-Injected: 1")))
+                .expectErrorSatisfies(e -> {
+                    assertThat(e)
+                            .isInstanceOf(OriginFailure.class)
+                            .hasMessage(
+                                    "the value of header X-Token contains a line break or control character; it was not sent");
+                    assertThat(((OriginFailure) e).isTransient()).isFalse();
+                })
+                .verify(WAIT);
+
+        assertThat(server.requestCount()).isZero();
+    }
+
+    @Test
+    void aHeaderTheOriginSetsItselfIsRefused() {
+        StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("Range", "bytes=0-1")))
+                .expectErrorMessage("the header Range is set by the origin, not by the caller")
+                .verify(WAIT);
+    }
+
+    // ---- timeouts ----
+
+    @Test
+    void theResponseHeaderTimeoutIsASafetyNetForCallersWithoutTheEngine() {
+        server.enqueue(Response.ok(BODY).noResponse());
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .responseHeaderTimeout(Duration.ofMillis(300))
+                .build();
+
+        StepVerifier.create(open(origin, request(server.url("/a.bin"))))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(TimeoutException.class)
+                        .hasMessage("no response headers from 127.0.0.1:" + server.port() + " within 300 ms"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void theConnectTimeoutIsSetOnTheCallersConnections() {
+        AtomicInteger seen = new AtomicInteger();
+        HttpClient callers = clients.client()
+                .doOnConnected(c -> seen.set(c.channel().config().getConnectTimeoutMillis()));
+        server.enqueue(Response.ok(BODY));
+
+        StepVerifier.create(receive(
+                        NettyOrigin.builder(callers)
+                                .connectTimeout(Duration.ofMillis(1234))
+                                .build(),
+                        request(server.url("/a.bin"))))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(seen).hasValue(1234);
+    }
+
+    // ---- proxies ----
+
+    @Test
+    void goesThroughTheHttpProxyTheEnvironmentNamesWithItsCredentials() {
+        server.enqueue(Response.ok(BODY));
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .environment(Map.of("http_proxy", "http://me:pw@127.0.0.1:" + server.port()))
+                .build();
+
+        StepVerifier.create(receive(origin, request(URI.create("http://artifacts.test/a.bin"))))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
+
+        var connect = server.takeRequest();
+        assertThat(connect.method()).isEqualTo("CONNECT");
+        assertThat(connect.target()).isEqualTo("artifacts.test:80");
+        assertThat(connect.header("Proxy-Authorization"))
+                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("me:pw".getBytes(StandardCharsets.UTF_8)));
+        var get = server.takeRequest();
+        assertThat(get.header("Host")).isEqualTo("artifacts.test");
+        assertThat(get.headers()).doesNotContainKey("Proxy-Authorization"); // Only the proxy saw it.
+    }
+
+    @Test
+    void anExplicitProxyWinsOverTheEnvironment() {
+        server.enqueue(Response.ok(BODY));
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .environment(Map.of("http_proxy", "http://127.0.0.1:1"))
+                .proxy(URI.create("http://127.0.0.1:" + server.port()))
+                .build();
+
+        StepVerifier.create(receive(origin, request(URI.create("http://artifacts.test/a.bin"))))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(server.takeRequest().method()).isEqualTo("CONNECT");
+    }
+
+    @Test
+    void loopbackIsReachedDirectlyWhateverTheProxy() {
+        server.enqueue(Response.ok(BODY));
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .environment(Map.of("http_proxy", "http://127.0.0.1:1"))
+                .build();
+
+        StepVerifier.create(receive(origin, request(server.url("/a.bin"))))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(server.takeRequest().method()).isEqualTo("GET");
+    }
+
+    @Test
+    void anUnusableProxyInTheEnvironmentFailsTheBuildClearly() {
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> NettyOrigin.builder(clients.client())
+                        .environment(Map.of("https_proxy", "ftp://proxy:21"))
+                        .build())
+                .withMessageContaining("https_proxy uses the scheme 'ftp'");
+    }
+
+    // ---- the SPI ----
+
+    @Test
+    void servesHttpAndHttpsOnly() {
+        NettyOrigin origin = NettyOrigin.create();
+
+        assertThat(origin.supports(URI.create("http://a/x"))).isTrue();
+        assertThat(origin.supports(URI.create("HTTPS://a/x"))).isTrue();
+        assertThat(origin.supports(URI.create("file:///x"))).isFalse();
+        assertThat(origin.supports(URI.create("ftp://a/x"))).isFalse();
+    }
+
+    @Test
+    void isLazyEachSubscriptionIsOneRequest() {
+        server.enqueue(Response.ok(BODY)).enqueue(Response.ok(BODY));
+        var open = receive(origin(), request(server.url("/a.bin")));
+
+        assertThat(server.requestCount()).isZero();
+        open.block(WAIT);
+        open.block(WAIT);
+        assertThat(server.requestCount()).isEqualTo(2);
+    }
 }

@@ -37,363 +37,386 @@ import reactor.test.StepVerifier;
  * S18, end to end (core engine, {@link NettyOrigin}, loopback servers).
  */
 class NetworkSecurityTest extends EndToEnd {
-  private static final byte[] BODY = Bytes.random(100_000, 77);
+    private static final byte[] BODY = Bytes.random(100_000, 77);
 
-  /** Another port on the same address: another origin. */
-  @RegisterExtension final FaultyServer otherPort = new FaultyServer();
+    /** Another port on the same address: another origin. */
+    @RegisterExtension
+    final FaultyServer otherPort = new FaultyServer();
 
-  /** Another host (127.0.0.2) on the same port as {@link #server}. */
-  @RegisterExtension final FaultyServer otherHost = FaultyServer.onHost("127.0.0.2").samePortAs(server);
+    /** Another host (127.0.0.2) on the same port as {@link #server}. */
+    @RegisterExtension
+    final FaultyServer otherHost = FaultyServer.onHost("127.0.0.2").samePortAs(server);
 
-  @RegisterExtension final FaultyServer https = new FaultyServer().tls();
+    @RegisterExtension
+    final FaultyServer https = new FaultyServer().tls();
 
-  private static FetchRequest withCredentials(URI uri) {
-    return pinned(uri, BODY)
-        .withHeader("Authorization", "Bearer s3cret-token")
-        .withHeader("Cookie", "session=s3cret-cookie")
-        .withHeader("Proxy-Authorization", "Basic s3cret-proxy")
-        .withHeader("X-Api-Key", "s3cret-key")
-        .withHeader("User-Agent", "cachet-test");
-  }
-
-  private static void assertNoCredentials(RecordedRequest r) {
-    assertThat(r.headers()).doesNotContainKeys("Authorization", "Cookie", "Proxy-Authorization", "X-Api-Key");
-    assertThat(r.headers().values()).noneMatch(v -> v.contains("s3cret"));
-  }
-
-  // ---- S2 Content-Disposition ----
-
-  @Test
-  void s2AHostileContentDispositionNeverChoosesAPath() throws IOException {
-    Path victim = fixture.root().getParent().resolve("victim");
-    server.enqueue(Response.ok(BODY).header("Content-Disposition", "attachment; filename=\"../../victim\""));
-    Cache cache = cache(0);
-    Path blobs = cache.root().resolve("blobs");
-
-    StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-        .assertNext(a -> {
-          assertThat(a.path()).startsWith(blobs);
-          assertThat(a.path().getFileName()).hasToString(sha(BODY).hex());
-        })
-        .expectComplete()
-        .verify(WAIT);
-
-    assertThat(victim).doesNotExist();
-    try (Stream<Path> all = Files.walk(fixture.root())) {
-      assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("victim"));
+    private static FetchRequest withCredentials(URI uri) {
+        return pinned(uri, BODY)
+                .withHeader("Authorization", "Bearer s3cret-token")
+                .withHeader("Cookie", "session=s3cret-cookie")
+                .withHeader("Proxy-Authorization", "Basic s3cret-proxy")
+                .withHeader("X-Api-Key", "s3cret-key")
+                .withHeader("User-Agent", "cachet-test");
     }
-    assertHoldsOnly(BODY);
-  }
 
-  // ---- S3 redirects choosing a protocol ----
-
-  @ParameterizedTest
-  @ValueSource(strings = {"ftp://127.0.0.1/.bashrc", "file:///home/user/.bashrc", "jar:file:/tmp/x.jar!/a"})
-  void s3ARedirectToAnotherProtocolIsRefused(String location) {
-    server.enqueue(Response.redirect(302, location));
-    Cache cache = cache(3);
-
-    StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOfSatisfying(OriginException.class, o -> {
-              assertThat(o.isTransient()).isFalse();
-              assertThat(o.attempts()).isEqualTo(1);
-            })
-            .hasMessageContaining("only http and https redirects are followed"))
-        .verify(WAIT);
-
-    assertThat(server.requestCount()).isEqualTo(1);
-    assertHoldsNothing();
-  }
-
-  // ---- S7 https to http ----
-
-  @Test
-  void s7ARedirectFromHttpsToHttpIsRefusedAndTheHttpServerNeverHearsOfIt() {
-    https.enqueue(Response.redirect(302, otherPort.url("/model.bin").toString()));
-    NettyOrigin origin =
-        NettyOrigin.builder(clients.client()).trustedCertificates(TestCertificates.LOCALHOST.certificate()).build();
-    Cache cache = cache(origin, 3, b -> b);
-    EventRecorder events = record(cache);
-
-    StepVerifier.create(cache.fetch(withCredentials(https.url("/model.bin"))))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOfSatisfying(OriginException.class, o -> {
-              assertThat(o.isTransient()).isFalse();
-              assertThat(o.attempts()).isEqualTo(1);
-            })
-            .hasMessageContaining("refused the redirect from " + https.url("/model.bin") + " to " + otherPort.url("/model.bin"))
-            .hasMessageContaining("downgrade https to plain http"))
-        .verify(WAIT);
-
-    assertThat(otherPort.requestCount()).isZero();
-    assertThat(events.types()).containsExactly(CacheEvent.Type.FAILED);
-    assertHoldsNothing();
-  }
-
-  // ---- S8 credentials to another origin ----
-
-  @Test
-  void s8CredentialsNeverFollowARedirectToAnotherPort() {
-    server.enqueue(Response.redirect(302, otherPort.url("/model.bin").toString()));
-    otherPort.enqueue(Response.ok(BODY));
-    Cache cache = cache(0);
-
-    StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
-        .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
-        .expectComplete()
-        .verify(WAIT);
-
-    assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer s3cret-token");
-    RecordedRequest atB = otherPort.takeRequest();
-    assertNoCredentials(atB);
-    assertThat(atB.header("User-Agent")).isEqualTo("cachet-test"); // Harmless headers do follow.
-    assertHoldsOnly(BODY);
-  }
-
-  @Test
-  void s8CredentialsNeverFollowARedirectToAnotherHostOnTheSamePort() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(FaultyServer.canBind("127.0.0.2"), "127.0.0.2 is not bindable here");
-    server.enqueue(Response.redirect(302, otherHost.url("/model.bin").toString()));
-    otherHost.enqueue(Response.ok(BODY));
-    Cache cache = cache(0);
-
-    StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
-        .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
-        .expectComplete()
-        .verify(WAIT);
-
-    assertThat(otherHost.port()).isEqualTo(server.port());
-    assertNoCredentials(otherHost.takeRequest());
-  }
-
-  @Test
-  void s8CredentialsNeverFollowARedirectToAnotherSchemeOnTheSameHost() {
-    server.enqueue(Response.redirect(302, https.url("/model.bin").toString()));
-    https.enqueue(Response.ok(BODY));
-    NettyOrigin origin =
-        NettyOrigin.builder(clients.client()).trustedCertificates(TestCertificates.LOCALHOST.certificate()).build();
-    Cache cache = cache(origin, 0, b -> b);
-
-    StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
-        .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
-        .expectComplete()
-        .verify(WAIT);
-
-    assertNoCredentials(https.takeRequest());
-  }
-
-  @Test
-  void s8AChainThatComesBackToTheFirstOriginDoesNotBringTheCredentialsBack() {
-    server.enqueue(Response.redirect(302, otherPort.url("/hop").toString())).enqueue(Response.ok(BODY));
-    otherPort.enqueue(Response.redirect(307, server.url("/model.bin?again").toString()));
-    Cache cache = cache(0);
-
-    StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
-        .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
-        .expectComplete()
-        .verify(WAIT);
-
-    assertThat(server.takeRequest().header("Cookie")).isEqualTo("session=s3cret-cookie");
-    assertNoCredentials(otherPort.takeRequest());
-    RecordedRequest backAtA = server.takeRequest();
-    assertThat(backAtA.target()).isEqualTo("/model.bin?again");
-    assertNoCredentials(backAtA);
-  }
-
-  @Test
-  void s8CredentialsFollowARedirectOnTheSameOrigin() {
-    server.enqueue(Response.redirect(301, "/v2/model.bin")).enqueue(Response.ok(BODY));
-    Cache cache = cache(0);
-
-    StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
-        .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
-        .expectComplete()
-        .verify(WAIT);
-
-    server.takeRequest();
-    assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer s3cret-token");
-  }
-
-  // ---- S9 compression bombs and chained encodings ----
-
-  @ParameterizedTest
-  @ValueSource(strings = {"gzip, gzip, br", "deflate", "br", "x-gzip"})
-  void s9AnyContentEncodingIsRefusedAndNothingIsDecoded(String encoding) {
-    server.enqueue(Response.ok(BODY).header("Content-Encoding", encoding));
-    Cache cache = cache(3);
-
-    StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOfSatisfying(OriginException.class, o -> assertThat(o.attempts()).isEqualTo(1))
-            .hasMessageContaining("the origin compressed the body (Content-Encoding: " + encoding + ")"))
-        .verify(WAIT);
-
-    assertThat(server.takeRequest().header("Accept-Encoding")).isEqualTo("identity");
-    assertHoldsNothing();
-  }
-
-  // ---- S10 unbounded size ----
-
-  @Test
-  void s10WithoutAnExpectedSizeAnEndlessBodyIsCutOffAtTheCachesLimit() {
-    server.enqueue(Response.ok(new byte[0]).infiniteBody());
-    Cache cache = cache(origin(), 3, b -> b.maxArtifactSize(256 * 1024));
-
-    StepVerifier.create(cache.fetch(FetchRequest.of(server.url("/model.bin"))))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOfSatisfying(IntegrityException.class,
-                i -> assertThat(i.kind()).isEqualTo(IntegrityException.Kind.TOO_LARGE))
-            .hasMessageContaining("the transfer was cut off"))
-        .verify(WAIT);
-
-    assertThat(server.requestCount()).isEqualTo(1);
-    assertHoldsNothing();
-  }
-
-  @Test
-  void s10ADeclaredLengthAboveTheCachesLimitIsRefusedBeforeAnyByteIsWritten() {
-    server.enqueue(Response.ok(BODY).contentLength(50L << 30));
-    Cache cache = cache(origin(), 3, b -> b.maxArtifactSize(1 << 20));
-    EventRecorder events = record(cache);
-
-    StepVerifier.create(cache.fetch(FetchRequest.of(server.url("/model.bin"))))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOfSatisfying(IntegrityException.class, i -> {
-              assertThat(i.kind()).isEqualTo(IntegrityException.Kind.TOO_LARGE);
-              assertThat(i.actualSize()).isEqualTo(50L << 30);
-            }))
-        .verify(WAIT);
-
-    assertThat(events.types()).containsExactly(CacheEvent.Type.FAILED);
-    assertHoldsNothing();
-  }
-
-  // ---- S11 slowloris holding the lock ----
-
-  @Test
-  void s11ATricklingOriginCannotHoldTheLockForeverAndNoWaiterStealsIt() throws Exception {
-    server.enqueue(Response.ok(BODY).trickle(1, Duration.ofMillis(20)))
-        .enqueue(Response.ok(BODY).trickle(1, Duration.ofMillis(20)));
-    Cache holder = cache(origin(), 0, b -> b.minThroughput(1000, Duration.ofSeconds(1)));
-    Cache other = cache(origin(), 0, b -> b.minThroughput(1000, Duration.ofSeconds(1)));
-    EventRecorder otherEvents = record(other);
-    FetchRequest request = pinned(server.url("/model.bin"), BODY);
-
-    List<CompletableFuture<Artifact>> waiters =
-        IntStream.range(0, 10).mapToObj(i -> holder.fetch(request).toFuture()).toList();
-    server.takeRequest(); // The holder is downloading: it holds the lock.
-    CompletableFuture<Artifact> otherCache = other.fetch(request).toFuture();
-
-    for (CompletableFuture<Artifact> waiter : waiters) {
-      assertThat(failure(waiter))
-          .isInstanceOfSatisfying(OriginException.class, o -> assertThat(o.isTransient()).isTrue())
-          .hasMessageContaining("below the minimum of 1000 bytes/s");
+    private static void assertNoCredentials(RecordedRequest r) {
+        assertThat(r.headers()).doesNotContainKeys("Authorization", "Cookie", "Proxy-Authorization", "X-Api-Key");
+        assertThat(r.headers().values()).noneMatch(v -> v.contains("s3cret"));
     }
-    assertThat(failure(otherCache)).isInstanceOf(OriginException.class);
-    // The other cache waited for the lock, then tried itself: it never broke in.
-    assertThat(otherEvents.types()).startsWith(CacheEvent.Type.WAITING).endsWith(CacheEvent.Type.FAILED);
-    assertThat(server.requestCount()).isEqualTo(2);
-    try (Stream<Path> locks = Files.list(fixture.root().resolve("locks"))) {
-      assertThat(locks).hasSize(1); // The lock file is still there: never deleted, never stolen.
+
+    // ---- S2 Content-Disposition ----
+
+    @Test
+    void s2AHostileContentDispositionNeverChoosesAPath() throws IOException {
+        Path victim = fixture.root().getParent().resolve("victim");
+        server.enqueue(Response.ok(BODY).header("Content-Disposition", "attachment; filename=\"../../victim\""));
+        Cache cache = cache(0);
+        Path blobs = cache.root().resolve("blobs");
+
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .assertNext(a -> {
+                    assertThat(a.path()).startsWith(blobs);
+                    assertThat(a.path().getFileName()).hasToString(sha(BODY).hex());
+                })
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(victim).doesNotExist();
+        try (Stream<Path> all = Files.walk(fixture.root())) {
+            assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("victim"));
+        }
+        assertHoldsOnly(BODY);
     }
-    assertHoldsNothing();
-  }
 
-  private static Throwable failure(CompletableFuture<?> future) throws Exception {
-    try {
-      future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
+    // ---- S3 redirects choosing a protocol ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ftp://127.0.0.1/.bashrc", "file:///home/user/.bashrc", "jar:file:/tmp/x.jar!/a"})
+    void s3ARedirectToAnotherProtocolIsRefused(String location) {
+        server.enqueue(Response.redirect(302, location));
+        Cache cache = cache(3);
+
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(OriginException.class, o -> {
+                            assertThat(o.isTransient()).isFalse();
+                            assertThat(o.attempts()).isEqualTo(1);
+                        })
+                        .hasMessageContaining("only http and https redirects are followed"))
+                .verify(WAIT);
+
+        assertThat(server.requestCount()).isEqualTo(1);
+        assertHoldsNothing();
     }
-    throw new AssertionError("expected a failure, got " + future.get());
-  }
 
-  // ---- S17 SSRF-ish redirect targets ----
+    // ---- S7 https to http ----
 
-  @Test
-  void s17TheRedirectFilterRefusesInternalDestinations() {
-    server.enqueue(Response.redirect(302, "http://169.254.169.254/latest/meta-data/"));
-    NettyOrigin origin =
-        NettyOrigin.builder(clients.client()).redirectFilter(NetworkSecurityTest::isPublic).build();
-    Cache cache = cache(origin, 3, b -> b);
+    @Test
+    void s7ARedirectFromHttpsToHttpIsRefusedAndTheHttpServerNeverHearsOfIt() {
+        https.enqueue(Response.redirect(302, otherPort.url("/model.bin").toString()));
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .trustedCertificates(TestCertificates.LOCALHOST.certificate())
+                .build();
+        Cache cache = cache(origin, 3, b -> b);
+        EventRecorder events = record(cache);
 
-    StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOfSatisfying(OriginException.class, o -> assertThat(o.isTransient()).isFalse())
-            .hasMessageContaining("to http://169.254.169.254/latest/meta-data/: the origin's redirect filter does not allow"))
-        .verify(WAIT);
+        StepVerifier.create(cache.fetch(withCredentials(https.url("/model.bin"))))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(OriginException.class, o -> {
+                            assertThat(o.isTransient()).isFalse();
+                            assertThat(o.attempts()).isEqualTo(1);
+                        })
+                        .hasMessageContaining("refused the redirect from " + https.url("/model.bin") + " to "
+                                + otherPort.url("/model.bin"))
+                        .hasMessageContaining("downgrade https to plain http"))
+                .verify(WAIT);
 
-    assertHoldsNothing();
-  }
+        assertThat(otherPort.requestCount()).isZero();
+        assertThat(events.types()).containsExactly(CacheEvent.Type.FAILED);
+        assertHoldsNothing();
+    }
 
-  @Test
-  void s17TheFilterSeesEveryHopNotJustTheFirst() {
-    server.enqueue(Response.redirect(302, otherPort.url("/next").toString()));
-    otherPort.enqueue(Response.redirect(302, "http://localhost:" + server.port() + "/admin"));
-    NettyOrigin origin = NettyOrigin.builder(clients.client())
-        .redirectFilter(uri -> !uri.getHost().equals("localhost"))
-        .build();
-    Cache cache = cache(origin, 0, b -> b);
+    // ---- S8 credentials to another origin ----
 
-    StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-        .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("redirect filter does not allow"))
-        .verify(WAIT);
+    @Test
+    void s8CredentialsNeverFollowARedirectToAnotherPort() {
+        server.enqueue(Response.redirect(302, otherPort.url("/model.bin").toString()));
+        otherPort.enqueue(Response.ok(BODY));
+        Cache cache = cache(0);
 
-    assertThat(server.requestCount()).isEqualTo(1);
-  }
+        StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
 
-  private static boolean isPublic(URI uri) {
-    String host = uri.getHost();
-    return !(host.startsWith("169.254.") || host.equals("localhost") || host.startsWith("10.") || host.startsWith("192.168."));
-  }
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer s3cret-token");
+        RecordedRequest atB = otherPort.takeRequest();
+        assertNoCredentials(atB);
+        assertThat(atB.header("User-Agent")).isEqualTo("cachet-test"); // Harmless headers do follow.
+        assertHoldsOnly(BODY);
+    }
 
-  // ---- S18 secrets in messages, CR/LF in headers ----
+    @Test
+    void s8CredentialsNeverFollowARedirectToAnotherHostOnTheSamePort() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                FaultyServer.canBind("127.0.0.2"), "127.0.0.2 is not bindable here");
+        server.enqueue(Response.redirect(302, otherHost.url("/model.bin").toString()));
+        otherHost.enqueue(Response.ok(BODY));
+        Cache cache = cache(0);
 
-  @Test
-  void s18CredentialsAndQueryTokensInTheUrlNeverReachMessagesOrEvents() {
-    server.enqueue(Response.status(404));
-    Cache cache = cache(0);
-    EventRecorder events = record(cache);
-    URI secret = URI.create("http://user:pa55word@127.0.0.1:" + server.port() + "/model.bin?token=t0ken-s3cret");
+        StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
 
-    StepVerifier.create(cache.fetch(pinned(secret, BODY)))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .hasMessageContaining("http://127.0.0.1:" + server.port() + "/model.bin?...")
-            .hasMessageNotContaining("pa55word")
-            .hasMessageNotContaining("t0ken"))
-        .verify(WAIT);
+        assertThat(otherHost.port()).isEqualTo(server.port());
+        assertNoCredentials(otherHost.takeRequest());
+    }
 
-    assertThat(events.events()).extracting(Object::toString).noneMatch(s -> s.contains("pa55word") || s.contains("t0ken"));
-    RecordedRequest sent = server.takeRequest();
-    assertThat(sent.target()).isEqualTo("/model.bin?token=t0ken-s3cret"); // The origin needs its URL...
-    assertThat(sent.headers().values()).noneMatch(v -> v.contains("pa55word")); // ...not the user info.
-  }
+    @Test
+    void s8CredentialsNeverFollowARedirectToAnotherSchemeOnTheSameHost() {
+        server.enqueue(Response.redirect(302, https.url("/model.bin").toString()));
+        https.enqueue(Response.ok(BODY));
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .trustedCertificates(TestCertificates.LOCALHOST.certificate())
+                .build();
+        Cache cache = cache(origin, 0, b -> b);
 
-  @Test
-  void s18ASuccessfulDownloadReportsOnlyTheRedactedUrl() {
-    server.enqueue(Response.ok(BODY));
-    Cache cache = cache(0);
-    EventRecorder events = record(cache);
-    URI secret = URI.create("http://127.0.0.1:" + server.port() + "/model.bin?X-Signature=s1gnature");
+        StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
 
-    StepVerifier.create(cache.fetch(pinned(secret, BODY)))
-        .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
-        .expectComplete()
-        .verify(WAIT);
+        assertNoCredentials(https.takeRequest());
+    }
 
-    assertThat(events.of(CacheEvent.Started.class)).singleElement()
-        .satisfies(s -> assertThat(s.url()).isEqualTo("http://127.0.0.1:" + server.port() + "/model.bin?..."));
-    assertThat(events.events()).extracting(Object::toString).noneMatch(s -> s.contains("s1gnature"));
-  }
+    @Test
+    void s8AChainThatComesBackToTheFirstOriginDoesNotBringTheCredentialsBack() {
+        server.enqueue(Response.redirect(302, otherPort.url("/hop").toString())).enqueue(Response.ok(BODY));
+        otherPort.enqueue(Response.redirect(307, server.url("/model.bin?again").toString()));
+        Cache cache = cache(0);
 
-  @Test
-  void s18AHeaderValueWithALineBreakIsRefusedBeforeAnyRequest() {
-    StepVerifier.create(reactor.core.publisher.Mono.fromCallable(
-            () -> FetchRequest.of(server.url("/model.bin")).withHeader("X-Token", "a\r\nX-Injected: 1")))
-        .expectError(InvalidRequestException.class)
-        .verify(WAIT);
+        StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
 
-    assertThat(server.requestCount()).isZero();
-  }
+        assertThat(server.takeRequest().header("Cookie")).isEqualTo("session=s3cret-cookie");
+        assertNoCredentials(otherPort.takeRequest());
+        RecordedRequest backAtA = server.takeRequest();
+        assertThat(backAtA.target()).isEqualTo("/model.bin?again");
+        assertNoCredentials(backAtA);
+    }
+
+    @Test
+    void s8CredentialsFollowARedirectOnTheSameOrigin() {
+        server.enqueue(Response.redirect(301, "/v2/model.bin")).enqueue(Response.ok(BODY));
+        Cache cache = cache(0);
+
+        StepVerifier.create(cache.fetch(withCredentials(server.url("/model.bin"))))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
+
+        server.takeRequest();
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer s3cret-token");
+    }
+
+    // ---- S9 compression bombs and chained encodings ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip, gzip, br", "deflate", "br", "x-gzip"})
+    void s9AnyContentEncodingIsRefusedAndNothingIsDecoded(String encoding) {
+        server.enqueue(Response.ok(BODY).header("Content-Encoding", encoding));
+        Cache cache = cache(3);
+
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                OriginException.class,
+                                o -> assertThat(o.attempts()).isEqualTo(1))
+                        .hasMessageContaining("the origin compressed the body (Content-Encoding: " + encoding + ")"))
+                .verify(WAIT);
+
+        assertThat(server.takeRequest().header("Accept-Encoding")).isEqualTo("identity");
+        assertHoldsNothing();
+    }
+
+    // ---- S10 unbounded size ----
+
+    @Test
+    void s10WithoutAnExpectedSizeAnEndlessBodyIsCutOffAtTheCachesLimit() {
+        server.enqueue(Response.ok(new byte[0]).infiniteBody());
+        Cache cache = cache(origin(), 3, b -> b.maxArtifactSize(256 * 1024));
+
+        StepVerifier.create(cache.fetch(FetchRequest.of(server.url("/model.bin"))))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                IntegrityException.class,
+                                i -> assertThat(i.kind()).isEqualTo(IntegrityException.Kind.TOO_LARGE))
+                        .hasMessageContaining("the transfer was cut off"))
+                .verify(WAIT);
+
+        assertThat(server.requestCount()).isEqualTo(1);
+        assertHoldsNothing();
+    }
+
+    @Test
+    void s10ADeclaredLengthAboveTheCachesLimitIsRefusedBeforeAnyByteIsWritten() {
+        server.enqueue(Response.ok(BODY).contentLength(50L << 30));
+        Cache cache = cache(origin(), 3, b -> b.maxArtifactSize(1 << 20));
+        EventRecorder events = record(cache);
+
+        StepVerifier.create(cache.fetch(FetchRequest.of(server.url("/model.bin"))))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOfSatisfying(IntegrityException.class, i -> {
+                    assertThat(i.kind()).isEqualTo(IntegrityException.Kind.TOO_LARGE);
+                    assertThat(i.actualSize()).isEqualTo(50L << 30);
+                }))
+                .verify(WAIT);
+
+        assertThat(events.types()).containsExactly(CacheEvent.Type.FAILED);
+        assertHoldsNothing();
+    }
+
+    // ---- S11 slowloris holding the lock ----
+
+    @Test
+    void s11ATricklingOriginCannotHoldTheLockForeverAndNoWaiterStealsIt() throws Exception {
+        server.enqueue(Response.ok(BODY).trickle(1, Duration.ofMillis(20)))
+                .enqueue(Response.ok(BODY).trickle(1, Duration.ofMillis(20)));
+        Cache holder = cache(origin(), 0, b -> b.minThroughput(1000, Duration.ofSeconds(1)));
+        Cache other = cache(origin(), 0, b -> b.minThroughput(1000, Duration.ofSeconds(1)));
+        EventRecorder otherEvents = record(other);
+        FetchRequest request = pinned(server.url("/model.bin"), BODY);
+
+        List<CompletableFuture<Artifact>> waiters = IntStream.range(0, 10)
+                .mapToObj(i -> holder.fetch(request).toFuture())
+                .toList();
+        server.takeRequest(); // The holder is downloading: it holds the lock.
+        CompletableFuture<Artifact> otherCache = other.fetch(request).toFuture();
+
+        for (CompletableFuture<Artifact> waiter : waiters) {
+            assertThat(failure(waiter))
+                    .isInstanceOfSatisfying(
+                            OriginException.class,
+                            o -> assertThat(o.isTransient()).isTrue())
+                    .hasMessageContaining("below the minimum of 1000 bytes/s");
+        }
+        assertThat(failure(otherCache)).isInstanceOf(OriginException.class);
+        // The other cache waited for the lock, then tried itself: it never broke in.
+        assertThat(otherEvents.types()).startsWith(CacheEvent.Type.WAITING).endsWith(CacheEvent.Type.FAILED);
+        assertThat(server.requestCount()).isEqualTo(2);
+        try (Stream<Path> locks = Files.list(fixture.root().resolve("locks"))) {
+            assertThat(locks).hasSize(1); // The lock file is still there: never deleted, never stolen.
+        }
+        assertHoldsNothing();
+    }
+
+    private static Throwable failure(CompletableFuture<?> future) throws Exception {
+        try {
+            future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("expected a failure, got " + future.get());
+    }
+
+    // ---- S17 SSRF-ish redirect targets ----
+
+    @Test
+    void s17TheRedirectFilterRefusesInternalDestinations() {
+        server.enqueue(Response.redirect(302, "http://169.254.169.254/latest/meta-data/"));
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .redirectFilter(NetworkSecurityTest::isPublic)
+                .build();
+        Cache cache = cache(origin, 3, b -> b);
+
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .expectErrorSatisfies(
+                        e -> assertThat(e)
+                                .isInstanceOfSatisfying(
+                                        OriginException.class,
+                                        o -> assertThat(o.isTransient()).isFalse())
+                                .hasMessageContaining(
+                                        "to http://169.254.169.254/latest/meta-data/: the origin's redirect filter does not allow"))
+                .verify(WAIT);
+
+        assertHoldsNothing();
+    }
+
+    @Test
+    void s17TheFilterSeesEveryHopNotJustTheFirst() {
+        server.enqueue(Response.redirect(302, otherPort.url("/next").toString()));
+        otherPort.enqueue(Response.redirect(302, "http://localhost:" + server.port() + "/admin"));
+        NettyOrigin origin = NettyOrigin.builder(clients.client())
+                .redirectFilter(uri -> !uri.getHost().equals("localhost"))
+                .build();
+        Cache cache = cache(origin, 0, b -> b);
+
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("redirect filter does not allow"))
+                .verify(WAIT);
+
+        assertThat(server.requestCount()).isEqualTo(1);
+    }
+
+    private static boolean isPublic(URI uri) {
+        String host = uri.getHost();
+        return !(host.startsWith("169.254.")
+                || host.equals("localhost")
+                || host.startsWith("10.")
+                || host.startsWith("192.168."));
+    }
+
+    // ---- S18 secrets in messages, CR/LF in headers ----
+
+    @Test
+    void s18CredentialsAndQueryTokensInTheUrlNeverReachMessagesOrEvents() {
+        server.enqueue(Response.status(404));
+        Cache cache = cache(0);
+        EventRecorder events = record(cache);
+        URI secret = URI.create("http://user:pa55word@127.0.0.1:" + server.port() + "/model.bin?token=t0ken-s3cret");
+
+        StepVerifier.create(cache.fetch(pinned(secret, BODY)))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .hasMessageContaining("http://127.0.0.1:" + server.port() + "/model.bin?...")
+                        .hasMessageNotContaining("pa55word")
+                        .hasMessageNotContaining("t0ken"))
+                .verify(WAIT);
+
+        assertThat(events.events())
+                .extracting(Object::toString)
+                .noneMatch(s -> s.contains("pa55word") || s.contains("t0ken"));
+        RecordedRequest sent = server.takeRequest();
+        assertThat(sent.target()).isEqualTo("/model.bin?token=t0ken-s3cret"); // The origin needs its URL...
+        assertThat(sent.headers().values()).noneMatch(v -> v.contains("pa55word")); // ...not the user info.
+    }
+
+    @Test
+    void s18ASuccessfulDownloadReportsOnlyTheRedactedUrl() {
+        server.enqueue(Response.ok(BODY));
+        Cache cache = cache(0);
+        EventRecorder events = record(cache);
+        URI secret = URI.create("http://127.0.0.1:" + server.port() + "/model.bin?X-Signature=s1gnature");
+
+        StepVerifier.create(cache.fetch(pinned(secret, BODY)))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(events.of(CacheEvent.Started.class))
+                .singleElement()
+                .satisfies(s -> assertThat(s.url()).isEqualTo("http://127.0.0.1:" + server.port() + "/model.bin?..."));
+        assertThat(events.events()).extracting(Object::toString).noneMatch(s -> s.contains("s1gnature"));
+    }
+
+    @Test
+    void s18AHeaderValueWithALineBreakIsRefusedBeforeAnyRequest() {
+        StepVerifier.create(reactor.core.publisher.Mono.fromCallable(
+                        () -> FetchRequest.of(server.url("/model.bin")).withHeader("X-Token", "a\r\nX-Injected: 1")))
+                .expectError(InvalidRequestException.class)
+                .verify(WAIT);
+
+        assertThat(server.requestCount()).isZero();
+    }
 }

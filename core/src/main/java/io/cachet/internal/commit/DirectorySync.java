@@ -24,70 +24,71 @@ import reactor.core.scheduler.Scheduler;
  * on the I/O scheduler and no sink is signalled under the monitor.
  */
 public final class DirectorySync {
-  private final Disk disk;
-  private final Scheduler io;
-  private final ConcurrentMap<Path, Batch> batches = new ConcurrentHashMap<>();
+    private final Disk disk;
+    private final Scheduler io;
+    private final ConcurrentMap<Path, Batch> batches = new ConcurrentHashMap<>();
 
-  public DirectorySync(Disk disk, Scheduler io) {
-    this.disk = disk;
-    this.io = io;
-  }
-
-  /** Completes once {@code directory}'s entries, as of this call, are durable. */
-  public Mono<Void> sync(Path directory) {
-    return Mono.create(sink -> batches.computeIfAbsent(directory, Batch::new).join(sink));
-  }
-
-  private final class Batch {
-    private final Path directory;
-    // Guarded by this.
-    private boolean running;
-    // Guarded by this.
-    private List<MonoSink<Void>> next = new ArrayList<>();
-
-    Batch(Path directory) {
-      this.directory = directory;
+    public DirectorySync(Disk disk, Scheduler io) {
+        this.disk = disk;
+        this.io = io;
     }
 
-    void join(MonoSink<Void> sink) {
-      boolean start;
-      synchronized (this) {
-        next.add(sink);
-        start = !running;
-        running = true;
-      }
-      if (start) {
-        io.schedule(this::run);
-      }
+    /** Completes once {@code directory}'s entries, as of this call, are durable. */
+    public Mono<Void> sync(Path directory) {
+        return Mono.create(
+                sink -> batches.computeIfAbsent(directory, Batch::new).join(sink));
     }
 
-    private void run() {
-      List<MonoSink<Void>> batch;
-      synchronized (this) {
-        batch = next;
-        next = new ArrayList<>();
-      }
-      StorageException failure = null;
-      try {
-        disk.syncDirectory(directory);
-      } catch (IOException e) {
-        failure = StorageException.of(directory, "sync the directory", e);
-      }
-      for (MonoSink<Void> sink : batch) {
-        if (failure == null) {
-          sink.success();
-        } else {
-          sink.error(failure);
+    private final class Batch {
+        private final Path directory;
+        // Guarded by this.
+        private boolean running;
+        // Guarded by this.
+        private List<MonoSink<Void>> next = new ArrayList<>();
+
+        Batch(Path directory) {
+            this.directory = directory;
         }
-      }
-      boolean again;
-      synchronized (this) {
-        again = !next.isEmpty();
-        running = again;
-      }
-      if (again) {
-        io.schedule(this::run);
-      }
+
+        void join(MonoSink<Void> sink) {
+            boolean start;
+            synchronized (this) {
+                next.add(sink);
+                start = !running;
+                running = true;
+            }
+            if (start) {
+                io.schedule(this::run);
+            }
+        }
+
+        private void run() {
+            List<MonoSink<Void>> batch;
+            synchronized (this) {
+                batch = next;
+                next = new ArrayList<>();
+            }
+            StorageException failure = null;
+            try {
+                disk.syncDirectory(directory);
+            } catch (IOException e) {
+                failure = StorageException.of(directory, "sync the directory", e);
+            }
+            for (MonoSink<Void> sink : batch) {
+                if (failure == null) {
+                    sink.success();
+                } else {
+                    sink.error(failure);
+                }
+            }
+            boolean again;
+            synchronized (this) {
+                again = !next.isEmpty();
+                running = again;
+            }
+            if (again) {
+                io.schedule(this::run);
+            }
+        }
     }
-  }
 }

@@ -27,67 +27,67 @@ import reactor.core.publisher.Sinks;
  * </ul>
  */
 public final class SingleFlight<K, V> {
-  private final ConcurrentMap<K, Flight<V>> flights = new ConcurrentHashMap<>();
+    private final ConcurrentMap<K, Flight<V>> flights = new ConcurrentHashMap<>();
 
-  /**
-   * The result of the flight for {@code key}, starting {@code work} if none is running.
-   *
-   * @param joined how a caller who joined a running flight sees its result
-   */
-  public Mono<V> join(K key, Supplier<Mono<V>> work, Function<V, V> joined) {
-    return Mono.defer(
-        () -> {
-          Flight<V> running = flights.get(key);
-          if (running != null) {
-            return running.result.asMono().map(joined);
-          }
-          Flight<V> mine = new Flight<>();
-          running = flights.putIfAbsent(key, mine);
-          if (running != null) {
-            return running.result.asMono().map(joined);
-          }
-          mine.run = Mono.defer(work)
-              .subscribe(
-                  value -> {
-                    mine.valued = true;
-                    flights.remove(key, mine);
-                    mine.result.tryEmitValue(value);
-                  },
-                  error -> {
-                    flights.remove(key, mine);
-                    mine.result.tryEmitError(error);
-                  },
-                  () -> {
-                    if (!mine.valued) {
-                      flights.remove(key, mine);
-                      mine.result.tryEmitError(new IllegalStateException("flight for " + key + " completed empty"));
-                    }
-                  });
-          return mine.result.asMono();
+    /**
+     * The result of the flight for {@code key}, starting {@code work} if none is running.
+     *
+     * @param joined how a caller who joined a running flight sees its result
+     */
+    public Mono<V> join(K key, Supplier<Mono<V>> work, Function<V, V> joined) {
+        return Mono.defer(() -> {
+            Flight<V> running = flights.get(key);
+            if (running != null) {
+                return running.result.asMono().map(joined);
+            }
+            Flight<V> mine = new Flight<>();
+            running = flights.putIfAbsent(key, mine);
+            if (running != null) {
+                return running.result.asMono().map(joined);
+            }
+            mine.run = Mono.defer(work)
+                    .subscribe(
+                            value -> {
+                                mine.valued = true;
+                                flights.remove(key, mine);
+                                mine.result.tryEmitValue(value);
+                            },
+                            error -> {
+                                flights.remove(key, mine);
+                                mine.result.tryEmitError(error);
+                            },
+                            () -> {
+                                if (!mine.valued) {
+                                    flights.remove(key, mine);
+                                    mine.result.tryEmitError(
+                                            new IllegalStateException("flight for " + key + " completed empty"));
+                                }
+                            });
+            return mine.result.asMono();
         });
-  }
-
-  /** How many flights are running. */
-  public int size() {
-    return flights.size();
-  }
-
-  /** Stops every running flight; their callers get a {@link CancellationException}. */
-  public void cancelAll() {
-    List<Flight<V>> running = new ArrayList<>(flights.values());
-    flights.clear();
-    for (Flight<V> flight : running) {
-      Disposable run = flight.run;
-      if (run != null) {
-        run.dispose();
-      }
-      flight.result.tryEmitError(new CancellationException("the cache was closed while this fetch was running"));
     }
-  }
 
-  private static final class Flight<V> {
-    final Sinks.One<V> result = Sinks.one();
-    volatile @Nullable Disposable run;
-    volatile boolean valued;
-  }
+    /** How many flights are running. */
+    public int size() {
+        return flights.size();
+    }
+
+    /** Stops every running flight; their callers get a {@link CancellationException}. */
+    public void cancelAll() {
+        List<Flight<V>> running = new ArrayList<>(flights.values());
+        flights.clear();
+        for (Flight<V> flight : running) {
+            Disposable run = flight.run;
+            if (run != null) {
+                run.dispose();
+            }
+            flight.result.tryEmitError(new CancellationException("the cache was closed while this fetch was running"));
+        }
+    }
+
+    private static final class Flight<V> {
+        final Sinks.One<V> result = Sinks.one();
+        volatile @Nullable Disposable run;
+        volatile boolean valued;
+    }
 }

@@ -48,305 +48,311 @@ import reactor.core.scheduler.Scheduler;
  * holder is left alone. {@link #close()} releases whatever a caller could not.
  */
 public final class LockManager implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(LockManager.class);
-  private static final int MAX_REOPENS = 3;
+    private static final Logger log = LoggerFactory.getLogger(LockManager.class);
+    private static final int MAX_REOPENS = 3;
 
-  private final LockTable table;
-  private final Path locks;
-  private final Disk disk;
-  private final int lockMode;
-  private final ExecutorService files;
-  private final Scheduler io;
-  private final Scheduler timer;
-  private final Backoff polling;
-  private final DoubleSupplier random;
-  private final Set<Lease> held = ConcurrentHashMap.newKeySet();
+    private final LockTable table;
+    private final Path locks;
+    private final Disk disk;
+    private final int lockMode;
+    private final ExecutorService files;
+    private final Scheduler io;
+    private final Scheduler timer;
+    private final Backoff polling;
+    private final DoubleSupplier random;
+    private final Set<Lease> held = ConcurrentHashMap.newKeySet();
 
-  /**
-   * @param canonicalLocks the canonical {@code locks/} directory
-   * @param files the executor the lock channels complete on
-   * @param io where the blocking open and {@code tryLock} calls run
-   * @param timer where the backoff delays run
-   * @param polling the delays between attempts while another process holds the lock
-   */
-  public LockManager(
-      Path canonicalLocks,
-      Disk disk,
-      int lockMode,
-      ExecutorService files,
-      Scheduler io,
-      Scheduler timer,
-      Backoff polling,
-      DoubleSupplier random) {
-    this.table = LockTable.forDirectory(canonicalLocks);
-    this.locks = canonicalLocks;
-    this.disk = disk;
-    this.lockMode = lockMode;
-    this.files = files;
-    this.io = io;
-    this.timer = timer;
-    this.polling = polling;
-    this.random = random;
-  }
-
-  /** Notified while a caller waits, so it can tell its own callers what is going on. */
-  public interface Waiting {
     /**
-     * The lock is busy.
-     *
-     * @param otherProcess false while queued behind a holder in this JVM, true while another
-     *     process holds the OS lock (called after every failed attempt, on the I/O scheduler)
-     * @param waited how long this caller has waited so far
+     * @param canonicalLocks the canonical {@code locks/} directory
+     * @param files the executor the lock channels complete on
+     * @param io where the blocking open and {@code tryLock} calls run
+     * @param timer where the backoff delays run
+     * @param polling the delays between attempts while another process holds the lock
      */
-    void busy(boolean otherProcess, Duration waited);
-  }
+    public LockManager(
+            Path canonicalLocks,
+            Disk disk,
+            int lockMode,
+            ExecutorService files,
+            Scheduler io,
+            Scheduler timer,
+            Backoff polling,
+            DoubleSupplier random) {
+        this.table = LockTable.forDirectory(canonicalLocks);
+        this.locks = canonicalLocks;
+        this.disk = disk;
+        this.lockMode = lockMode;
+        this.files = files;
+        this.io = io;
+        this.timer = timer;
+        this.polling = polling;
+        this.random = random;
+    }
 
-  /**
-   * Exclusive access to {@code id}; completes when it is this caller's.
-   *
-   * @param timeout how long to wait at most, or null to wait as long as the holder lives
-   * @return a lease to release when done; fails with {@link TimedOut} at the deadline, or with a
-   *     {@link StorageException} if the lock file cannot be opened
-   */
-  public Mono<Lease> acquire(KeyId id, @Nullable Duration timeout, Waiting waiting) {
-    return Mono.defer(
-        () -> {
-          long start = timer.now(TimeUnit.NANOSECONDS);
-          String key = id.hex();
-          LocalMutex mutex = table.checkOut(key);
-          AtomicBoolean checkedIn = new AtomicBoolean();
-          Runnable checkIn = () -> {
-            if (checkedIn.compareAndSet(false, true)) {
-              table.checkIn(key);
+    /** Notified while a caller waits, so it can tell its own callers what is going on. */
+    public interface Waiting {
+        /**
+         * The lock is busy.
+         *
+         * @param otherProcess false while queued behind a holder in this JVM, true while another
+         *     process holds the OS lock (called after every failed attempt, on the I/O scheduler)
+         * @param waited how long this caller has waited so far
+         */
+        void busy(boolean otherProcess, Duration waited);
+    }
+
+    /**
+     * Exclusive access to {@code id}; completes when it is this caller's.
+     *
+     * @param timeout how long to wait at most, or null to wait as long as the holder lives
+     * @return a lease to release when done; fails with {@link TimedOut} at the deadline, or with a
+     *     {@link StorageException} if the lock file cannot be opened
+     */
+    public Mono<Lease> acquire(KeyId id, @Nullable Duration timeout, Waiting waiting) {
+        return Mono.defer(() -> {
+            long start = timer.now(TimeUnit.NANOSECONDS);
+            String key = id.hex();
+            LocalMutex mutex = table.checkOut(key);
+            AtomicBoolean checkedIn = new AtomicBoolean();
+            Runnable checkIn = () -> {
+                if (checkedIn.compareAndSet(false, true)) {
+                    table.checkIn(key);
+                }
+            };
+            Mono<LocalMutex.Permit> local = mutex.acquire(() -> waiting.busy(false, Duration.ZERO));
+            if (timeout != null && timeout.isZero() && mutex.isHeld()) {
+                local = Mono.error(new TimedOut(Duration.ZERO)); // "Only if free": for maintenance.
+            } else if (timeout != null && !timeout.isZero()) {
+                local = local.timeout(timeout, timer)
+                        .onErrorMap(TimeoutException.class, e -> new TimedOut(elapsed(start)));
             }
-          };
-          Mono<LocalMutex.Permit> local = mutex.acquire(() -> waiting.busy(false, Duration.ZERO));
-          if (timeout != null && timeout.isZero() && mutex.isHeld()) {
-            local = Mono.error(new TimedOut(Duration.ZERO)); // "Only if free": for maintenance.
-          } else if (timeout != null && !timeout.isZero()) {
-            local = local.timeout(timeout, timer).onErrorMap(TimeoutException.class, e -> new TimedOut(elapsed(start)));
-          }
-          return local
-              .flatMap(
-                  permit -> {
-                    if (!permit.claim()) {
-                      return Mono.error(new IllegalStateException("lock permit for " + key + " was released early"));
-                    }
-                    return osLock(id, start, timeout, waiting)
-                        .map(os -> register(new Lease(os, permit, permit.waited() || os.waited, checkIn)))
-                        .doOnError(e -> {
-                          permit.release();
-                          checkIn.run();
-                        })
-                        .doOnCancel(() -> {
-                          permit.release();
-                          checkIn.run();
-                        });
-                  })
-              .doOnError(e -> checkIn.run())
-              .doOnCancel(checkIn);
+            return local.flatMap(permit -> {
+                        if (!permit.claim()) {
+                            return Mono.error(
+                                    new IllegalStateException("lock permit for " + key + " was released early"));
+                        }
+                        return osLock(id, start, timeout, waiting)
+                                .map(os -> register(new Lease(os, permit, permit.waited() || os.waited, checkIn)))
+                                .doOnError(e -> {
+                                    permit.release();
+                                    checkIn.run();
+                                })
+                                .doOnCancel(() -> {
+                                    permit.release();
+                                    checkIn.run();
+                                });
+                    })
+                    .doOnError(e -> checkIn.run())
+                    .doOnCancel(checkIn);
         });
-  }
+    }
 
-  private Mono<OsLock> osLock(KeyId id, long start, @Nullable Duration timeout, Waiting waiting) {
-    Path path = locks.resolve(id.hex() + ".lock");
-    AtomicBoolean waited = new AtomicBoolean();
-    return Mono.fromCallable(() -> tryOnce(path))
-        .subscribeOn(io)
-        .repeatWhenEmpty(
-            Integer.MAX_VALUE,
-            attempts ->
-                attempts.concatMap(
-                    attempt -> {
-                      waited.set(true);
-                      Duration soFar = elapsed(start);
-                      if (timeout != null && soFar.compareTo(timeout) >= 0) {
-                        return Mono.error(new TimedOut(soFar));
-                      }
-                      waiting.busy(true, soFar);
-                      Duration delay = polling.delay(attempt.intValue(), random);
-                      if (timeout != null && delay.compareTo(timeout.minus(soFar)) > 0) {
-                        delay = timeout.minus(soFar);
-                      }
-                      return Mono.delay(delay, timer);
-                    }))
-        .map(acquired -> acquired.withWaited(waited.get()));
-  }
+    private Mono<OsLock> osLock(KeyId id, long start, @Nullable Duration timeout, Waiting waiting) {
+        Path path = locks.resolve(id.hex() + ".lock");
+        AtomicBoolean waited = new AtomicBoolean();
+        return Mono.fromCallable(() -> tryOnce(path))
+                .subscribeOn(io)
+                .repeatWhenEmpty(
+                        Integer.MAX_VALUE,
+                        attempts -> attempts.concatMap(attempt -> {
+                            waited.set(true);
+                            Duration soFar = elapsed(start);
+                            if (timeout != null && soFar.compareTo(timeout) >= 0) {
+                                return Mono.error(new TimedOut(soFar));
+                            }
+                            waiting.busy(true, soFar);
+                            Duration delay = polling.delay(attempt.intValue(), random);
+                            if (timeout != null && delay.compareTo(timeout.minus(soFar)) > 0) {
+                                delay = timeout.minus(soFar);
+                            }
+                            return Mono.delay(delay, timer);
+                        }))
+                .map(acquired -> acquired.withWaited(waited.get()));
+    }
 
-  /**
-   * One attempt: open, tryLock, check the inode. Null when busy (the channel is then closed).
-   *
-   * <p>The path's inode is read <em>before</em> opening and again after locking: if a third party
-   * deleted or replaced the file in between, the lock may be on an inode no newcomer will ever
-   * open, so it is let go and the attempt starts over (RELIABILITY.md P8). Read after opening, a
-   * replacement between the open and the first read would go unnoticed. A file that did not exist
-   * before the open was just created, and is looked at again from the start.
-   */
-  private @Nullable OsLock tryOnce(Path path) {
-    for (int i = 0; i < MAX_REOPENS; i++) {
-      Object before = inode(path);
-      AsynchronousFileChannel channel;
-      try {
-        channel = disk.openLock(path, lockMode, files);
-      } catch (IOException e) {
-        throw lockFileProblem(path, e);
-      }
-      if (before == null) {
-        closeQuietly(channel); // This JVM holds no lock on the file (the key's mutex is ours): nothing to drop.
-        continue;
-      }
-      try {
-        FileLock lock = disk.tryLock(channel);
-        if (lock == null) {
-          closeQuietly(channel);
-          return null;
+    /**
+     * One attempt: open, tryLock, check the inode. Null when busy (the channel is then closed).
+     *
+     * <p>The path's inode is read <em>before</em> opening and again after locking: if a third party
+     * deleted or replaced the file in between, the lock may be on an inode no newcomer will ever
+     * open, so it is let go and the attempt starts over (RELIABILITY.md P8). Read after opening, a
+     * replacement between the open and the first read would go unnoticed. A file that did not exist
+     * before the open was just created, and is looked at again from the start.
+     */
+    private @Nullable OsLock tryOnce(Path path) {
+        for (int i = 0; i < MAX_REOPENS; i++) {
+            Object before = inode(path);
+            AsynchronousFileChannel channel;
+            try {
+                channel = disk.openLock(path, lockMode, files);
+            } catch (IOException e) {
+                throw lockFileProblem(path, e);
+            }
+            if (before == null) {
+                closeQuietly(channel); // This JVM holds no lock on the file (the key's mutex is ours): nothing to drop.
+                continue;
+            }
+            try {
+                FileLock lock = disk.tryLock(channel);
+                if (lock == null) {
+                    closeQuietly(channel);
+                    return null;
+                }
+                Object after = inode(path);
+                if (after != null && before.equals(after)) {
+                    return new OsLock(path, channel, lock, after, false);
+                }
+                log.warn(
+                        "Lock file {} was deleted or replaced while being locked; trying again on the file now there.",
+                        path);
+                disk.unlock(lock);
+            } catch (IOException e) {
+                closeQuietly(channel);
+                throw lockFileProblem(path, e);
+            }
+            closeQuietly(channel);
         }
-        Object after = inode(path);
-        if (after != null && before.equals(after)) {
-          return new OsLock(path, channel, lock, after, false);
+        return null; // Replaced again and again: wait and try later, as if busy.
+    }
+
+    private static @Nullable Object inode(Path path) {
+        if (FileChecks.missing(path)) {
+            return null;
         }
-        log.warn("Lock file {} was deleted or replaced while being locked; trying again on the file now there.", path);
-        disk.unlock(lock);
-      } catch (IOException e) {
-        closeQuietly(channel);
-        throw lockFileProblem(path, e);
-      }
-      closeQuietly(channel);
-    }
-    return null; // Replaced again and again: wait and try later, as if busy.
-  }
-
-  private static @Nullable Object inode(Path path) {
-    if (FileChecks.missing(path)) {
-      return null;
-    }
-    try {
-      return Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-    } catch (IOException | UnsupportedOperationException e) {
-      return null;
-    }
-  }
-
-  private static StorageException lockFileProblem(Path path, IOException e) {
-    if (Files.isSymbolicLink(path)) {
-      return new StorageException(
-          path, "open the lock file", StorageException.Reason.UNSAFE_LAYOUT,
-          "it is a symbolic link, which Cachet never follows; delete the link (no process can hold a lock through it)", e);
-    }
-    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-      return new StorageException(
-          path, "open the lock file", StorageException.Reason.UNSAFE_LAYOUT, "it is a directory; remove it", e);
-    }
-    return StorageException.of(path, "open the lock file", e);
-  }
-
-  private Duration elapsed(long startNanos) {
-    return Duration.ofNanos(timer.now(TimeUnit.NANOSECONDS) - startNanos);
-  }
-
-  private Lease register(Lease lease) {
-    held.add(lease);
-    return lease;
-  }
-
-  /** How many leases this manager has granted and not yet released. */
-  public int heldCount() {
-    return held.size();
-  }
-
-  /** How many keys of {@code canonicalLocks} this JVM holds or waits for, across all managers. */
-  public static int inUse(Path canonicalLocks) {
-    return LockTable.forDirectory(canonicalLocks).size();
-  }
-
-  /** Releases every lease still held, blocking; for shutdown. */
-  @Override
-  public void close() {
-    for (Lease lease : held) {
-      lease.releaseNow();
-    }
-  }
-
-  private void closeQuietly(AsynchronousFileChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      log.debug("Closing lock channel failed", e);
-    }
-  }
-
-  /** The deadline passed while another caller held the lock. */
-  public static final class TimedOut extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final transient Duration waited;
-
-    TimedOut(Duration waited) {
-      super("lock wait timed out after " + waited, null, false, false);
-      this.waited = waited;
+        try {
+            return Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
-    public Duration waited() {
-      return waited;
-    }
-  }
-
-  private record OsLock(Path path, AsynchronousFileChannel channel, FileLock lock, Object inode, boolean waited) {
-    OsLock withWaited(boolean waited) {
-      return new OsLock(path, channel, lock, inode, waited);
-    }
-  }
-
-  /** Exclusive access to one key until {@link #release}. */
-  public final class Lease {
-    private final OsLock os;
-    private final LocalMutex.Permit permit;
-    private final boolean waited;
-    private final Runnable checkIn;
-    private final AtomicBoolean released = new AtomicBoolean();
-
-    private Lease(OsLock os, LocalMutex.Permit permit, boolean waited, Runnable checkIn) {
-      this.os = os;
-      this.permit = permit;
-      this.waited = waited;
-      this.checkIn = checkIn;
+    private static StorageException lockFileProblem(Path path, IOException e) {
+        if (Files.isSymbolicLink(path)) {
+            return new StorageException(
+                    path,
+                    "open the lock file",
+                    StorageException.Reason.UNSAFE_LAYOUT,
+                    "it is a symbolic link, which Cachet never follows; delete the link (no process can hold a lock through it)",
+                    e);
+        }
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            return new StorageException(
+                    path,
+                    "open the lock file",
+                    StorageException.Reason.UNSAFE_LAYOUT,
+                    "it is a directory; remove it",
+                    e);
+        }
+        return StorageException.of(path, "open the lock file", e);
     }
 
-    /** Whether another holder had the lock when this caller asked. */
-    public boolean waited() {
-      return waited;
+    private Duration elapsed(long startNanos) {
+        return Duration.ofNanos(timer.now(TimeUnit.NANOSECONDS) - startNanos);
     }
 
-    /** The lock file. */
-    public Path lockFile() {
-      return os.path();
+    private Lease register(Lease lease) {
+        held.add(lease);
+        return lease;
     }
 
-    /** Releases the lock: OS lock, channel, in-JVM mutex, in that order. Idempotent. */
-    public Mono<Void> release() {
-      return Mono.fromRunnable(this::releaseNow).subscribeOn(io).then();
+    /** How many leases this manager has granted and not yet released. */
+    public int heldCount() {
+        return held.size();
     }
 
-    void releaseNow() {
-      if (!released.compareAndSet(false, true)) {
-        return;
-      }
-      if (!os.inode().equals(inode(os.path()))) {
-        log.warn(
-            "Lock file {} was deleted or replaced while this process held it, so another process may have locked the"
-                + " new file and downloaded the same artifact meanwhile. The cache stays correct (every download is"
-                + " verified and published atomically), but lock files are permanent: never delete them.",
-            os.path());
-      }
-      try {
-        disk.unlock(os.lock());
-      } catch (IOException e) {
-        log.warn("Releasing lock {} failed; closing its channel releases it", os.path(), e);
-      } finally {
-        closeQuietly(os.channel());
-        held.remove(this);
-        permit.release();
-        checkIn.run();
-      }
+    /** How many keys of {@code canonicalLocks} this JVM holds or waits for, across all managers. */
+    public static int inUse(Path canonicalLocks) {
+        return LockTable.forDirectory(canonicalLocks).size();
     }
-  }
+
+    /** Releases every lease still held, blocking; for shutdown. */
+    @Override
+    public void close() {
+        for (Lease lease : held) {
+            lease.releaseNow();
+        }
+    }
+
+    private void closeQuietly(AsynchronousFileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("Closing lock channel failed", e);
+        }
+    }
+
+    /** The deadline passed while another caller held the lock. */
+    public static final class TimedOut extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Duration waited;
+
+        TimedOut(Duration waited) {
+            super("lock wait timed out after " + waited, null, false, false);
+            this.waited = waited;
+        }
+
+        public Duration waited() {
+            return waited;
+        }
+    }
+
+    private record OsLock(Path path, AsynchronousFileChannel channel, FileLock lock, Object inode, boolean waited) {
+        OsLock withWaited(boolean waited) {
+            return new OsLock(path, channel, lock, inode, waited);
+        }
+    }
+
+    /** Exclusive access to one key until {@link #release}. */
+    public final class Lease {
+        private final OsLock os;
+        private final LocalMutex.Permit permit;
+        private final boolean waited;
+        private final Runnable checkIn;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Lease(OsLock os, LocalMutex.Permit permit, boolean waited, Runnable checkIn) {
+            this.os = os;
+            this.permit = permit;
+            this.waited = waited;
+            this.checkIn = checkIn;
+        }
+
+        /** Whether another holder had the lock when this caller asked. */
+        public boolean waited() {
+            return waited;
+        }
+
+        /** The lock file. */
+        public Path lockFile() {
+            return os.path();
+        }
+
+        /** Releases the lock: OS lock, channel, in-JVM mutex, in that order. Idempotent. */
+        public Mono<Void> release() {
+            return Mono.fromRunnable(this::releaseNow).subscribeOn(io).then();
+        }
+
+        void releaseNow() {
+            if (!released.compareAndSet(false, true)) {
+                return;
+            }
+            if (!os.inode().equals(inode(os.path()))) {
+                log.warn(
+                        "Lock file {} was deleted or replaced while this process held it, so another process may have locked the"
+                                + " new file and downloaded the same artifact meanwhile. The cache stays correct (every download is"
+                                + " verified and published atomically), but lock files are permanent: never delete them.",
+                        os.path());
+            }
+            try {
+                disk.unlock(os.lock());
+            } catch (IOException e) {
+                log.warn("Releasing lock {} failed; closing its channel releases it", os.path(), e);
+            } finally {
+                closeQuietly(os.channel());
+                held.remove(this);
+                permit.release();
+                checkIn.run();
+            }
+        }
+    }
 }

@@ -14,35 +14,33 @@ import java.util.concurrent.ConcurrentMap;
  * time open a key's lock file. Mutexes are removed when nobody uses them.
  */
 final class LockTable {
-  private static final ConcurrentMap<Path, LockTable> TABLES = new ConcurrentHashMap<>();
+    private static final ConcurrentMap<Path, LockTable> TABLES = new ConcurrentHashMap<>();
 
-  private final ConcurrentMap<String, LocalMutex> mutexes = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, LocalMutex> mutexes = new ConcurrentHashMap<>();
 
-  private LockTable() {}
+    private LockTable() {}
 
-  /** The table for a canonical (real) locks directory. */
-  static LockTable forDirectory(Path canonicalLocksDirectory) {
-    return TABLES.computeIfAbsent(canonicalLocksDirectory, dir -> new LockTable());
-  }
+    /** The table for a canonical (real) locks directory. */
+    static LockTable forDirectory(Path canonicalLocksDirectory) {
+        return TABLES.computeIfAbsent(canonicalLocksDirectory, dir -> new LockTable());
+    }
 
-  /** The mutex for {@code id}, counted as used until {@link #checkIn}. */
-  LocalMutex checkOut(String id) {
-    return mutexes.compute(
-        id,
-        (key, mutex) -> {
-          LocalMutex m = mutex == null ? new LocalMutex() : mutex;
-          m.users++;
-          return m;
+    /** The mutex for {@code id}, counted as used until {@link #checkIn}. */
+    LocalMutex checkOut(String id) {
+        return mutexes.compute(id, (key, mutex) -> {
+            LocalMutex m = mutex == null ? new LocalMutex() : mutex;
+            m.users++;
+            return m;
         });
-  }
+    }
 
-  /** Stops using the mutex; the last user removes it from the table. */
-  void checkIn(String id) {
-    mutexes.computeIfPresent(id, (key, mutex) -> --mutex.users == 0 ? null : mutex);
-  }
+    /** Stops using the mutex; the last user removes it from the table. */
+    void checkIn(String id) {
+        mutexes.computeIfPresent(id, (key, mutex) -> --mutex.users == 0 ? null : mutex);
+    }
 
-  /** How many keys have a mutex in use: 0 when this JVM holds and waits for no lock here. */
-  int size() {
-    return mutexes.size();
-  }
+    /** How many keys have a mutex in use: 0 when this JVM holds and waits for no lock here. */
+    int size() {
+        return mutexes.size();
+    }
 }

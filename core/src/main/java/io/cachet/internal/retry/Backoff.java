@@ -14,21 +14,22 @@ import java.util.function.DoubleSupplier;
  */
 public record Backoff(Duration first, Duration max, double factor, double jitter) {
 
-  public Backoff {
-    if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
-      throw new IllegalArgumentException("backoff needs 0 < first <= max: " + first + ", " + max);
+    public Backoff {
+        if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
+            throw new IllegalArgumentException("backoff needs 0 < first <= max: " + first + ", " + max);
+        }
+        if (!(factor >= 1) || !(jitter >= 0 && jitter <= 1)) {
+            throw new IllegalArgumentException(
+                    "backoff needs factor >= 1 and jitter in [0, 1]: " + factor + ", " + jitter);
+        }
     }
-    if (!(factor >= 1) || !(jitter >= 0 && jitter <= 1)) {
-      throw new IllegalArgumentException("backoff needs factor >= 1 and jitter in [0, 1]: " + factor + ", " + jitter);
-    }
-  }
 
-  /** The delay before retry {@code attempt} (0 is the first retry), with {@code random} in [0, 1). */
-  public Duration delay(int attempt, DoubleSupplier random) {
-    double base = first.toNanos() * Math.pow(factor, Math.min(attempt, 62));
-    double capped = Math.min(base, max.toNanos());
-    double spread = capped * jitter * (2 * random.getAsDouble() - 1);
-    long nanos = (long) Math.min(Math.max(capped + spread, 1), max.toNanos());
-    return Duration.ofNanos(nanos);
-  }
+    /** The delay before retry {@code attempt} (0 is the first retry), with {@code random} in [0, 1). */
+    public Duration delay(int attempt, DoubleSupplier random) {
+        double base = first.toNanos() * Math.pow(factor, Math.min(attempt, 62));
+        double capped = Math.min(base, max.toNanos());
+        double spread = capped * jitter * (2 * random.getAsDouble() - 1);
+        long nanos = (long) Math.min(Math.max(capped + spread, 1), max.toNanos());
+        return Duration.ofNanos(nanos);
+    }
 }

@@ -13,38 +13,38 @@ import org.jspecify.annotations.Nullable;
  * Integrity and storage failures never come here.
  */
 public final class Retries {
-  private final RetryPolicy policy;
-  private final Backoff backoff;
-  private final DoubleSupplier random;
+    private final RetryPolicy policy;
+    private final Backoff backoff;
+    private final DoubleSupplier random;
 
-  public Retries(RetryPolicy policy, DoubleSupplier random) {
-    this.policy = policy;
-    this.backoff = new Backoff(policy.firstBackoff(), policy.maxBackoff(), 2.0, policy.jitter());
-    this.random = random;
-  }
-
-  /**
-   * The delay before the next attempt after attempt number {@code attempt} (from 1) failed with
-   * {@code failure}, or null to give up.
-   */
-  public @Nullable Duration delayAfter(int attempt, OriginException failure) {
-    if (!failure.isTransient() || attempt > policy.maxRetries()) {
-      return null;
+    public Retries(RetryPolicy policy, DoubleSupplier random) {
+        this.policy = policy;
+        this.backoff = new Backoff(policy.firstBackoff(), policy.maxBackoff(), 2.0, policy.jitter());
+        this.random = random;
     }
-    Duration delay = backoff.delay(attempt - 1, random);
-    Duration asked = failure.retryAfter().orElse(null);
-    if (asked != null) {
-      if (asked.compareTo(policy.maxRetryAfter()) > 0) {
-        return null;
-      }
-      if (asked.compareTo(delay) > 0) {
-        delay = asked;
-      }
-    }
-    return delay;
-  }
 
-  public RetryPolicy policy() {
-    return policy;
-  }
+    /**
+     * The delay before the next attempt after attempt number {@code attempt} (from 1) failed with
+     * {@code failure}, or null to give up.
+     */
+    public @Nullable Duration delayAfter(int attempt, OriginException failure) {
+        if (!failure.isTransient() || attempt > policy.maxRetries()) {
+            return null;
+        }
+        Duration delay = backoff.delay(attempt - 1, random);
+        Duration asked = failure.retryAfter().orElse(null);
+        if (asked != null) {
+            if (asked.compareTo(policy.maxRetryAfter()) > 0) {
+                return null;
+            }
+            if (asked.compareTo(delay) > 0) {
+                delay = asked;
+            }
+        }
+        return delay;
+    }
+
+    public RetryPolicy policy() {
+        return policy;
+    }
 }

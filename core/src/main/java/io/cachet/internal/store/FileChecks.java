@@ -10,15 +10,15 @@ import java.nio.file.Path;
  * java.io.File}, which answers with a boolean.
  */
 public final class FileChecks {
-  private FileChecks() {}
+    private FileChecks() {}
 
-  /**
-   * True when {@code stat(path)} fails: nothing is there, or a dangling symlink, or the path cannot
-   * be reached (permissions). Only a pre-check: callers treat "true" as "absent" only where any of
-   * these means the same to them, and still handle {@code NoSuchFileException} from the real call,
-   * since the answer may change at any moment.
-   */
-  public static boolean missing(Path path) {
-    return !path.toFile().exists();
-  }
+    /**
+     * True when {@code stat(path)} fails: nothing is there, or a dangling symlink, or the path cannot
+     * be reached (permissions). Only a pre-check: callers treat "true" as "absent" only where any of
+     * these means the same to them, and still handle {@code NoSuchFileException} from the real call,
+     * since the answer may change at any moment.
+     */
+    public static boolean missing(Path path) {
+        return !path.toFile().exists();
+    }
 }

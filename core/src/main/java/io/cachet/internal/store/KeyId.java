@@ -14,21 +14,21 @@ import java.util.HexFormat;
  */
 public record KeyId(String hex) {
 
-  public static KeyId of(Key key) {
-    return new KeyId(sha256Hex(key.value()));
-  }
-
-  static String sha256Hex(String text) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
+    public static KeyId of(Key key) {
+        return new KeyId(sha256Hex(key.value()));
     }
-  }
 
-  @Override
-  public String toString() {
-    return hex;
-  }
+    static String sha256Hex(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return hex;
+    }
 }

@@ -22,72 +22,72 @@ import java.nio.file.Path;
  * needs.
  */
 public final class Layout {
-  public static final String MARKER = "CACHET";
-  public static final String MARKER_TEXT = "cachet-layout 1\n";
-  static final String PART_SUFFIX = ".part";
-  static final String SIDECAR_SUFFIX = ".meta";
+    public static final String MARKER = "CACHET";
+    public static final String MARKER_TEXT = "cachet-layout 1\n";
+    static final String PART_SUFFIX = ".part";
+    static final String SIDECAR_SUFFIX = ".meta";
 
-  private final Path root;
-  private final Path blobs;
-  private final Path refs;
-  private final Path tmp;
-  private final Path locks;
-  private final Path quarantine;
+    private final Path root;
+    private final Path blobs;
+    private final Path refs;
+    private final Path tmp;
+    private final Path locks;
+    private final Path quarantine;
 
-  public Layout(Path root) {
-    this.root = root;
-    this.blobs = root.resolve("blobs").resolve("sha256");
-    this.refs = root.resolve("refs");
-    this.tmp = root.resolve("tmp");
-    this.locks = root.resolve("locks");
-    this.quarantine = root.resolve("quarantine");
-  }
+    public Layout(Path root) {
+        this.root = root;
+        this.blobs = root.resolve("blobs").resolve("sha256");
+        this.refs = root.resolve("refs");
+        this.tmp = root.resolve("tmp");
+        this.locks = root.resolve("locks");
+        this.quarantine = root.resolve("quarantine");
+    }
 
-  public Path root() {
-    return root;
-  }
+    public Path root() {
+        return root;
+    }
 
-  public Path blobs() {
-    return blobs;
-  }
+    public Path blobs() {
+        return blobs;
+    }
 
-  public Path refs() {
-    return refs;
-  }
+    public Path refs() {
+        return refs;
+    }
 
-  public Path tmp() {
-    return tmp;
-  }
+    public Path tmp() {
+        return tmp;
+    }
 
-  public Path locks() {
-    return locks;
-  }
+    public Path locks() {
+        return locks;
+    }
 
-  public Path quarantine() {
-    return quarantine;
-  }
+    public Path quarantine() {
+        return quarantine;
+    }
 
-  public Path blobDirectory(Sha256 sha256) {
-    return blobs.resolve(sha256.hex().substring(0, 2));
-  }
+    public Path blobDirectory(Sha256 sha256) {
+        return blobs.resolve(sha256.hex().substring(0, 2));
+    }
 
-  public Path blob(Sha256 sha256) {
-    return blobDirectory(sha256).resolve(sha256.hex());
-  }
+    public Path blob(Sha256 sha256) {
+        return blobDirectory(sha256).resolve(sha256.hex());
+    }
 
-  public Path ref(KeyId id) {
-    return refs.resolve(id.hex());
-  }
+    public Path ref(KeyId id) {
+        return refs.resolve(id.hex());
+    }
 
-  public Path lockFile(KeyId id) {
-    return locks.resolve(id.hex() + ".lock");
-  }
+    public Path lockFile(KeyId id) {
+        return locks.resolve(id.hex() + ".lock");
+    }
 
-  public Path part(KeyId id, String unique) {
-    return tmp.resolve(id.hex() + "." + unique + PART_SUFFIX);
-  }
+    public Path part(KeyId id, String unique) {
+        return tmp.resolve(id.hex() + "." + unique + PART_SUFFIX);
+    }
 
-  public Path sidecar(KeyId id, String unique) {
-    return tmp.resolve(id.hex() + "." + unique + SIDECAR_SUFFIX);
-  }
+    public Path sidecar(KeyId id, String unique) {
+        return tmp.resolve(id.hex() + "." + unique + SIDECAR_SUFFIX);
+    }
 }

@@ -21,43 +21,50 @@ import org.jspecify.annotations.Nullable;
  * @param sidecar the parsed sidecar, or null if missing or unreadable
  * @param size the part's size, or -1 if only the sidecar exists
  */
-public record PartFile(String unique, Path part, Path sidecarPath, @Nullable Sidecar sidecar, long size) {
+public record PartFile(
+        String unique,
+        Path part,
+        Path sidecarPath,
+        @Nullable Sidecar sidecar,
+        long size) {
 
-  static List<PartFile> list(Layout layout, KeyId id) throws IOException {
-    String prefix = id.hex() + ".";
-    Map<String, long[]> sizes = new LinkedHashMap<>();
-    try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.tmp(), prefix + "*")) {
-      for (Path path : dir) {
-        String name = path.getFileName().toString();
-        String rest = name.substring(prefix.length());
-        if (rest.endsWith(Layout.PART_SUFFIX)) {
-          String unique = rest.substring(0, rest.length() - Layout.PART_SUFFIX.length());
-          long size = sizeOf(path);
-          sizes.computeIfAbsent(unique, u -> new long[] {-1})[0] = size;
-        } else if (rest.endsWith(Layout.SIDECAR_SUFFIX)) {
-          sizes.computeIfAbsent(rest.substring(0, rest.length() - Layout.SIDECAR_SUFFIX.length()), u -> new long[] {-1});
+    static List<PartFile> list(Layout layout, KeyId id) throws IOException {
+        String prefix = id.hex() + ".";
+        Map<String, long[]> sizes = new LinkedHashMap<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.tmp(), prefix + "*")) {
+            for (Path path : dir) {
+                String name = path.getFileName().toString();
+                String rest = name.substring(prefix.length());
+                if (rest.endsWith(Layout.PART_SUFFIX)) {
+                    String unique = rest.substring(0, rest.length() - Layout.PART_SUFFIX.length());
+                    long size = sizeOf(path);
+                    sizes.computeIfAbsent(unique, u -> new long[] {-1})[0] = size;
+                } else if (rest.endsWith(Layout.SIDECAR_SUFFIX)) {
+                    sizes.computeIfAbsent(
+                            rest.substring(0, rest.length() - Layout.SIDECAR_SUFFIX.length()), u -> new long[] {-1});
+                }
+            }
         }
-      }
+        List<PartFile> out = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : sizes.entrySet()) {
+            String unique = e.getKey();
+            if (!unique.matches("[0-9A-Za-z-]{1,64}")) {
+                continue;
+            }
+            Path sidecarPath = layout.sidecar(id, unique);
+            Sidecar sidecar = Sidecar.from(RecordText.read(sidecarPath, Sidecar.HEADER));
+            out.add(new PartFile(unique, layout.part(id, unique), sidecarPath, sidecar, e.getValue()[0]));
+        }
+        return out;
     }
-    List<PartFile> out = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : sizes.entrySet()) {
-      String unique = e.getKey();
-      if (!unique.matches("[0-9A-Za-z-]{1,64}")) {
-        continue;
-      }
-      Path sidecarPath = layout.sidecar(id, unique);
-      Sidecar sidecar = Sidecar.from(RecordText.read(sidecarPath, Sidecar.HEADER));
-      out.add(new PartFile(unique, layout.part(id, unique), sidecarPath, sidecar, e.getValue()[0]));
-    }
-    return out;
-  }
 
-  private static long sizeOf(Path path) throws IOException {
-    try {
-      var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return attributes.isRegularFile() ? attributes.size() : -1;
-    } catch (NoSuchFileException raced) {
-      return -1;
+    private static long sizeOf(Path path) throws IOException {
+        try {
+            var attributes = Files.readAttributes(
+                    path, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return attributes.isRegularFile() ? attributes.size() : -1;
+        } catch (NoSuchFileException raced) {
+            return -1;
+        }
     }
-  }
 }

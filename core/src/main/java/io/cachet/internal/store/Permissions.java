@@ -14,24 +14,24 @@ package io.cachet.internal.store;
  * @param part mode of part files while they are written: owner only
  */
 public record Permissions(int directory, int blob, int file, int lock, int part) {
-  private static final int OTHERS_WRITE = 0002;
+    private static final int OTHERS_WRITE = 0002;
 
-  /** Validates that nothing is writable by others. */
-  public Permissions {
-    for (int mode : new int[] {directory, blob, file, lock, part}) {
-      if ((mode & OTHERS_WRITE) != 0) {
-        throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " is writable by others");
-      }
+    /** Validates that nothing is writable by others. */
+    public Permissions {
+        for (int mode : new int[] {directory, blob, file, lock, part}) {
+            if ((mode & OTHERS_WRITE) != 0) {
+                throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " is writable by others");
+            }
+        }
+        if ((blob & 0222) != 0) {
+            throw new IllegalArgumentException("blobs must be read-only, not " + Integer.toOctalString(blob));
+        }
     }
-    if ((blob & 0222) != 0) {
-      throw new IllegalArgumentException("blobs must be read-only, not " + Integer.toOctalString(blob));
-    }
-  }
 
-  /** Modes for a cache used by one user, or shared with the directory's group. */
-  public static Permissions of(boolean sharedWithGroup) {
-    return sharedWithGroup
-        ? new Permissions(02775, 0444, 0664, 0664, 0600)
-        : new Permissions(0755, 0444, 0644, 0644, 0600);
-  }
+    /** Modes for a cache used by one user, or shared with the directory's group. */
+    public static Permissions of(boolean sharedWithGroup) {
+        return sharedWithGroup
+                ? new Permissions(02775, 0444, 0664, 0664, 0600)
+                : new Permissions(0755, 0444, 0644, 0644, 0600);
+    }
 }

@@ -18,26 +18,28 @@ import java.util.Set;
  * for an instant, more open than configured, whatever the umask (RELIABILITY.md I11, S13).
  */
 public final class PrivateFiles {
-  static final FileAttribute<Set<PosixFilePermission>> OWNER_FILE =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-  static final FileAttribute<Set<PosixFilePermission>> OWNER_DIRECTORY =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    static final FileAttribute<Set<PosixFilePermission>> OWNER_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    static final FileAttribute<Set<PosixFilePermission>> OWNER_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
-  private PrivateFiles() {}
+    private PrivateFiles() {}
 
-  /** Creates {@code file} with {@code bytes}; fails if anything (even a symlink) is there. */
-  public static void write(Path file, byte[] bytes) throws IOException {
-    try (SeekableByteChannel out = Files.newByteChannel(
-        file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_FILE)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        out.write(buffer);
-      }
+    /** Creates {@code file} with {@code bytes}; fails if anything (even a symlink) is there. */
+    public static void write(Path file, byte[] bytes) throws IOException {
+        try (SeekableByteChannel out = Files.newByteChannel(
+                file,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                OWNER_FILE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        }
     }
-  }
 
-  /** Creates the directory {@code dir}, owner-only until its mode is set. */
-  public static void directory(Path dir) throws IOException {
-    Files.createDirectory(dir, OWNER_DIRECTORY);
-  }
+    /** Creates the directory {@code dir}, owner-only until its mode is set. */
+    public static void directory(Path dir) throws IOException {
+        Files.createDirectory(dir, OWNER_DIRECTORY);
+    }
 }

@@ -21,103 +21,108 @@ import org.jspecify.annotations.Nullable;
 
 /** {@link Disk} on the real file system. */
 final class RealDisk implements Disk {
-  private static final Set<OpenOption> NEW_PART =
-      Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-  private static final Set<OpenOption> EXISTING_PART =
-      Set.of(StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-  private static final Set<OpenOption> EXISTING_LOCK = Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-  private static final Set<OpenOption> NEW_LOCK =
-      Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> NEW_PART = Set.of(
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.READ,
+            LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> EXISTING_PART =
+            Set.of(StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> EXISTING_LOCK = Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> NEW_LOCK =
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
-  @Override
-  public AsynchronousFileChannel createPart(Path path, int mode, ExecutorService executor) throws IOException {
-    return AsynchronousFileChannel.open(path, NEW_PART, executor, PosixFilePermissions.asFileAttribute(permissions(mode)));
-  }
-
-  @Override
-  public AsynchronousFileChannel openPart(Path path, ExecutorService executor) throws IOException {
-    return AsynchronousFileChannel.open(path, EXISTING_PART, executor);
-  }
-
-  @Override
-  public void force(AsynchronousFileChannel channel) throws IOException {
-    channel.force(true);
-  }
-
-  @Override
-  public void setMode(Path path, int mode) throws IOException {
-    Files.setAttribute(path, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
-  }
-
-  @Override
-  public void move(Path source, Path target) throws IOException {
-    Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  @Override
-  public void syncDirectory(Path directory) throws IOException {
-    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-      channel.force(true);
+    @Override
+    public AsynchronousFileChannel createPart(Path path, int mode, ExecutorService executor) throws IOException {
+        return AsynchronousFileChannel.open(
+                path, NEW_PART, executor, PosixFilePermissions.asFileAttribute(permissions(mode)));
     }
-  }
 
-  @Override
-  public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor) throws IOException {
-    // A new key's lock file does not exist yet: create it first then, without a failed open.
-    if (FileChecks.missing(path)) {
-      AsynchronousFileChannel created = createLock(path, mode, executor);
-      if (created != null) {
-        return created;
-      }
+    @Override
+    public AsynchronousFileChannel openPart(Path path, ExecutorService executor) throws IOException {
+        return AsynchronousFileChannel.open(path, EXISTING_PART, executor);
     }
-    try {
-      return AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
-    } catch (NoSuchFileException missing) {
-      AsynchronousFileChannel created = createLock(path, mode, executor);
-      return created != null ? created : AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
-    }
-  }
 
-  /** Creates the lock file, or returns null if another process or thread just created it. */
-  private @Nullable AsynchronousFileChannel createLock(Path path, int mode, ExecutorService executor)
-      throws IOException {
-    try {
-      AsynchronousFileChannel channel = AsynchronousFileChannel.open(path, NEW_LOCK, executor, PrivateFiles.OWNER_FILE);
-      setMode(path, mode);
-      return channel;
-    } catch (java.nio.file.FileAlreadyExistsException raced) {
-      return null;
+    @Override
+    public void force(AsynchronousFileChannel channel) throws IOException {
+        channel.force(true);
     }
-  }
 
-  @Override
-  public @Nullable FileLock tryLock(AsynchronousFileChannel channel) throws IOException {
-    try {
-      return channel.tryLock();
-    } catch (OverlappingFileLockException sameJvm) {
-      // The JVM lock table should prevent this; if the directory was reached by two paths that
-      // canonicalise differently (bind mounts), it is "not yet", as in maven-resolver 74bfbc09e.
-      return null;
-    } catch (IOException e) {
-      String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
-      if (message.contains("deadlock")) {
-        return null; // EDEADLK: the kernel's guess at a cycle; also "not yet" (STYLE.md domain fact 2).
-      }
-      throw e;
+    @Override
+    public void setMode(Path path, int mode) throws IOException {
+        Files.setAttribute(path, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
     }
-  }
 
-  @Override
-  public void unlock(FileLock lock) throws IOException {
-    lock.release();
-  }
-
-  static Set<PosixFilePermission> permissions(int mode) {
-    StringBuilder s = new StringBuilder(9);
-    String letters = "rwxrwxrwx";
-    for (int bit = 8; bit >= 0; bit--) {
-      s.append((mode & (1 << bit)) != 0 ? letters.charAt(8 - bit) : '-');
+    @Override
+    public void move(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
     }
-    return PosixFilePermissions.fromString(s.toString());
-  }
+
+    @Override
+    public void syncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    @Override
+    public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor) throws IOException {
+        // A new key's lock file does not exist yet: create it first then, without a failed open.
+        if (FileChecks.missing(path)) {
+            AsynchronousFileChannel created = createLock(path, mode, executor);
+            if (created != null) {
+                return created;
+            }
+        }
+        try {
+            return AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
+        } catch (NoSuchFileException missing) {
+            AsynchronousFileChannel created = createLock(path, mode, executor);
+            return created != null ? created : AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
+        }
+    }
+
+    /** Creates the lock file, or returns null if another process or thread just created it. */
+    private @Nullable AsynchronousFileChannel createLock(Path path, int mode, ExecutorService executor)
+            throws IOException {
+        try {
+            AsynchronousFileChannel channel =
+                    AsynchronousFileChannel.open(path, NEW_LOCK, executor, PrivateFiles.OWNER_FILE);
+            setMode(path, mode);
+            return channel;
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            return null;
+        }
+    }
+
+    @Override
+    public @Nullable FileLock tryLock(AsynchronousFileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException sameJvm) {
+            // The JVM lock table should prevent this; if the directory was reached by two paths that
+            // canonicalise differently (bind mounts), it is "not yet", as in maven-resolver 74bfbc09e.
+            return null;
+        } catch (IOException e) {
+            String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+            if (message.contains("deadlock")) {
+                return null; // EDEADLK: the kernel's guess at a cycle; also "not yet" (STYLE.md domain fact 2).
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void unlock(FileLock lock) throws IOException {
+        lock.release();
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+        StringBuilder s = new StringBuilder(9);
+        String letters = "rwxrwxrwx";
+        for (int bit = 8; bit >= 0; bit--) {
+            s.append((mode & (1 << bit)) != 0 ? letters.charAt(8 - bit) : '-');
+        }
+        return PosixFilePermissions.fromString(s.toString());
+    }
 }

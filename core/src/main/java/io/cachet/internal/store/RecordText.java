@@ -19,71 +19,70 @@ import org.jspecify.annotations.Nullable;
  * malformed reads as "no record" rather than an exception (RELIABILITY.md S14, F9).
  */
 final class RecordText {
-  static final int MAX_BYTES = 8192;
+    static final int MAX_BYTES = 8192;
 
-  private RecordText() {}
+    private RecordText() {}
 
-  /** The fields of the record at {@code path}, or null if it is missing or not a valid record. */
-  static @Nullable Map<String, String> read(Path path, String header) throws IOException {
-    if (FileChecks.missing(path)) {
-      return null;
+    /** The fields of the record at {@code path}, or null if it is missing or not a valid record. */
+    static @Nullable Map<String, String> read(Path path, String header) throws IOException {
+        if (FileChecks.missing(path)) {
+            return null;
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (java.nio.file.FileSystemException e) {
+            // A symlink (ELOOP), a directory, or a file that vanished under us: not a record.
+            return null;
+        }
+        if (bytes.length > MAX_BYTES) {
+            return null;
+        }
+        return parse(new String(bytes, StandardCharsets.UTF_8), header);
     }
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      bytes = in.readNBytes(MAX_BYTES + 1);
-    } catch (NoSuchFileException e) {
-      return null;
-    } catch (java.nio.file.FileSystemException e) {
-      // A symlink (ELOOP), a directory, or a file that vanished under us: not a record.
-      return null;
-    }
-    if (bytes.length > MAX_BYTES) {
-      return null;
-    }
-    return parse(new String(bytes, StandardCharsets.UTF_8), header);
-  }
 
-  static @Nullable Map<String, String> parse(String text, String header) {
-    String[] lines = text.split("\n", -1);
-    if (lines.length == 0 || !lines[0].equals(header)) {
-      return null;
+    static @Nullable Map<String, String> parse(String text, String header) {
+        String[] lines = text.split("\n", -1);
+        if (lines.length == 0 || !lines[0].equals(header)) {
+            return null;
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isEmpty()) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                return null;
+            }
+            fields.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        return fields;
     }
-    Map<String, String> fields = new HashMap<>();
-    for (int i = 1; i < lines.length; i++) {
-      String line = lines[i];
-      if (line.isEmpty()) {
-        continue;
-      }
-      int eq = line.indexOf('=');
-      if (eq <= 0) {
-        return null;
-      }
-      fields.put(line.substring(0, eq), line.substring(eq + 1));
-    }
-    return fields;
-  }
 
-  static String format(String header, Map<String, String> fields) {
-    StringBuilder out = new StringBuilder(header).append('\n');
-    fields.forEach(
-        (name, value) -> {
-          if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
-            throw new IllegalArgumentException(name + " must be one line");
-          }
-          out.append(name).append('=').append(value).append('\n');
+    static String format(String header, Map<String, String> fields) {
+        StringBuilder out = new StringBuilder(header).append('\n');
+        fields.forEach((name, value) -> {
+            if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException(name + " must be one line");
+            }
+            out.append(name).append('=').append(value).append('\n');
         });
-    return out.toString();
-  }
+        return out.toString();
+    }
 
-  static long longField(Map<String, String> fields, String name, long fallback) {
-    String value = fields.get(name);
-    if (value == null) {
-      return fallback;
+    static long longField(Map<String, String> fields, String name, long fallback) {
+        String value = fields.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
-  }
 }

@@ -27,33 +27,37 @@ import org.jspecify.annotations.Nullable;
  * @param pinned whether the request that stored it pinned the digest
  */
 public record RefFile(Key key, String url, Sha256 sha256, long size, boolean pinned) {
-  static final String HEADER = "cachet-ref 1";
+    static final String HEADER = "cachet-ref 1";
 
-  String format() {
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("key", key.value());
-    fields.put("url", url);
-    fields.put("sha256", sha256.hex());
-    fields.put("size", Long.toString(size));
-    fields.put("pinned", Boolean.toString(pinned));
-    return RecordText.format(HEADER, fields);
-  }
+    String format() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("key", key.value());
+        fields.put("url", url);
+        fields.put("sha256", sha256.hex());
+        fields.put("size", Long.toString(size));
+        fields.put("pinned", Boolean.toString(pinned));
+        return RecordText.format(HEADER, fields);
+    }
 
-  static @Nullable RefFile from(@Nullable Map<String, String> fields) {
-    if (fields == null) {
-      return null;
+    static @Nullable RefFile from(@Nullable Map<String, String> fields) {
+        if (fields == null) {
+            return null;
+        }
+        try {
+            long size = RecordText.longField(fields, "size", -1);
+            String key = fields.get("key");
+            String sha = fields.get("sha256");
+            if (size < 0 || key == null || sha == null) {
+                return null;
+            }
+            return new RefFile(
+                    new Key(key),
+                    fields.getOrDefault("url", ""),
+                    new Sha256(sha),
+                    size,
+                    Boolean.parseBoolean(fields.get("pinned")));
+        } catch (InvalidRequestException malformed) {
+            return null;
+        }
     }
-    try {
-      long size = RecordText.longField(fields, "size", -1);
-      String key = fields.get("key");
-      String sha = fields.get("sha256");
-      if (size < 0 || key == null || sha == null) {
-        return null;
-      }
-      return new RefFile(
-          new Key(key), fields.getOrDefault("url", ""), new Sha256(sha), size, Boolean.parseBoolean(fields.get("pinned")));
-    } catch (InvalidRequestException malformed) {
-      return null;
-    }
-  }
 }

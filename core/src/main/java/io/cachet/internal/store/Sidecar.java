@@ -28,81 +28,81 @@ import org.jspecify.annotations.Nullable;
  * kill or which lock to break.
  */
 public record Sidecar(
-    String uriHash,
-    String url,
-    Validators validators,
-    long length,
-    ProcessIdentity owner,
-    long checkpointOffset,
-    @Nullable String checkpointSha256) {
-  static final String HEADER = "cachet-part 1";
+        String uriHash,
+        String url,
+        Validators validators,
+        long length,
+        ProcessIdentity owner,
+        long checkpointOffset,
+        @Nullable String checkpointSha256) {
+    static final String HEADER = "cachet-part 1";
 
-  public static String hashOf(java.net.URI uri) {
-    return KeyId.sha256Hex(uri.toString());
-  }
-
-  public Sidecar withCheckpoint(long offset, String sha256) {
-    return new Sidecar(uriHash, url, validators, length, owner, offset, sha256);
-  }
-
-  public Sidecar withResponse(Validators validators, long length) {
-    return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256);
-  }
-
-  public Sidecar withOwner(ProcessIdentity owner) {
-    return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256);
-  }
-
-  String format() {
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("uri-sha256", uriHash);
-    fields.put("url", url);
-    if (validators.etag() != null) {
-      fields.put("etag", validators.etag());
+    public static String hashOf(java.net.URI uri) {
+        return KeyId.sha256Hex(uri.toString());
     }
-    if (validators.lastModified() != null) {
-      fields.put("last-modified", validators.lastModified());
-    }
-    fields.put("length", Long.toString(length));
-    fields.put("host", owner.host());
-    fields.put("pid", Long.toString(owner.pid()));
-    fields.put("start", Long.toString(owner.startMillis()));
-    if (checkpointSha256 != null) {
-      fields.put("checkpoint", checkpointOffset + " " + checkpointSha256);
-    }
-    return RecordText.format(HEADER, fields);
-  }
 
-  static @Nullable Sidecar from(@Nullable Map<String, String> fields) {
-    if (fields == null) {
-      return null;
+    public Sidecar withCheckpoint(long offset, String sha256) {
+        return new Sidecar(uriHash, url, validators, length, owner, offset, sha256);
     }
-    try {
-      String uriHash = fields.get("uri-sha256");
-      long pid = RecordText.longField(fields, "pid", -1);
-      if (uriHash == null || pid <= 0) {
-        return null;
-      }
-      long offset = 0;
-      String sha = null;
-      String checkpoint = fields.get("checkpoint");
-      if (checkpoint != null) {
-        String[] parts = checkpoint.split(" ");
-        if (parts.length == 2 && parts[1].matches("[0-9a-f]{64}")) {
-          offset = Long.parseLong(parts[0]);
-          sha = parts[1];
+
+    public Sidecar withResponse(Validators validators, long length) {
+        return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256);
+    }
+
+    public Sidecar withOwner(ProcessIdentity owner) {
+        return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256);
+    }
+
+    String format() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("uri-sha256", uriHash);
+        fields.put("url", url);
+        if (validators.etag() != null) {
+            fields.put("etag", validators.etag());
         }
-      }
-      return new Sidecar(
-          uriHash,
-          fields.getOrDefault("url", ""),
-          new Validators(fields.get("etag"), fields.get("last-modified")),
-          RecordText.longField(fields, "length", -1),
-          new ProcessIdentity(fields.getOrDefault("host", ""), pid, RecordText.longField(fields, "start", 0)),
-          offset,
-          sha);
-    } catch (IllegalArgumentException malformed) {
-      return null;
+        if (validators.lastModified() != null) {
+            fields.put("last-modified", validators.lastModified());
+        }
+        fields.put("length", Long.toString(length));
+        fields.put("host", owner.host());
+        fields.put("pid", Long.toString(owner.pid()));
+        fields.put("start", Long.toString(owner.startMillis()));
+        if (checkpointSha256 != null) {
+            fields.put("checkpoint", checkpointOffset + " " + checkpointSha256);
+        }
+        return RecordText.format(HEADER, fields);
     }
-  }
+
+    static @Nullable Sidecar from(@Nullable Map<String, String> fields) {
+        if (fields == null) {
+            return null;
+        }
+        try {
+            String uriHash = fields.get("uri-sha256");
+            long pid = RecordText.longField(fields, "pid", -1);
+            if (uriHash == null || pid <= 0) {
+                return null;
+            }
+            long offset = 0;
+            String sha = null;
+            String checkpoint = fields.get("checkpoint");
+            if (checkpoint != null) {
+                String[] parts = checkpoint.split(" ");
+                if (parts.length == 2 && parts[1].matches("[0-9a-f]{64}")) {
+                    offset = Long.parseLong(parts[0]);
+                    sha = parts[1];
+                }
+            }
+            return new Sidecar(
+                    uriHash,
+                    fields.getOrDefault("url", ""),
+                    new Validators(fields.get("etag"), fields.get("last-modified")),
+                    RecordText.longField(fields, "length", -1),
+                    new ProcessIdentity(fields.getOrDefault("host", ""), pid, RecordText.longField(fields, "start", 0)),
+                    offset,
+                    sha);
+        } catch (IllegalArgumentException malformed) {
+            return null;
+        }
+    }
 }

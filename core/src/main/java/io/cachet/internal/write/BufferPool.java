@@ -14,53 +14,54 @@ import java.util.concurrent.atomic.AtomicInteger;
  * owns it and never after: a buffer still being filled or written is never released.
  */
 public final class BufferPool {
-  static final int RETAINED_PER_CLASS = 16;
-  private static final int MIN_SHIFT = 12; // 4 KiB
-  private static final int MAX_SHIFT = 26; // 64 MiB
+    static final int RETAINED_PER_CLASS = 16;
+    private static final int MIN_SHIFT = 12; // 4 KiB
+    private static final int MAX_SHIFT = 26; // 64 MiB
 
-  @SuppressWarnings("unchecked")
-  private final ConcurrentLinkedQueue<ByteBuffer>[] idle = new ConcurrentLinkedQueue[MAX_SHIFT + 1];
-  private final AtomicInteger[] counts = new AtomicInteger[MAX_SHIFT + 1];
+    @SuppressWarnings("unchecked")
+    private final ConcurrentLinkedQueue<ByteBuffer>[] idle = new ConcurrentLinkedQueue[MAX_SHIFT + 1];
 
-  public BufferPool() {
-    for (int i = MIN_SHIFT; i <= MAX_SHIFT; i++) {
-      idle[i] = new ConcurrentLinkedQueue<>();
-      counts[i] = new AtomicInteger();
-    }
-  }
+    private final AtomicInteger[] counts = new AtomicInteger[MAX_SHIFT + 1];
 
-  /** A cleared direct buffer whose limit is {@code size}. */
-  public ByteBuffer acquire(int size) {
-    int shift = shiftFor(size);
-    ByteBuffer buffer = idle[shift].poll();
-    if (buffer == null) {
-      buffer = ByteBuffer.allocateDirect(1 << shift);
-    } else {
-      counts[shift].decrementAndGet();
+    public BufferPool() {
+        for (int i = MIN_SHIFT; i <= MAX_SHIFT; i++) {
+            idle[i] = new ConcurrentLinkedQueue<>();
+            counts[i] = new AtomicInteger();
+        }
     }
-    buffer.clear().limit(size);
-    return buffer;
-  }
 
-  /** Returns a buffer that nobody will touch again. */
-  public void release(ByteBuffer buffer) {
-    int capacity = buffer.capacity();
-    int shift = Integer.numberOfTrailingZeros(capacity);
-    if (!buffer.isDirect() || Integer.bitCount(capacity) != 1 || shift < MIN_SHIFT || shift > MAX_SHIFT) {
-      return;
+    /** A cleared direct buffer whose limit is {@code size}. */
+    public ByteBuffer acquire(int size) {
+        int shift = shiftFor(size);
+        ByteBuffer buffer = idle[shift].poll();
+        if (buffer == null) {
+            buffer = ByteBuffer.allocateDirect(1 << shift);
+        } else {
+            counts[shift].decrementAndGet();
+        }
+        buffer.clear().limit(size);
+        return buffer;
     }
-    if (counts[shift].incrementAndGet() <= RETAINED_PER_CLASS) {
-      idle[shift].offer(buffer);
-    } else {
-      counts[shift].decrementAndGet();
-    }
-  }
 
-  static int shiftFor(int size) {
-    if (size <= 0 || size > (1 << MAX_SHIFT)) {
-      throw new IllegalArgumentException("buffer size out of range: " + size);
+    /** Returns a buffer that nobody will touch again. */
+    public void release(ByteBuffer buffer) {
+        int capacity = buffer.capacity();
+        int shift = Integer.numberOfTrailingZeros(capacity);
+        if (!buffer.isDirect() || Integer.bitCount(capacity) != 1 || shift < MIN_SHIFT || shift > MAX_SHIFT) {
+            return;
+        }
+        if (counts[shift].incrementAndGet() <= RETAINED_PER_CLASS) {
+            idle[shift].offer(buffer);
+        } else {
+            counts[shift].decrementAndGet();
+        }
     }
-    int shift = 32 - Integer.numberOfLeadingZeros(size - 1);
-    return Math.max(shift, MIN_SHIFT);
-  }
+
+    static int shiftFor(int size) {
+        if (size <= 0 || size > (1 << MAX_SHIFT)) {
+            throw new IllegalArgumentException("buffer size out of range: " + size);
+        }
+        int shift = 32 - Integer.numberOfLeadingZeros(size - 1);
+        return Math.max(shift, MIN_SHIFT);
+    }
 }

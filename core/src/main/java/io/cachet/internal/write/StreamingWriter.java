@@ -64,621 +64,639 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class StreamingWriter {
 
-  /** Told as the download advances. Called from the I/O threads, never concurrently. */
-  public interface Listener {
-    /** Both lanes are through {@code position} bytes. */
-    void written(long position);
+    /** Told as the download advances. Called from the I/O threads, never concurrently. */
+    public interface Listener {
+        /** Both lanes are through {@code position} bytes. */
+        void written(long position);
+
+        /**
+         * The SHA-256 of exactly the first {@code position} bytes, taken every {@code checkpointEvery}
+         * bytes (for resuming later without trusting unverified bytes).
+         */
+        default void checkpoint(long position, byte[] sha256OfPrefix) {}
+    }
 
     /**
-     * The SHA-256 of exactly the first {@code position} bytes, taken every {@code checkpointEvery}
-     * bytes (for resuming later without trusting unverified bytes).
+     * How a writer runs.
+     *
+     * @param executor where the hash lane and background syncs run (the write lane completes there too)
+     * @param timer where the watchdog ticks
+     * @param syncEvery flush the file's data to the device every this many bytes written (0: never)
+     * @param checkpointEvery report a prefix digest every this many bytes hashed (0: never)
      */
-    default void checkpoint(long position, byte[] sha256OfPrefix) {}
-  }
+    public record Settings(
+            BufferPool pool,
+            int bufferSize,
+            int maxBuffers,
+            Executor executor,
+            Scheduler timer,
+            Duration idleTimeout,
+            long minBytesPerSecond,
+            Duration window,
+            long syncEvery,
+            long checkpointEvery) {}
 
-  /**
-   * How a writer runs.
-   *
-   * @param executor where the hash lane and background syncs run (the write lane completes there too)
-   * @param timer where the watchdog ticks
-   * @param syncEvery flush the file's data to the device every this many bytes written (0: never)
-   * @param checkpointEvery report a prefix digest every this many bytes hashed (0: never)
-   */
-  public record Settings(
-      BufferPool pool,
-      int bufferSize,
-      int maxBuffers,
-      Executor executor,
-      Scheduler timer,
-      Duration idleTimeout,
-      long minBytesPerSecond,
-      Duration window,
-      long syncEvery,
-      long checkpointEvery) {}
-
-  private final AsynchronousFileChannel channel;
-  private final MessageDigest digest;
-  private final long start;
-  private final long limit;
-  private final Settings settings;
-  private final long budget;
-  private final Listener listener;
-
-  private volatile long position;
-  private volatile long hashedThrough;
-
-  /**
-   * @param position where the body starts in the file; {@code digest} already holds the bytes
-   *     before it
-   * @param limit the largest size the file may reach
-   */
-  public StreamingWriter(
-      AsynchronousFileChannel channel, long position, MessageDigest digest, long limit, Settings settings, Listener listener) {
-    this.channel = channel;
-    this.start = position;
-    this.position = position;
-    this.hashedThrough = position;
-    this.digest = digest;
-    this.limit = limit;
-    this.settings = settings;
-    this.budget = (long) settings.bufferSize() * settings.maxBuffers();
-    this.listener = listener;
-  }
-
-  /** Bytes on disk and in the digest: where the next attempt may resume. */
-  public long position() {
-    return position;
-  }
-
-  /**
-   * Whether the digest holds exactly {@link #position()} bytes: always after the writer completed
-   * or was interrupted; after a hard failure one lane may have got further than the other.
-   */
-  public boolean digestAtPosition() {
-    return hashedThrough == position;
-  }
-
-  /**
-   * Writes {@code body} from {@link #position()}; completes with the final position once every
-   * byte is written and hashed. Fails with the body's error, {@link WriteFailed}, {@link Overflow}
-   * or {@link Stalled}, always after the work in flight has finished. Call once.
-   */
-  public Mono<Long> write(Flux<ByteBuffer> body) {
-    return Mono.create(
-        sink -> {
-          Run run = new Run(sink);
-          sink.onCancel(() -> run.fail(new CancellationException("download cancelled")));
-          body.subscribe(run);
-        });
-  }
-
-  /** The disk refused a write or a sync. */
-  public static final class WriteFailed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    private final IOException io;
-
-    WriteFailed(IOException cause) {
-      super(cause.getMessage(), cause);
-      this.io = cause;
-    }
-
-    public IOException io() {
-      return io;
-    }
-  }
-
-  /** The body went past the limit and was cut off. */
-  public static final class Overflow extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+    private final AsynchronousFileChannel channel;
+    private final MessageDigest digest;
+    private final long start;
     private final long limit;
-    private final long reached;
+    private final Settings settings;
+    private final long budget;
+    private final Listener listener;
 
-    Overflow(long limit, long reached) {
-      super("body exceeds " + limit + " bytes (would reach " + reached + ")", null, false, false);
-      this.limit = limit;
-      this.reached = reached;
+    private volatile long position;
+    private volatile long hashedThrough;
+
+    /**
+     * @param position where the body starts in the file; {@code digest} already holds the bytes
+     *     before it
+     * @param limit the largest size the file may reach
+     */
+    public StreamingWriter(
+            AsynchronousFileChannel channel,
+            long position,
+            MessageDigest digest,
+            long limit,
+            Settings settings,
+            Listener listener) {
+        this.channel = channel;
+        this.start = position;
+        this.position = position;
+        this.hashedThrough = position;
+        this.digest = digest;
+        this.limit = limit;
+        this.settings = settings;
+        this.budget = (long) settings.bufferSize() * settings.maxBuffers();
+        this.listener = listener;
     }
 
-    public long limit() {
-      return limit;
-    }
-
-    public long reached() {
-      return reached;
-    }
-  }
-
-  /** The origin stopped sending, or sends too slowly; the attempt may be retried. */
-  public static final class Stalled extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Stalled(String reason) {
-      super(reason, null, false, false);
-    }
-  }
-
-  /** One full buffer on its way through both lanes. */
-  private static final class Slot {
-    final ByteBuffer buffer;
-    final long at;
-    final int length;
-    int lanesLeft = 2; // Guarded by the Run.
-
-    Slot(ByteBuffer buffer, long at) {
-      this.buffer = buffer;
-      this.at = at;
-      this.length = buffer.remaining();
-    }
-  }
-
-  private final class Run implements CoreSubscriber<ByteBuffer>, CompletionHandler<Integer, Slot> {
-    private final MonoSink<Long> result;
-    private @Nullable Subscription upstream;
-    private @Nullable Disposable watchdog;
-
-    // Only the upstream's signalling thread touches these.
-    private @Nullable ByteBuffer filling;
-    private long fillStart = start;
-    private long accepted = start;
-
-    // Guarded by this.
-    private final ArrayDeque<Slot> toWrite = new ArrayDeque<>();
-    private final ArrayDeque<Slot> toHash = new ArrayDeque<>();
-    private @Nullable ByteBuffer writeView;
-    private boolean writing;
-    private boolean hashing;
-    private boolean syncing;
-    private long written = start;
-    private long hashed = start;
-    private long lastSync = start;
-    private long lastCheckpoint = start;
-    private long buffered;
-    private long outstanding;
-    private long largestChunk = 16 * 1024;
-    private boolean upstreamDone;
-    private @Nullable Throwable failure; // Hard: nothing more is started.
-    private @Nullable Throwable interruption; // Soft: what arrived is written and hashed first.
-    private boolean terminated;
-
-    // Written by the upstream thread, read by the watchdog.
-    private volatile long received;
-
-    // Progress reporting is serialised by this counter; only the reporting thread touches reported.
-    private final java.util.concurrent.atomic.AtomicInteger progressWip = new java.util.concurrent.atomic.AtomicInteger();
-    private long reported = start;
-
-    // Only the watchdog touches these.
-    private long lastReceived = -1;
-    private long idleSinceNanos;
-    private long windowStartNanos;
-    private long windowStartBytes;
-
-    Run(MonoSink<Long> result) {
-      this.result = result;
-    }
-
-    // ---- upstream ---------------------------------------------------------------------------
-
-    @Override
-    public void onSubscribe(Subscription s) {
-      upstream = s;
-      startWatchdog();
-      requestMore();
-    }
-
-    @Override
-    public void onNext(ByteBuffer chunk) {
-      int n = chunk.remaining();
-      synchronized (this) {
-        if (terminated || failure != null || interruption != null) {
-          return;
-        }
-        outstanding--;
-        largestChunk = Math.max(largestChunk, n);
-      }
-      if (accepted + n > limit) {
-        fail(new Overflow(limit, accepted + n));
-        return;
-      }
-      accepted += n;
-      received += n;
-      List<Slot> full = null;
-      while (chunk.hasRemaining()) {
-        ByteBuffer target = filling;
-        if (target == null) {
-          target = settings.pool().acquire(settings.bufferSize());
-          filling = target;
-        }
-        int take = Math.min(target.remaining(), chunk.remaining());
-        int end = chunk.limit();
-        chunk.limit(chunk.position() + take);
-        target.put(chunk);
-        chunk.limit(end);
-        if (!target.hasRemaining()) {
-          if (full == null) {
-            full = new ArrayList<>(2);
-          }
-          full.add(seal(target));
-        }
-      }
-      synchronized (this) {
-        buffered += n;
-        if (full != null) {
-          toWrite.addAll(full);
-          toHash.addAll(full);
-        }
-      }
-      pump();
-      requestMore();
-    }
-
-    /** Turns the buffer being filled into a slot; upstream thread only. */
-    private Slot seal(ByteBuffer target) {
-      Slot slot = new Slot(target.flip(), fillStart);
-      fillStart += slot.length;
-      filling = null;
-      return slot;
-    }
-
-    @Override
-    public void onComplete() {
-      Slot last = flushFilling();
-      synchronized (this) {
-        if (last != null) {
-          toWrite.add(last);
-          toHash.add(last);
-        }
-        upstreamDone = true;
-      }
-      pump();
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      interrupt(t, true);
-    }
-
-    /** The partly filled buffer as a slot, or null (an empty one goes back to the pool). */
-    private @Nullable Slot flushFilling() {
-      ByteBuffer last = filling;
-      if (last == null) {
-        return null;
-      }
-      if (last.position() == 0) {
-        filling = null;
-        settings.pool().release(last);
-        return null;
-      }
-      return seal(last);
+    /** Bytes on disk and in the digest: where the next attempt may resume. */
+    public long position() {
+        return position;
     }
 
     /**
-     * The transfer broke, or stalled: the bytes that did arrive are still written and hashed, so
-     * that a resume loses as few as possible, and then the attempt fails with {@code t}. From the
-     * watchdog, the buffer being filled belongs to the upstream thread and is left alone.
+     * Whether the digest holds exactly {@link #position()} bytes: always after the writer completed
+     * or was interrupted; after a hard failure one lane may have got further than the other.
      */
-    void interrupt(Throwable t, boolean fromUpstream) {
-      boolean cancel;
-      synchronized (this) {
-        if (terminated || failure != null || interruption != null) {
-          return;
-        }
-        interruption = t;
-        cancel = !fromUpstream && !upstreamDone;
-        upstreamDone = true;
-      }
-      if (fromUpstream) {
-        Slot last = flushFilling();
-        if (last != null) {
-          synchronized (this) {
-            toWrite.add(last);
-            toHash.add(last);
-          }
-        }
-      } else if (cancel && upstream != null) {
-        upstream.cancel();
-      }
-      pump();
+    public boolean digestAtPosition() {
+        return hashedThrough == position;
     }
 
-    /** A hard failure: nothing more is started; the writer ends once nothing is in flight. */
-    void fail(Throwable t) {
-      boolean cancel;
-      synchronized (this) {
-        if (terminated || failure != null) {
-          return;
-        }
-        failure = t;
-        cancel = !upstreamDone;
-        upstreamDone = true;
-      }
-      if (cancel && upstream != null) {
-        upstream.cancel();
-      }
-      pump();
+    /**
+     * Writes {@code body} from {@link #position()}; completes with the final position once every
+     * byte is written and hashed. Fails with the body's error, {@link WriteFailed}, {@link Overflow}
+     * or {@link Stalled}, always after the work in flight has finished. Call once.
+     */
+    public Mono<Long> write(Flux<ByteBuffer> body) {
+        return Mono.create(sink -> {
+            Run run = new Run(sink);
+            sink.onCancel(() -> run.fail(new CancellationException("download cancelled")));
+            body.subscribe(run);
+        });
     }
 
-    // ---- the lanes --------------------------------------------------------------------------
+    /** The disk refused a write or a sync. */
+    public static final class WriteFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
 
-    /** Starts whatever lane is idle and has work, or ends the run once everything has stopped. */
-    private void pump() {
-      Slot write = null;
-      boolean hash = false;
-      boolean finish = false;
-      synchronized (this) {
-        if (terminated) {
-          return;
+        private final IOException io;
+
+        WriteFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+            this.io = cause;
         }
-        if (failure == null) {
-          if (!writing && !toWrite.isEmpty()) {
-            write = toWrite.poll();
-            writing = true;
-            writeView = write.buffer.duplicate();
-          }
-          if (!hashing && !toHash.isEmpty()) {
-            hashing = true;
-            hash = true;
-          }
+
+        public IOException io() {
+            return io;
         }
-        if (!writing && !hashing && !syncing && upstreamDone
-            && (failure != null || (toWrite.isEmpty() && toHash.isEmpty()))) {
-          terminated = true;
-          finish = true;
-        }
-      }
-      if (write != null) {
-        startWrite(write, write.at);
-      }
-      if (hash) {
-        settings.executor().execute(this::hashNext);
-      }
-      if (finish) {
-        finish();
-      }
     }
 
-    private void startWrite(Slot slot, long at) {
-      ByteBuffer view;
-      synchronized (this) {
-        view = writeView;
-      }
-      try {
-        channel.write(view, at, slot, this);
-      } catch (RuntimeException e) {
-        failed(e, slot);
-      }
+    /** The body went past the limit and was cut off. */
+    public static final class Overflow extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final long limit;
+        private final long reached;
+
+        Overflow(long limit, long reached) {
+            super("body exceeds " + limit + " bytes (would reach " + reached + ")", null, false, false);
+            this.limit = limit;
+            this.reached = reached;
+        }
+
+        public long limit() {
+            return limit;
+        }
+
+        public long reached() {
+            return reached;
+        }
     }
 
-    @Override
-    public void completed(Integer count, Slot slot) {
-      ByteBuffer view;
-      synchronized (this) {
-        view = writeView;
-      }
-      if (view != null && view.hasRemaining()) {
-        startWrite(slot, slot.at + view.position()); // A short write: continue where it stopped.
-        return;
-      }
-      boolean sync;
-      synchronized (this) {
-        writing = false;
-        writeView = null;
-        written = slot.at + slot.length;
-        sync = settings.syncEvery() > 0 && !syncing && failure == null && written - lastSync >= settings.syncEvery();
-        if (sync) {
-          syncing = true;
-          lastSync = written;
+    /** The origin stopped sending, or sends too slowly; the attempt may be retried. */
+    public static final class Stalled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stalled(String reason) {
+            super(reason, null, false, false);
         }
-      }
-      if (sync) {
-        settings.executor().execute(this::syncInBackground);
-      }
-      laneDone(slot);
     }
 
-    @Override
-    public void failed(Throwable t, Slot slot) {
-      synchronized (this) {
-        writing = false;
-        writeView = null;
-      }
-      fail(t instanceof IOException io ? new WriteFailed(io) : t);
-      laneDone(slot);
+    /** One full buffer on its way through both lanes. */
+    private static final class Slot {
+        final ByteBuffer buffer;
+        final long at;
+        final int length;
+        int lanesLeft = 2; // Guarded by the Run.
+
+        Slot(ByteBuffer buffer, long at) {
+            this.buffer = buffer;
+            this.at = at;
+            this.length = buffer.remaining();
+        }
     }
 
-    /** The hash lane: buffers one at a time, in order, until none is left (on the I/O executor). */
-    private void hashNext() {
-      while (true) {
-        Slot slot;
-        synchronized (this) {
-          slot = failure == null ? toHash.poll() : null;
-          if (slot == null) {
-            hashing = false;
-          }
+    private final class Run implements CoreSubscriber<ByteBuffer>, CompletionHandler<Integer, Slot> {
+        private final MonoSink<Long> result;
+        private @Nullable Subscription upstream;
+        private @Nullable Disposable watchdog;
+
+        // Only the upstream's signalling thread touches these.
+        private @Nullable ByteBuffer filling;
+        private long fillStart = start;
+        private long accepted = start;
+
+        // Guarded by this.
+        private final ArrayDeque<Slot> toWrite = new ArrayDeque<>();
+        private final ArrayDeque<Slot> toHash = new ArrayDeque<>();
+        private @Nullable ByteBuffer writeView;
+        private boolean writing;
+        private boolean hashing;
+        private boolean syncing;
+        private long written = start;
+        private long hashed = start;
+        private long lastSync = start;
+        private long lastCheckpoint = start;
+        private long buffered;
+        private long outstanding;
+        private long largestChunk = 16 * 1024;
+        private boolean upstreamDone;
+        private @Nullable Throwable failure; // Hard: nothing more is started.
+        private @Nullable Throwable interruption; // Soft: what arrived is written and hashed first.
+        private boolean terminated;
+
+        // Written by the upstream thread, read by the watchdog.
+        private volatile long received;
+
+        // Progress reporting is serialised by this counter; only the reporting thread touches reported.
+        private final java.util.concurrent.atomic.AtomicInteger progressWip =
+                new java.util.concurrent.atomic.AtomicInteger();
+        private long reported = start;
+
+        // Only the watchdog touches these.
+        private long lastReceived = -1;
+        private long idleSinceNanos;
+        private long windowStartNanos;
+        private long windowStartBytes;
+
+        Run(MonoSink<Long> result) {
+            this.result = result;
         }
-        if (slot == null) {
-          pump();
-          return;
+
+        // ---- upstream ---------------------------------------------------------------------------
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            upstream = s;
+            startWatchdog();
+            requestMore();
         }
-        digest.update(slot.buffer.duplicate());
-        long at = slot.at + slot.length;
-        boolean checkpoint;
-        synchronized (this) {
-          hashed = at;
-          checkpoint = settings.checkpointEvery() > 0 && at - lastCheckpoint >= settings.checkpointEvery();
-          if (checkpoint) {
-            lastCheckpoint = at;
-          }
+
+        @Override
+        public void onNext(ByteBuffer chunk) {
+            int n = chunk.remaining();
+            synchronized (this) {
+                if (terminated || failure != null || interruption != null) {
+                    return;
+                }
+                outstanding--;
+                largestChunk = Math.max(largestChunk, n);
+            }
+            if (accepted + n > limit) {
+                fail(new Overflow(limit, accepted + n));
+                return;
+            }
+            accepted += n;
+            received += n;
+            List<Slot> full = null;
+            while (chunk.hasRemaining()) {
+                ByteBuffer target = filling;
+                if (target == null) {
+                    target = settings.pool().acquire(settings.bufferSize());
+                    filling = target;
+                }
+                int take = Math.min(target.remaining(), chunk.remaining());
+                int end = chunk.limit();
+                chunk.limit(chunk.position() + take);
+                target.put(chunk);
+                chunk.limit(end);
+                if (!target.hasRemaining()) {
+                    if (full == null) {
+                        full = new ArrayList<>(2);
+                    }
+                    full.add(seal(target));
+                }
+            }
+            synchronized (this) {
+                buffered += n;
+                if (full != null) {
+                    toWrite.addAll(full);
+                    toHash.addAll(full);
+                }
+            }
+            pump();
+            requestMore();
         }
-        if (checkpoint) {
-          listener.checkpoint(at, copy(digest).digest()); // Only this lane touches the digest.
+
+        /** Turns the buffer being filled into a slot; upstream thread only. */
+        private Slot seal(ByteBuffer target) {
+            Slot slot = new Slot(target.flip(), fillStart);
+            fillStart += slot.length;
+            filling = null;
+            return slot;
         }
-        laneDone(slot);
-      }
+
+        @Override
+        public void onComplete() {
+            Slot last = flushFilling();
+            synchronized (this) {
+                if (last != null) {
+                    toWrite.add(last);
+                    toHash.add(last);
+                }
+                upstreamDone = true;
+            }
+            pump();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            interrupt(t, true);
+        }
+
+        /** The partly filled buffer as a slot, or null (an empty one goes back to the pool). */
+        private @Nullable Slot flushFilling() {
+            ByteBuffer last = filling;
+            if (last == null) {
+                return null;
+            }
+            if (last.position() == 0) {
+                filling = null;
+                settings.pool().release(last);
+                return null;
+            }
+            return seal(last);
+        }
+
+        /**
+         * The transfer broke, or stalled: the bytes that did arrive are still written and hashed, so
+         * that a resume loses as few as possible, and then the attempt fails with {@code t}. From the
+         * watchdog, the buffer being filled belongs to the upstream thread and is left alone.
+         */
+        void interrupt(Throwable t, boolean fromUpstream) {
+            boolean cancel;
+            synchronized (this) {
+                if (terminated || failure != null || interruption != null) {
+                    return;
+                }
+                interruption = t;
+                cancel = !fromUpstream && !upstreamDone;
+                upstreamDone = true;
+            }
+            if (fromUpstream) {
+                Slot last = flushFilling();
+                if (last != null) {
+                    synchronized (this) {
+                        toWrite.add(last);
+                        toHash.add(last);
+                    }
+                }
+            } else if (cancel && upstream != null) {
+                upstream.cancel();
+            }
+            pump();
+        }
+
+        /** A hard failure: nothing more is started; the writer ends once nothing is in flight. */
+        void fail(Throwable t) {
+            boolean cancel;
+            synchronized (this) {
+                if (terminated || failure != null) {
+                    return;
+                }
+                failure = t;
+                cancel = !upstreamDone;
+                upstreamDone = true;
+            }
+            if (cancel && upstream != null) {
+                upstream.cancel();
+            }
+            pump();
+        }
+
+        // ---- the lanes --------------------------------------------------------------------------
+
+        /** Starts whatever lane is idle and has work, or ends the run once everything has stopped. */
+        private void pump() {
+            Slot write = null;
+            boolean hash = false;
+            boolean finish = false;
+            synchronized (this) {
+                if (terminated) {
+                    return;
+                }
+                if (failure == null) {
+                    if (!writing && !toWrite.isEmpty()) {
+                        write = toWrite.poll();
+                        writing = true;
+                        writeView = write.buffer.duplicate();
+                    }
+                    if (!hashing && !toHash.isEmpty()) {
+                        hashing = true;
+                        hash = true;
+                    }
+                }
+                if (!writing
+                        && !hashing
+                        && !syncing
+                        && upstreamDone
+                        && (failure != null || (toWrite.isEmpty() && toHash.isEmpty()))) {
+                    terminated = true;
+                    finish = true;
+                }
+            }
+            if (write != null) {
+                startWrite(write, write.at);
+            }
+            if (hash) {
+                settings.executor().execute(this::hashNext);
+            }
+            if (finish) {
+                finish();
+            }
+        }
+
+        private void startWrite(Slot slot, long at) {
+            ByteBuffer view;
+            synchronized (this) {
+                view = writeView;
+            }
+            try {
+                channel.write(view, at, slot, this);
+            } catch (RuntimeException e) {
+                failed(e, slot);
+            }
+        }
+
+        @Override
+        public void completed(Integer count, Slot slot) {
+            ByteBuffer view;
+            synchronized (this) {
+                view = writeView;
+            }
+            if (view != null && view.hasRemaining()) {
+                startWrite(slot, slot.at + view.position()); // A short write: continue where it stopped.
+                return;
+            }
+            boolean sync;
+            synchronized (this) {
+                writing = false;
+                writeView = null;
+                written = slot.at + slot.length;
+                sync = settings.syncEvery() > 0
+                        && !syncing
+                        && failure == null
+                        && written - lastSync >= settings.syncEvery();
+                if (sync) {
+                    syncing = true;
+                    lastSync = written;
+                }
+            }
+            if (sync) {
+                settings.executor().execute(this::syncInBackground);
+            }
+            laneDone(slot);
+        }
+
+        @Override
+        public void failed(Throwable t, Slot slot) {
+            synchronized (this) {
+                writing = false;
+                writeView = null;
+            }
+            fail(t instanceof IOException io ? new WriteFailed(io) : t);
+            laneDone(slot);
+        }
+
+        /** The hash lane: buffers one at a time, in order, until none is left (on the I/O executor). */
+        private void hashNext() {
+            while (true) {
+                Slot slot;
+                synchronized (this) {
+                    slot = failure == null ? toHash.poll() : null;
+                    if (slot == null) {
+                        hashing = false;
+                    }
+                }
+                if (slot == null) {
+                    pump();
+                    return;
+                }
+                digest.update(slot.buffer.duplicate());
+                long at = slot.at + slot.length;
+                boolean checkpoint;
+                synchronized (this) {
+                    hashed = at;
+                    checkpoint = settings.checkpointEvery() > 0 && at - lastCheckpoint >= settings.checkpointEvery();
+                    if (checkpoint) {
+                        lastCheckpoint = at;
+                    }
+                }
+                if (checkpoint) {
+                    listener.checkpoint(at, copy(digest).digest()); // Only this lane touches the digest.
+                }
+                laneDone(slot);
+            }
+        }
+
+        private void syncInBackground() {
+            try {
+                channel.force(false);
+            } catch (IOException e) {
+                fail(new WriteFailed(e)); // Never retried: a failed flush may have lost the data (fsyncgate).
+            } catch (RuntimeException e) {
+                fail(e);
+            } finally {
+                synchronized (this) {
+                    syncing = false;
+                }
+                pump();
+            }
+        }
+
+        /** One lane is through {@code slot}; once both are, its buffer goes back and progress moves. */
+        private void laneDone(Slot slot) {
+            boolean free;
+            synchronized (this) {
+                free = --slot.lanesLeft == 0;
+                if (free) {
+                    buffered -= slot.length;
+                    position = Math.min(written, hashed);
+                }
+            }
+            if (free) {
+                settings.pool().release(slot.buffer);
+                reportProgress();
+            }
+            pump();
+            requestMore();
+        }
+
+        /** Tells the listener the latest position, one call at a time, from whichever thread gets here. */
+        private void reportProgress() {
+            if (progressWip.getAndIncrement() != 0) {
+                return;
+            }
+            int missed = 1;
+            while (true) {
+                long now = position;
+                if (now > reported) {
+                    reported = now;
+                    listener.written(now);
+                }
+                missed = progressWip.addAndGet(-missed);
+                if (missed == 0) {
+                    return;
+                }
+            }
+        }
+
+        private void finish() {
+            stopWatchdog();
+            Set<Slot> unused = new LinkedHashSet<>();
+            Throwable error;
+            long through;
+            long hashedFinal;
+            synchronized (this) {
+                unused.addAll(toWrite);
+                unused.addAll(toHash);
+                toWrite.clear();
+                toHash.clear();
+                error = failure != null ? failure : interruption;
+                through = Math.min(written, hashed);
+                hashedFinal = hashed;
+            }
+            for (Slot slot : unused) {
+                settings.pool().release(slot.buffer);
+            }
+            position = through;
+            hashedThrough = hashedFinal;
+            if (error == null) {
+                result.success(through);
+            } else {
+                result.error(error);
+            }
+        }
+
+        private void requestMore() {
+            long n;
+            synchronized (this) {
+                if (terminated || failure != null || upstreamDone) {
+                    return;
+                }
+                long room = budget - buffered - outstanding * largestChunk;
+                n = room / largestChunk;
+                if (n <= 0 && outstanding == 0 && buffered < budget) {
+                    n = 1; // Buffers smaller than the chunk guess (a small artifact): one at a time, never none.
+                }
+                long batch = Math.max(1, budget / largestChunk / 4);
+                if (n <= 0 || (outstanding > 0 && n < batch)) {
+                    return;
+                }
+                outstanding += n;
+            }
+            Subscription s = upstream;
+            if (s != null) {
+                s.request(n);
+            }
+        }
+
+        // ---- the watchdog: idle and minimum-throughput checks on the timer ----
+
+        private void startWatchdog() {
+            long period = Math.max(
+                    1,
+                    Math.min(
+                                    settings.idleTimeout().toMillis(),
+                                    settings.window().toMillis())
+                            / 4);
+            long now = settings.timer().now(TimeUnit.NANOSECONDS);
+            idleSinceNanos = now;
+            windowStartNanos = now;
+            watchdog = settings.timer().schedulePeriodically(this::check, period, period, TimeUnit.MILLISECONDS);
+        }
+
+        private void stopWatchdog() {
+            Disposable w = watchdog;
+            if (w != null) {
+                w.dispose();
+            }
+        }
+
+        private void check() {
+            long now = settings.timer().now(TimeUnit.NANOSECONDS);
+            long bytes = received;
+            boolean wanting;
+            synchronized (this) {
+                if (terminated) {
+                    return;
+                }
+                wanting = outstanding > 0 && !upstreamDone;
+            }
+            Duration idle = settings.idleTimeout();
+            if (bytes != lastReceived || !wanting) {
+                lastReceived = bytes;
+                idleSinceNanos = now;
+            } else if (now - idleSinceNanos >= idle.toNanos()) {
+                interrupt(new Stalled("no bytes arrived for " + idle.toMillis() + " ms"), false);
+                return;
+            }
+            long minimum = settings.minBytesPerSecond();
+            Duration window = settings.window();
+            if (!wanting || minimum == 0) {
+                windowStartNanos = now;
+                windowStartBytes = bytes;
+            } else if (now - windowStartNanos >= window.toNanos()) {
+                double seconds = (now - windowStartNanos) / 1e9;
+                long rate = (long) ((bytes - windowStartBytes) / seconds);
+                if (rate < minimum) {
+                    interrupt(
+                            new Stalled("only " + rate + " bytes/s arrived over " + window.toMillis()
+                                    + " ms, below the minimum of " + minimum + " bytes/s"),
+                            false);
+                    return;
+                }
+                windowStartNanos = now;
+                windowStartBytes = bytes;
+            }
+        }
     }
 
-    private void syncInBackground() {
-      try {
-        channel.force(false);
-      } catch (IOException e) {
-        fail(new WriteFailed(e)); // Never retried: a failed flush may have lost the data (fsyncgate).
-      } catch (RuntimeException e) {
-        fail(e);
-      } finally {
-        synchronized (this) {
-          syncing = false;
+    private static MessageDigest copy(MessageDigest digest) {
+        try {
+            return (MessageDigest) digest.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digests can be cloned on every JDK", e);
         }
-        pump();
-      }
     }
-
-    /** One lane is through {@code slot}; once both are, its buffer goes back and progress moves. */
-    private void laneDone(Slot slot) {
-      boolean free;
-      synchronized (this) {
-        free = --slot.lanesLeft == 0;
-        if (free) {
-          buffered -= slot.length;
-          position = Math.min(written, hashed);
-        }
-      }
-      if (free) {
-        settings.pool().release(slot.buffer);
-        reportProgress();
-      }
-      pump();
-      requestMore();
-    }
-
-    /** Tells the listener the latest position, one call at a time, from whichever thread gets here. */
-    private void reportProgress() {
-      if (progressWip.getAndIncrement() != 0) {
-        return;
-      }
-      int missed = 1;
-      while (true) {
-        long now = position;
-        if (now > reported) {
-          reported = now;
-          listener.written(now);
-        }
-        missed = progressWip.addAndGet(-missed);
-        if (missed == 0) {
-          return;
-        }
-      }
-    }
-
-    private void finish() {
-      stopWatchdog();
-      Set<Slot> unused = new LinkedHashSet<>();
-      Throwable error;
-      long through;
-      long hashedFinal;
-      synchronized (this) {
-        unused.addAll(toWrite);
-        unused.addAll(toHash);
-        toWrite.clear();
-        toHash.clear();
-        error = failure != null ? failure : interruption;
-        through = Math.min(written, hashed);
-        hashedFinal = hashed;
-      }
-      for (Slot slot : unused) {
-        settings.pool().release(slot.buffer);
-      }
-      position = through;
-      hashedThrough = hashedFinal;
-      if (error == null) {
-        result.success(through);
-      } else {
-        result.error(error);
-      }
-    }
-
-    private void requestMore() {
-      long n;
-      synchronized (this) {
-        if (terminated || failure != null || upstreamDone) {
-          return;
-        }
-        long room = budget - buffered - outstanding * largestChunk;
-        n = room / largestChunk;
-        if (n <= 0 && outstanding == 0 && buffered < budget) {
-          n = 1; // Buffers smaller than the chunk guess (a small artifact): one at a time, never none.
-        }
-        long batch = Math.max(1, budget / largestChunk / 4);
-        if (n <= 0 || (outstanding > 0 && n < batch)) {
-          return;
-        }
-        outstanding += n;
-      }
-      Subscription s = upstream;
-      if (s != null) {
-        s.request(n);
-      }
-    }
-
-    // ---- the watchdog: idle and minimum-throughput checks on the timer ----
-
-    private void startWatchdog() {
-      long period = Math.max(1, Math.min(settings.idleTimeout().toMillis(), settings.window().toMillis()) / 4);
-      long now = settings.timer().now(TimeUnit.NANOSECONDS);
-      idleSinceNanos = now;
-      windowStartNanos = now;
-      watchdog = settings.timer().schedulePeriodically(this::check, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    private void stopWatchdog() {
-      Disposable w = watchdog;
-      if (w != null) {
-        w.dispose();
-      }
-    }
-
-    private void check() {
-      long now = settings.timer().now(TimeUnit.NANOSECONDS);
-      long bytes = received;
-      boolean wanting;
-      synchronized (this) {
-        if (terminated) {
-          return;
-        }
-        wanting = outstanding > 0 && !upstreamDone;
-      }
-      Duration idle = settings.idleTimeout();
-      if (bytes != lastReceived || !wanting) {
-        lastReceived = bytes;
-        idleSinceNanos = now;
-      } else if (now - idleSinceNanos >= idle.toNanos()) {
-        interrupt(new Stalled("no bytes arrived for " + idle.toMillis() + " ms"), false);
-        return;
-      }
-      long minimum = settings.minBytesPerSecond();
-      Duration window = settings.window();
-      if (!wanting || minimum == 0) {
-        windowStartNanos = now;
-        windowStartBytes = bytes;
-      } else if (now - windowStartNanos >= window.toNanos()) {
-        double seconds = (now - windowStartNanos) / 1e9;
-        long rate = (long) ((bytes - windowStartBytes) / seconds);
-        if (rate < minimum) {
-          interrupt(new Stalled("only " + rate + " bytes/s arrived over " + window.toMillis()
-              + " ms, below the minimum of " + minimum + " bytes/s"), false);
-          return;
-        }
-        windowStartNanos = now;
-        windowStartBytes = bytes;
-      }
-    }
-  }
-
-  private static MessageDigest copy(MessageDigest digest) {
-    try {
-      return (MessageDigest) digest.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("SHA-256 digests can be cloned on every JDK", e);
-    }
-  }
 }

@@ -27,146 +27,166 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 /** DESIGN.md decision 2: polled with backoff on a timer, never blocking, never stealing. */
 @Timeout(120)
 class LockManagerTest {
-  private static final KeyId ID = new KeyId("a".repeat(64));
-  private static final Backoff POLLING = new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2.0, 0.25);
+    private static final KeyId ID = new KeyId("a".repeat(64));
+    private static final Backoff POLLING = new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2.0, 0.25);
 
-  @TempDir Path dir;
-  private Path locks;
-  private ExecutorService files;
-  private Scheduler io;
-  private final List<String> busy = new ArrayList<>();
+    @TempDir
+    Path dir;
 
-  @BeforeEach
-  void setUp() throws Exception {
-    locks = Files.createDirectory(dir.resolve("locks")).toRealPath();
-    files = Executors.newFixedThreadPool(2);
-    // Lock attempts run on the caller's thread here, so virtual time sees every step in order.
-    io = Schedulers.immediate();
-  }
+    private Path locks;
+    private ExecutorService files;
+    private Scheduler io;
+    private final List<String> busy = new ArrayList<>();
 
-  @AfterEach
-  void tearDown() {
-    files.shutdownNow();
-    assertThat(LockManager.inUse(locks)).as("JVM lock table entries left").isZero();
-  }
+    @BeforeEach
+    void setUp() throws Exception {
+        locks = Files.createDirectory(dir.resolve("locks")).toRealPath();
+        files = Executors.newFixedThreadPool(2);
+        // Lock attempts run on the caller's thread here, so virtual time sees every step in order.
+        io = Schedulers.immediate();
+    }
 
-  private LockManager manager(FaultyDisk disk, VirtualTimeScheduler clock, double random) {
-    return new LockManager(locks, disk, 0644, files, io, clock, POLLING, () -> random);
-  }
+    @AfterEach
+    void tearDown() {
+        files.shutdownNow();
+        assertThat(LockManager.inUse(locks)).as("JVM lock table entries left").isZero();
+    }
 
-  @Test
-  void aBusyLockIsPolledWithExponentialBackoffCappedAtTheMaximumThenAcquired() {
-    FaultyDisk disk = new FaultyDisk().busyLocks(4);
-    VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    LockManager manager = manager(disk, clock, 0.5); // 0.5 = no jitter
+    private LockManager manager(FaultyDisk disk, VirtualTimeScheduler clock, double random) {
+        return new LockManager(locks, disk, 0644, files, io, clock, POLLING, () -> random);
+    }
 
-    StepVerifier.withVirtualTime(() -> manager.acquire(ID, null, (other, waited) -> busy.add(other + "@" + waited.toMillis())), () -> clock, 1)
-        .expectSubscription()
-        .expectNoEvent(Duration.ofMillis(100 + 200 + 400 + 399))
-        .thenAwait(Duration.ofMillis(1))
-        .assertNext(lease -> {
-          assertThat(lease.waited()).isTrue();
-          lease.release().block(Duration.ofSeconds(30));
-        })
-        .verifyComplete();
+    @Test
+    void aBusyLockIsPolledWithExponentialBackoffCappedAtTheMaximumThenAcquired() {
+        FaultyDisk disk = new FaultyDisk().busyLocks(4);
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        LockManager manager = manager(disk, clock, 0.5); // 0.5 = no jitter
 
-    assertThat(disk.ops()).filteredOn(op -> op == Op.TRY_LOCK).hasSize(5);
-    assertThat(busy).containsExactly("true@0", "true@100", "true@300", "true@700");
-  }
+        StepVerifier.withVirtualTime(
+                        () -> manager.acquire(ID, null, (other, waited) -> busy.add(other + "@" + waited.toMillis())),
+                        () -> clock,
+                        1)
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(100 + 200 + 400 + 399))
+                .thenAwait(Duration.ofMillis(1))
+                .assertNext(lease -> {
+                    assertThat(lease.waited()).isTrue();
+                    lease.release().block(Duration.ofSeconds(30));
+                })
+                .verifyComplete();
 
-  @Test
-  void jitterSpreadsEachDelayWithinItsBounds() {
-    Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.25);
-    assertThat(backoff.delay(3, () -> 0.0)).isEqualTo(Duration.ofMillis(600));
-    assertThat(backoff.delay(3, () -> 0.5)).isEqualTo(Duration.ofMillis(800));
-    assertThat(backoff.delay(3, () -> 0.999999)).isBetween(Duration.ofMillis(999), Duration.ofMillis(1000));
-    assertThat(backoff.delay(40, () -> 0.999999)).as("never past the cap").isEqualTo(Duration.ofSeconds(30));
-  }
+        assertThat(disk.ops()).filteredOn(op -> op == Op.TRY_LOCK).hasSize(5);
+        assertThat(busy).containsExactly("true@0", "true@100", "true@300", "true@700");
+    }
 
-  @Test
-  void aWaitPastItsDeadlineFailsAtTheDeadlineAndNeverTouchesTheLockFile() throws Exception {
-    FaultyDisk disk = new FaultyDisk().busyLocks(Integer.MAX_VALUE);
-    VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    LockManager manager = manager(disk, clock, 0.5);
-    Path lockFile = locks.resolve(ID.hex() + ".lock");
+    @Test
+    void jitterSpreadsEachDelayWithinItsBounds() {
+        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.25);
+        assertThat(backoff.delay(3, () -> 0.0)).isEqualTo(Duration.ofMillis(600));
+        assertThat(backoff.delay(3, () -> 0.5)).isEqualTo(Duration.ofMillis(800));
+        assertThat(backoff.delay(3, () -> 0.999999)).isBetween(Duration.ofMillis(999), Duration.ofMillis(1000));
+        assertThat(backoff.delay(40, () -> 0.999999)).as("never past the cap").isEqualTo(Duration.ofSeconds(30));
+    }
 
-    StepVerifier.withVirtualTime(() -> manager.acquire(ID, Duration.ofMillis(1000), (other, waited) -> {}), () -> clock, 1)
-        .expectSubscription()
-        .expectNoEvent(Duration.ofMillis(999))
-        .thenAwait(Duration.ofMillis(1))
-        .expectErrorSatisfies(e -> {
-          assertThat(e).isInstanceOf(LockManager.TimedOut.class);
-          assertThat(((LockManager.TimedOut) e).waited()).isEqualTo(Duration.ofMillis(1000));
-        })
-        .verify(Duration.ofSeconds(30));
+    @Test
+    void aWaitPastItsDeadlineFailsAtTheDeadlineAndNeverTouchesTheLockFile() throws Exception {
+        FaultyDisk disk = new FaultyDisk().busyLocks(Integer.MAX_VALUE);
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        LockManager manager = manager(disk, clock, 0.5);
+        Path lockFile = locks.resolve(ID.hex() + ".lock");
 
-    assertThat(lockFile).exists().isEmptyFile();
-    assertThat(disk.ops()).doesNotContain(Op.UNLOCK);
-  }
+        StepVerifier.withVirtualTime(
+                        () -> manager.acquire(ID, Duration.ofMillis(1000), (other, waited) -> {}), () -> clock, 1)
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(999))
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(e -> {
+                    assertThat(e).isInstanceOf(LockManager.TimedOut.class);
+                    assertThat(((LockManager.TimedOut) e).waited()).isEqualTo(Duration.ofMillis(1000));
+                })
+                .verify(Duration.ofSeconds(30));
 
-  @Test
-  void callersInOneJvmQueueFirstComeFirstServedAndOpenTheLockFileOneAtATime() {
-    FaultyDisk disk = new FaultyDisk();
-    VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    LockManager manager = manager(disk, clock, 0.5);
-    List<String> order = new ArrayList<>();
+        assertThat(lockFile).exists().isEmptyFile();
+        assertThat(disk.ops()).doesNotContain(Op.UNLOCK);
+    }
 
-    LockManager.Lease first = manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30));
-    long opensByTheHolder = disk.ops().stream().filter(op -> op == Op.OPEN_LOCK).count();
-    var second = manager.acquire(ID, null, (other, waited) -> order.add("second waits behind a holder in this JVM: " + !other))
-        .doOnNext(l -> order.add("second")).toFuture();
-    var third = manager.acquire(ID, null, (o, w) -> {}).doOnNext(l -> order.add("third")).toFuture();
+    @Test
+    void callersInOneJvmQueueFirstComeFirstServedAndOpenTheLockFileOneAtATime() {
+        FaultyDisk disk = new FaultyDisk();
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        LockManager manager = manager(disk, clock, 0.5);
+        List<String> order = new ArrayList<>();
 
-    assertThat(second).isNotDone();
-    assertThat(disk.ops()).as("queued callers do not open the lock file").filteredOn(op -> op == Op.OPEN_LOCK)
-        .hasSize((int) opensByTheHolder);
-    first.release().block(Duration.ofSeconds(30));
-    second.join().release().block(Duration.ofSeconds(30));
-    third.join().release().block(Duration.ofSeconds(30));
+        LockManager.Lease first = manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30));
+        long opensByTheHolder =
+                disk.ops().stream().filter(op -> op == Op.OPEN_LOCK).count();
+        var second = manager.acquire(
+                        ID, null, (other, waited) -> order.add("second waits behind a holder in this JVM: " + !other))
+                .doOnNext(l -> order.add("second"))
+                .toFuture();
+        var third = manager.acquire(ID, null, (o, w) -> {})
+                .doOnNext(l -> order.add("third"))
+                .toFuture();
 
-    assertThat(order).containsExactly("second waits behind a holder in this JVM: true", "second", "third");
-    assertThat(second.join().waited()).isTrue();
-  }
+        assertThat(second).isNotDone();
+        assertThat(disk.ops())
+                .as("queued callers do not open the lock file")
+                .filteredOn(op -> op == Op.OPEN_LOCK)
+                .hasSize((int) opensByTheHolder);
+        first.release().block(Duration.ofSeconds(30));
+        second.join().release().block(Duration.ofSeconds(30));
+        third.join().release().block(Duration.ofSeconds(30));
 
-  @Test
-  void aWaiterThatCancelsLeavesTheQueueAndTheNextOneGetsTheLock() {
-    VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    LockManager manager = manager(new FaultyDisk(), clock, 0.5);
-    LockManager.Lease first = manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30));
-    var quitter = manager.acquire(ID, null, (o, w) -> {}).subscribe();
-    var next = manager.acquire(ID, null, (o, w) -> {}).toFuture();
+        assertThat(order).containsExactly("second waits behind a holder in this JVM: true", "second", "third");
+        assertThat(second.join().waited()).isTrue();
+    }
 
-    quitter.dispose();
-    first.release().block(Duration.ofSeconds(30));
+    @Test
+    void aWaiterThatCancelsLeavesTheQueueAndTheNextOneGetsTheLock() {
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        LockManager manager = manager(new FaultyDisk(), clock, 0.5);
+        LockManager.Lease first = manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30));
+        var quitter = manager.acquire(ID, null, (o, w) -> {}).subscribe();
+        var next = manager.acquire(ID, null, (o, w) -> {}).toFuture();
 
-    next.join().release().block(Duration.ofSeconds(30));
-    assertThat(manager.heldCount()).isZero();
-  }
+        quitter.dispose();
+        first.release().block(Duration.ofSeconds(30));
 
-  @Test
-  void aSymlinkAtTheLockPathIsRefusedWithAClearErrorAndNeverFollowed() throws Exception {
-    Path victim = Files.writeString(dir.resolve("victim"), "precious");
-    Files.createSymbolicLink(locks.resolve(ID.hex() + ".lock"), victim);
-    LockManager manager = manager(new FaultyDisk(), VirtualTimeScheduler.create(), 0.5);
+        next.join().release().block(Duration.ofSeconds(30));
+        assertThat(manager.heldCount()).isZero();
+    }
 
-    StepVerifier.create(manager.acquire(ID, null, (o, w) -> {}))
-        .expectErrorSatisfies(e -> assertThat(e)
-            .isInstanceOf(StorageException.class)
-            .hasMessageContaining("symbolic link")
-            .hasMessageContaining(ID.hex() + ".lock"))
-        .verify(Duration.ofSeconds(30));
+    @Test
+    void aSymlinkAtTheLockPathIsRefusedWithAClearErrorAndNeverFollowed() throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim"), "precious");
+        Files.createSymbolicLink(locks.resolve(ID.hex() + ".lock"), victim);
+        LockManager manager = manager(new FaultyDisk(), VirtualTimeScheduler.create(), 0.5);
 
-    assertThat(victim).hasContent("precious");
-  }
+        StepVerifier.create(manager.acquire(ID, null, (o, w) -> {}))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(StorageException.class)
+                        .hasMessageContaining("symbolic link")
+                        .hasMessageContaining(ID.hex() + ".lock"))
+                .verify(Duration.ofSeconds(30));
 
-  @Test
-  void releasingNeverDeletesTheLockFile() throws Exception {
-    LockManager manager = manager(new FaultyDisk(), VirtualTimeScheduler.create(), 0.5);
-    manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30)).release().block(Duration.ofSeconds(30));
-    Object inode = Files.getAttribute(locks.resolve(ID.hex() + ".lock"), "unix:ino");
+        assertThat(victim).hasContent("precious");
+    }
 
-    manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30)).release().block(Duration.ofSeconds(30));
+    @Test
+    void releasingNeverDeletesTheLockFile() throws Exception {
+        LockManager manager = manager(new FaultyDisk(), VirtualTimeScheduler.create(), 0.5);
+        manager.acquire(ID, null, (o, w) -> {})
+                .block(Duration.ofSeconds(30))
+                .release()
+                .block(Duration.ofSeconds(30));
+        Object inode = Files.getAttribute(locks.resolve(ID.hex() + ".lock"), "unix:ino");
 
-    assertThat(Files.getAttribute(locks.resolve(ID.hex() + ".lock"), "unix:ino")).isEqualTo(inode);
-  }
+        manager.acquire(ID, null, (o, w) -> {})
+                .block(Duration.ofSeconds(30))
+                .release()
+                .block(Duration.ofSeconds(30));
+
+        assertThat(Files.getAttribute(locks.resolve(ID.hex() + ".lock"), "unix:ino"))
+                .isEqualTo(inode);
+    }
 }

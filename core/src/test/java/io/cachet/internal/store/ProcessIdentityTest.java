@@ -20,55 +20,70 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class ProcessIdentityTest {
 
-  @Test
-  void theRunningProcessIsNotGone() {
-    assertThat(ProcessIdentity.current().isProvablyGone()).isFalse();
-    assertThat(ProcessIdentity.current().isCurrent()).isTrue();
-  }
-
-  @Test
-  void anOwnerThatDiedButWasNotYetReapedIsProvablyGone() throws Exception {
-    // A parent that forks a child which exits at once, and never waits for it: a zombie. (A shell
-    // may reap its background job before exec'ing, so the parent is python3, which never reaps.)
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        new ProcessBuilder("python3", "--version").start().waitFor() == 0, "python3 makes the zombie here");
-    Process parent = new ProcessBuilder("python3", "-c",
-        "import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)").start();
-    try {
-      long pid;
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII))) {
-        pid = Long.parseLong(out.readLine().strip());
-      }
-      Path stat = Path.of("/proc/" + pid + "/stat");
-      Await.until("the child is a zombie", () -> state(stat) == 'Z');
-      long start = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli).orElse(0L);
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the JDK's view of a zombie").contains(true);
-
-      ProcessIdentity zombie = new ProcessIdentity(ProcessIdentity.current().host(), pid, start);
-
-      assertThat(zombie.isProvablyGone()).isTrue();
-      ProcessIdentity living = new ProcessIdentity(ProcessIdentity.current().host(), parent.pid(),
-          parent.info().startInstant().map(Instant::toEpochMilli).orElse(0L));
-      assertThat(living.isProvablyGone()).isFalse();
-    } finally {
-      parent.destroyForcibly();
-      parent.waitFor();
+    @Test
+    void theRunningProcessIsNotGone() {
+        assertThat(ProcessIdentity.current().isProvablyGone()).isFalse();
+        assertThat(ProcessIdentity.current().isCurrent()).isTrue();
     }
-  }
 
-  @Test
-  void anOwnerOnAnotherHostOrWithoutAStartTimeIsNeverProvablyGone() {
-    assertThat(new ProcessIdentity("another-host", Long.MAX_VALUE, 1).isProvablyGone()).isFalse();
-    assertThat(new ProcessIdentity(ProcessIdentity.current().host(), Long.MAX_VALUE, 0).isProvablyGone()).isFalse();
-    assertThat(new ProcessIdentity(ProcessIdentity.current().host(), Long.MAX_VALUE, 1).isProvablyGone()).isTrue();
-  }
+    @Test
+    void anOwnerThatDiedButWasNotYetReapedIsProvablyGone() throws Exception {
+        // A parent that forks a child which exits at once, and never waits for it: a zombie. (A shell
+        // may reap its background job before exec'ing, so the parent is python3, which never reaps.)
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("python3", "--version").start().waitFor() == 0, "python3 makes the zombie here");
+        Process parent = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        "import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)")
+                .start();
+        try {
+            long pid;
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII))) {
+                pid = Long.parseLong(out.readLine().strip());
+            }
+            Path stat = Path.of("/proc/" + pid + "/stat");
+            Await.until("the child is a zombie", () -> state(stat) == 'Z');
+            long start = ProcessHandle.of(pid)
+                    .flatMap(h -> h.info().startInstant())
+                    .map(Instant::toEpochMilli)
+                    .orElse(0L);
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
+                    .as("the JDK's view of a zombie")
+                    .contains(true);
 
-  private static char state(Path stat) {
-    try {
-      String text = Files.readString(stat, StandardCharsets.US_ASCII);
-      return text.charAt(text.lastIndexOf(')') + 2);
-    } catch (Exception e) {
-      return '?';
+            ProcessIdentity zombie =
+                    new ProcessIdentity(ProcessIdentity.current().host(), pid, start);
+
+            assertThat(zombie.isProvablyGone()).isTrue();
+            ProcessIdentity living = new ProcessIdentity(
+                    ProcessIdentity.current().host(),
+                    parent.pid(),
+                    parent.info().startInstant().map(Instant::toEpochMilli).orElse(0L));
+            assertThat(living.isProvablyGone()).isFalse();
+        } finally {
+            parent.destroyForcibly();
+            parent.waitFor();
+        }
     }
-  }
+
+    @Test
+    void anOwnerOnAnotherHostOrWithoutAStartTimeIsNeverProvablyGone() {
+        assertThat(new ProcessIdentity("another-host", Long.MAX_VALUE, 1).isProvablyGone())
+                .isFalse();
+        assertThat(new ProcessIdentity(ProcessIdentity.current().host(), Long.MAX_VALUE, 0).isProvablyGone())
+                .isFalse();
+        assertThat(new ProcessIdentity(ProcessIdentity.current().host(), Long.MAX_VALUE, 1).isProvablyGone())
+                .isTrue();
+    }
+
+    private static char state(Path stat) {
+        try {
+            String text = Files.readString(stat, StandardCharsets.US_ASCII);
+            return text.charAt(text.lastIndexOf(')') + 2);
+        } catch (Exception e) {
+            return '?';
+        }
+    }
 }

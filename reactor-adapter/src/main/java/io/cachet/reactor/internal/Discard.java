@@ -9,25 +9,25 @@ import reactor.core.CoreSubscriber;
  * the cancel (a late error, a rejected second subscription) are ignored on purpose.
  */
 enum Discard implements CoreSubscriber<Object> {
-  INSTANCE;
+    INSTANCE;
 
-  @Override
-  public void onSubscribe(Subscription s) {
-    s.cancel();
-  }
+    @Override
+    public void onSubscribe(Subscription s) {
+        s.cancel();
+    }
 
-  @Override
-  public void onNext(Object o) {
-    // Not requested.
-  }
+    @Override
+    public void onNext(Object o) {
+        // Not requested.
+    }
 
-  @Override
-  public void onError(Throwable t) {
-    // Nobody wants this body, nor how it ended.
-  }
+    @Override
+    public void onError(Throwable t) {
+        // Nobody wants this body, nor how it ended.
+    }
 
-  @Override
-  public void onComplete() {
-    // Nothing to do.
-  }
+    @Override
+    public void onComplete() {
+        // Nothing to do.
+    }
 }

@@ -43,227 +43,249 @@ import reactor.netty.http.client.HttpClientResponse;
  * {@code PrematureCloseException}, an {@link java.io.IOException}.
  */
 public final class HttpOrigin {
-  private static final Logger log = LoggerFactory.getLogger(HttpOrigin.class);
+    private static final Logger log = LoggerFactory.getLogger(HttpOrigin.class);
 
-  /** Headers only the origin sets; a caller may not. */
-  private static final Set<String> RESERVED =
-      Set.of("host", "range", "if-range", "content-length", "transfer-encoding", "accept-encoding", "connection",
-          "upgrade", "te", "trailer", "proxy-connection", "keep-alive");
+    /** Headers only the origin sets; a caller may not. */
+    private static final Set<String> RESERVED = Set.of(
+            "host",
+            "range",
+            "if-range",
+            "content-length",
+            "transfer-encoding",
+            "accept-encoding",
+            "connection",
+            "upgrade",
+            "te",
+            "trailer",
+            "proxy-connection",
+            "keep-alive");
 
-  /**
-   * How to talk to origins.
-   *
-   * @param client the caller's client or a default one; its connection pool and event loops are
-   *     used as they are
-   * @param http the client for http URLs: {@code client} with this origin's settings applied
-   * @param https the client for https URLs, made on first use: preparing TLS loads the JDK's
-   *     trust store, which a cache that only fetches over http should not pay for at start-up
-   * @param maxRedirects how many redirects to follow, at most {@link RedirectPolicy#MAX_REDIRECTS}
-   * @param redirectFilter which redirect targets are allowed, besides the scheme rules
-   * @param responseHeaderTimeout how long to wait for a response's headers, or null for no limit
-   * @param clock the clock {@code Retry-After} dates are read against
-   */
-  public record Settings(
-      HttpClient client,
-      HttpClient http,
-      java.util.function.Supplier<HttpClient> https,
-      int maxRedirects,
-      Predicate<URI> redirectFilter,
-      @Nullable Duration responseHeaderTimeout,
-      Clock clock) {}
+    /**
+     * How to talk to origins.
+     *
+     * @param client the caller's client or a default one; its connection pool and event loops are
+     *     used as they are
+     * @param http the client for http URLs: {@code client} with this origin's settings applied
+     * @param https the client for https URLs, made on first use: preparing TLS loads the JDK's
+     *     trust store, which a cache that only fetches over http should not pay for at start-up
+     * @param maxRedirects how many redirects to follow, at most {@link RedirectPolicy#MAX_REDIRECTS}
+     * @param redirectFilter which redirect targets are allowed, besides the scheme rules
+     * @param responseHeaderTimeout how long to wait for a response's headers, or null for no limit
+     * @param clock the clock {@code Retry-After} dates are read against
+     */
+    public record Settings(
+            HttpClient client,
+            HttpClient http,
+            java.util.function.Supplier<HttpClient> https,
+            int maxRedirects,
+            Predicate<URI> redirectFilter,
+            @Nullable Duration responseHeaderTimeout,
+            Clock clock) {}
 
-  private final Settings settings;
-  private final RedirectPolicy redirects;
+    private final Settings settings;
+    private final RedirectPolicy redirects;
 
-  public HttpOrigin(Settings settings) {
-    this.settings = settings;
-    this.redirects = new RedirectPolicy(settings.maxRedirects(), settings.redirectFilter());
-  }
+    public HttpOrigin(Settings settings) {
+        this.settings = settings;
+        this.redirects = new RedirectPolicy(settings.maxRedirects(), settings.redirectFilter());
+    }
 
-  /** The largest number of redirects any origin follows. */
-  public static int maxRedirects() {
-    return RedirectPolicy.MAX_REDIRECTS;
-  }
+    /** The largest number of redirects any origin follows. */
+    public static int maxRedirects() {
+        return RedirectPolicy.MAX_REDIRECTS;
+    }
 
-  /**
-   * Applies the proxies chosen explicitly or by the environment to {@code client} for URLs of
-   * {@code scheme}; see {@link Proxies#apply}.
-   *
-   * @throws IllegalArgumentException if a proxy URL cannot be used, saying which
-   */
-  public static HttpClient withProxy(
-      HttpClient client,
-      String scheme,
-      @Nullable URI explicitProxy,
-      @Nullable String explicitNoProxy,
-      Map<String, String> environment) {
-    return Proxies.apply(client, scheme, explicitProxy, explicitNoProxy, environment);
-  }
+    /**
+     * Applies the proxies chosen explicitly or by the environment to {@code client} for URLs of
+     * {@code scheme}; see {@link Proxies#apply}.
+     *
+     * @throws IllegalArgumentException if a proxy URL cannot be used, saying which
+     */
+    public static HttpClient withProxy(
+            HttpClient client,
+            String scheme,
+            @Nullable URI explicitProxy,
+            @Nullable String explicitNoProxy,
+            Map<String, String> environment) {
+        return Proxies.apply(client, scheme, explicitProxy, explicitNoProxy, environment);
+    }
 
-  /** See {@code NettyOrigin.open}. */
-  public Mono<OriginResponse> open(OriginRequest request) {
-    return Mono.defer(() -> follow(request, request.uri(), callerHeaders(request.headers()), 0, false));
-  }
+    /** See {@code NettyOrigin.open}. */
+    public Mono<OriginResponse> open(OriginRequest request) {
+        return Mono.defer(() -> follow(request, request.uri(), callerHeaders(request.headers()), 0, false));
+    }
 
-  /**
-   * One hop.
-   *
-   * @param foreign whether the chain has left the origin the caller asked for: then credentials
-   *     that the HttpClient itself adds by default are removed too
-   */
-  private Mono<OriginResponse> follow(
-      OriginRequest request, URI uri, Map<String, String> headers, int hops, boolean foreign) {
-    String where = hops == 0 ? "" : Redact.url(uri);
-    return exchange(request, uri, headers, foreign)
-        .flatMap(
-            exchange -> {
-              ResponseHead head = exchange.head();
-              try {
+    /**
+     * One hop.
+     *
+     * @param foreign whether the chain has left the origin the caller asked for: then credentials
+     *     that the HttpClient itself adds by default are removed too
+     */
+    private Mono<OriginResponse> follow(
+            OriginRequest request, URI uri, Map<String, String> headers, int hops, boolean foreign) {
+        String where = hops == 0 ? "" : Redact.url(uri);
+        return exchange(request, uri, headers, foreign).flatMap(exchange -> {
+            ResponseHead head = exchange.head();
+            try {
                 switch (StatusClassifier.of(head.status())) {
-                  case REDIRECT -> {
-                    exchange.discard();
-                    RedirectPolicy.Hop hop = redirects.next(uri, head.status(), head.header("Location"), headers, hops);
-                    log.debug("{} redirects ({}) to {}", Redact.url(uri), head.status(), Redact.url(hop.target()));
-                    boolean left = foreign || !RedirectPolicy.sameOrigin(uri, hop.target());
-                    return follow(request, hop.target(), hop.headers(), hops + 1, left);
-                  }
-                  case FULL, PARTIAL, RANGE_NOT_SATISFIABLE -> {
-                    RangeRequest.Answer answer =
-                        RangeRequest.interpret(request.offset(), request.validators(), head, where);
-                    Flux<ByteBuffer> body = exchange.body();
-                    if (!answer.hasBody()) {
-                      exchange.discard();
-                      body = Flux.empty();
+                    case REDIRECT -> {
+                        exchange.discard();
+                        RedirectPolicy.Hop hop =
+                                redirects.next(uri, head.status(), head.header("Location"), headers, hops);
+                        log.debug("{} redirects ({}) to {}", Redact.url(uri), head.status(), Redact.url(hop.target()));
+                        boolean left = foreign || !RedirectPolicy.sameOrigin(uri, hop.target());
+                        return follow(request, hop.target(), hop.headers(), hops + 1, left);
                     }
-                    return Mono.just(
-                        new OriginResponse(answer.status(), answer.offset(), answer.length(), answer.validators(), body));
-                  }
-                  default -> {
-                    exchange.discard();
-                    return Mono.error(StatusClassifier.failure(head, where, settings.clock()));
-                  }
+                    case FULL, PARTIAL, RANGE_NOT_SATISFIABLE -> {
+                        RangeRequest.Answer answer =
+                                RangeRequest.interpret(request.offset(), request.validators(), head, where);
+                        Flux<ByteBuffer> body = exchange.body();
+                        if (!answer.hasBody()) {
+                            exchange.discard();
+                            body = Flux.empty();
+                        }
+                        return Mono.just(new OriginResponse(
+                                answer.status(), answer.offset(), answer.length(), answer.validators(), body));
+                    }
+                    default -> {
+                        exchange.discard();
+                        return Mono.error(StatusClassifier.failure(head, where, settings.clock()));
+                    }
                 }
-              } catch (RuntimeException e) {
+            } catch (RuntimeException e) {
                 exchange.discard();
                 return Mono.error(e);
-              }
-            });
-  }
-
-  private Mono<Exchange> exchange(OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
-    if (!"https".equalsIgnoreCase(uri.getScheme())) {
-      return exchange(settings.http(), request, uri, headers, foreign);
+            }
+        });
     }
-    // The https client is made on first use, which reads the JDK's trust store: never on the
-    // caller's thread, which may be an event loop.
-    return Mono.fromSupplier(settings.https())
-        .subscribeOn(Schedulers.boundedElastic())
-        .flatMap(client -> exchange(client, request, uri, headers, foreign));
-  }
 
-  private Mono<Exchange> exchange(
-      HttpClient client, OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
-    String host = hostOf(uri);
-    Map<String, String> range = RangeRequest.headers(request.offset(), request.validators());
-    Mono<Exchange> exchange =
-        client
-            .headers(
-                h -> {
-                  if (foreign) {
-                    h.remove(HttpHeaderNames.AUTHORIZATION);
-                    h.remove(HttpHeaderNames.COOKIE);
-                    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
-                  }
-                  headers.forEach(h::set);
-                  h.set(HttpHeaderNames.ACCEPT_ENCODING, "identity");
-                  range.forEach(h::set);
+    private Mono<Exchange> exchange(OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+        if (!"https".equalsIgnoreCase(uri.getScheme())) {
+            return exchange(settings.http(), request, uri, headers, foreign);
+        }
+        // The https client is made on first use, which reads the JDK's trust store: never on the
+        // caller's thread, which may be an event loop.
+        return Mono.fromSupplier(settings.https())
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(client -> exchange(client, request, uri, headers, foreign));
+    }
+
+    private Mono<Exchange> exchange(
+            HttpClient client, OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+        String host = hostOf(uri);
+        Map<String, String> range = RangeRequest.headers(request.offset(), request.validators());
+        Mono<Exchange> exchange = client.headers(h -> {
+                    if (foreign) {
+                        h.remove(HttpHeaderNames.AUTHORIZATION);
+                        h.remove(HttpHeaderNames.COOKIE);
+                        h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+                    }
+                    headers.forEach(h::set);
+                    h.set(HttpHeaderNames.ACCEPT_ENCODING, "identity");
+                    range.forEach(h::set);
                 })
-            .get()
-            .uri(uri)
-            .responseConnection((response, connection) -> Mono.just(new Exchange(head(response), connection, host)))
-            .next()
-            .doOnNext(e -> log.debug("GET {} {}: {}", Redact.url(uri), range.keySet(), e.head().status()))
-            .onErrorMap(t -> TransportErrors.map(t, host));
-    Duration limit = settings.responseHeaderTimeout();
-    if (limit != null) {
-      exchange =
-          exchange.timeout(
-              limit,
-              Mono.error(
-                  () -> new TimeoutException("no response headers from " + host + " within " + limit.toMillis() + " ms")));
-    }
-    return exchange;
-  }
-
-  private static ResponseHead head(HttpClientResponse response) {
-    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    HttpHeaders h = response.responseHeaders();
-    for (String name : h.names()) {
-      headers.put(name, new ArrayList<>(h.getAll(name)));
-    }
-    return new ResponseHead(response.status().code(), response.status().reasonPhrase(), headers);
-  }
-
-  private static String hostOf(URI uri) {
-    String host = uri.getHost() == null ? "?" : uri.getHost();
-    return uri.getPort() == -1 ? host : host + ":" + uri.getPort();
-  }
-
-  /** The caller's headers, checked: no line breaks or controls, nothing the origin sets itself. */
-  private static Map<String, String> callerHeaders(Map<String, String> headers) {
-    Map<String, String> checked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (Map.Entry<String, String> h : headers.entrySet()) {
-      String name = h.getKey();
-      String value = h.getValue();
-      if (name.isEmpty() || !name.chars().allMatch(HttpOrigin::isTokenChar)) {
-        throw new OriginFailure("the header name '" + Redact.printable(name, 40) + "' is not an HTTP token", 0, false, null, null);
-      }
-      if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
-        throw new OriginFailure(
-            "the value of header " + name + " contains a line break or control character; it was not sent", 0, false, null, null);
-      }
-      if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
-        throw new OriginFailure("the header " + name + " is set by the origin, not by the caller", 0, false, null, null);
-      }
-      checked.put(name, value);
-    }
-    return checked;
-  }
-
-  private static boolean isTokenChar(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-  }
-
-  /** One response: its head, and its body still waiting in reactor-netty's inbound queue. */
-  private static final class Exchange {
-    private final ResponseHead head;
-    private final Connection connection;
-    private final String host;
-    private boolean taken;
-
-    Exchange(ResponseHead head, Connection connection, String host) {
-      this.head = head;
-      this.connection = connection;
-      this.host = host;
+                .get()
+                .uri(uri)
+                .responseConnection((response, connection) -> Mono.just(new Exchange(head(response), connection, host)))
+                .next()
+                .doOnNext(e -> log.debug(
+                        "GET {} {}: {}",
+                        Redact.url(uri),
+                        range.keySet(),
+                        e.head().status()))
+                .onErrorMap(t -> TransportErrors.map(t, host));
+        Duration limit = settings.responseHeaderTimeout();
+        if (limit != null) {
+            exchange = exchange.timeout(
+                    limit,
+                    Mono.error(() -> new TimeoutException(
+                            "no response headers from " + host + " within " + limit.toMillis() + " ms")));
+        }
+        return exchange;
     }
 
-    ResponseHead head() {
-      return head;
+    private static ResponseHead head(HttpClientResponse response) {
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        HttpHeaders h = response.responseHeaders();
+        for (String name : h.names()) {
+            headers.put(name, new ArrayList<>(h.getAll(name)));
+        }
+        return new ResponseHead(response.status().code(), response.status().reasonPhrase(), headers);
     }
 
-    /** The body, for the one subscriber the SPI allows. */
-    Flux<ByteBuffer> body() {
-      taken = true;
-      return connection.inbound().receive().map(ByteBuf::nioBuffer).onErrorMap(t -> TransportErrors.map(t, host));
+    private static String hostOf(URI uri) {
+        String host = uri.getHost() == null ? "?" : uri.getHost();
+        return uri.getPort() == -1 ? host : host + ":" + uri.getPort();
     }
 
-    /** Drops the body: its queued buffers are released and an unfinished response's connection closed. */
-    void discard() {
-      if (taken) {
-        return;
-      }
-      taken = true;
-      connection.inbound().receive().subscribe(Discard.INSTANCE);
+    /** The caller's headers, checked: no line breaks or controls, nothing the origin sets itself. */
+    private static Map<String, String> callerHeaders(Map<String, String> headers) {
+        Map<String, String> checked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            String name = h.getKey();
+            String value = h.getValue();
+            if (name.isEmpty() || !name.chars().allMatch(HttpOrigin::isTokenChar)) {
+                throw new OriginFailure(
+                        "the header name '" + Redact.printable(name, 40) + "' is not an HTTP token",
+                        0,
+                        false,
+                        null,
+                        null);
+            }
+            if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+                throw new OriginFailure(
+                        "the value of header " + name + " contains a line break or control character; it was not sent",
+                        0,
+                        false,
+                        null,
+                        null);
+            }
+            if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new OriginFailure(
+                        "the header " + name + " is set by the origin, not by the caller", 0, false, null, null);
+            }
+            checked.put(name, value);
+        }
+        return checked;
     }
-  }
+
+    private static boolean isTokenChar(int c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
+    /** One response: its head, and its body still waiting in reactor-netty's inbound queue. */
+    private static final class Exchange {
+        private final ResponseHead head;
+        private final Connection connection;
+        private final String host;
+        private boolean taken;
+
+        Exchange(ResponseHead head, Connection connection, String host) {
+            this.head = head;
+            this.connection = connection;
+            this.host = host;
+        }
+
+        ResponseHead head() {
+            return head;
+        }
+
+        /** The body, for the one subscriber the SPI allows. */
+        Flux<ByteBuffer> body() {
+            taken = true;
+            return connection.inbound().receive().map(ByteBuf::nioBuffer).onErrorMap(t -> TransportErrors.map(t, host));
+        }
+
+        /** Drops the body: its queued buffers are released and an unfinished response's connection closed. */
+        void discard() {
+            if (taken) {
+                return;
+            }
+            taken = true;
+            connection.inbound().receive().subscribe(Discard.INSTANCE);
+        }
+    }
 }

@@ -8,27 +8,27 @@ import java.net.URI;
  * fragment, and server-supplied strings without control characters, bounded in length.
  */
 final class Redact {
-  private Redact() {}
+    private Redact() {}
 
-  /** The URL without credentials or query values, as the engine shows it: {@code https://host:8443/path?...}. */
-  static String url(URI uri) {
-    return printable(OriginRequest.redact(uri), 300);
-  }
-
-  /** {@code s} with control characters escaped, cut to {@code max} characters. */
-  static String printable(String s, int max) {
-    StringBuilder out = new StringBuilder(Math.min(s.length(), max) + 8);
-    for (int i = 0; i < s.length(); i++) {
-      if (out.length() >= max) {
-        return out.append("...").toString();
-      }
-      char c = s.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
+    /** The URL without credentials or query values, as the engine shows it: {@code https://host:8443/path?...}. */
+    static String url(URI uri) {
+        return printable(OriginRequest.redact(uri), 300);
     }
-    return out.toString();
-  }
+
+    /** {@code s} with control characters escaped, cut to {@code max} characters. */
+    static String printable(String s, int max) {
+        StringBuilder out = new StringBuilder(Math.min(s.length(), max) + 8);
+        for (int i = 0; i < s.length(); i++) {
+            if (out.length() >= max) {
+                return out.append("...").toString();
+            }
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
 }

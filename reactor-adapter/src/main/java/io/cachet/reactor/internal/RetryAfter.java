@@ -20,68 +20,68 @@ import org.jspecify.annotations.Nullable;
  * (null), never an error: it only tunes a retry the engine does anyway.
  */
 final class RetryAfter {
-  /** Longer than anything the engine honours; keeps arithmetic far from overflow. */
-  static final Duration MAX = Duration.ofDays(365);
+    /** Longer than anything the engine honours; keeps arithmetic far from overflow. */
+    static final Duration MAX = Duration.ofDays(365);
 
-  private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.ROOT);
-  private static final DateTimeFormatter ASCTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT);
+    private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.ROOT);
+    private static final DateTimeFormatter ASCTIME =
+            DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT);
 
-  private RetryAfter() {}
+    private RetryAfter() {}
 
-  static @Nullable Duration parse(@Nullable String value, Clock clock) {
-    if (value == null) {
-      return null;
+    static @Nullable Duration parse(@Nullable String value, Clock clock) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.strip();
+        if (v.isEmpty()) {
+            return null;
+        }
+        if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (v.length() > 11) {
+                return MAX;
+            }
+            Duration d = Duration.ofSeconds(Long.parseLong(v));
+            return d.compareTo(MAX) > 0 ? MAX : d;
+        }
+        Instant at = date(v, clock);
+        if (at == null) {
+            return null;
+        }
+        Duration d = Duration.between(clock.instant(), at);
+        if (d.isNegative()) {
+            return Duration.ZERO;
+        }
+        return d.compareTo(MAX) > 0 ? MAX : d;
     }
-    String v = value.strip();
-    if (v.isEmpty()) {
-      return null;
-    }
-    if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      if (v.length() > 11) {
-        return MAX;
-      }
-      Duration d = Duration.ofSeconds(Long.parseLong(v));
-      return d.compareTo(MAX) > 0 ? MAX : d;
-    }
-    Instant at = date(v, clock);
-    if (at == null) {
-      return null;
-    }
-    Duration d = Duration.between(clock.instant(), at);
-    if (d.isNegative()) {
-      return Duration.ZERO;
-    }
-    return d.compareTo(MAX) > 0 ? MAX : d;
-  }
 
-  private static @Nullable Instant date(String v, Clock clock) {
-    try {
-      return ZonedDateTime.parse(v, IMF_FIXDATE).toInstant();
-    } catch (DateTimeParseException e) {
-      // Not the preferred format; try the obsolete ones.
+    private static @Nullable Instant date(String v, Clock clock) {
+        try {
+            return ZonedDateTime.parse(v, IMF_FIXDATE).toInstant();
+        } catch (DateTimeParseException e) {
+            // Not the preferred format; try the obsolete ones.
+        }
+        try {
+            return LocalDateTime.parse(v, ASCTIME).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            // Not asctime either.
+        }
+        int comma = v.indexOf(", ");
+        if (comma < 0) {
+            return null;
+        }
+        // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT". The day name is not checked; a two-digit year more
+        // than 50 years ahead of the clock is in the past century (RFC 9110 §5.6.7).
+        int thisYear = clock.instant().atZone(ZoneOffset.UTC).getYear();
+        DateTimeFormatter rfc850 = new DateTimeFormatterBuilder()
+                .appendPattern("dd-MMM-")
+                .appendValueReduced(ChronoField.YEAR, 2, 2, thisYear - 49)
+                .appendPattern(" HH:mm:ss 'GMT'")
+                .toFormatter(Locale.ROOT);
+        try {
+            return LocalDateTime.parse(v.substring(comma + 2), rfc850).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
-    try {
-      return LocalDateTime.parse(v, ASCTIME).toInstant(ZoneOffset.UTC);
-    } catch (DateTimeParseException e) {
-      // Not asctime either.
-    }
-    int comma = v.indexOf(", ");
-    if (comma < 0) {
-      return null;
-    }
-    // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT". The day name is not checked; a two-digit year more
-    // than 50 years ahead of the clock is in the past century (RFC 9110 §5.6.7).
-    int thisYear = clock.instant().atZone(ZoneOffset.UTC).getYear();
-    DateTimeFormatter rfc850 =
-        new DateTimeFormatterBuilder()
-            .appendPattern("dd-MMM-")
-            .appendValueReduced(ChronoField.YEAR, 2, 2, thisYear - 49)
-            .appendPattern(" HH:mm:ss 'GMT'")
-            .toFormatter(Locale.ROOT);
-    try {
-      return LocalDateTime.parse(v.substring(comma + 2), rfc850).toInstant(ZoneOffset.UTC);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
 }

@@ -10,47 +10,49 @@ import java.time.Clock;
  * sent), every other status is permanent, including the 2xx and 3xx a download cannot use.
  */
 final class StatusClassifier {
-  private StatusClassifier() {}
+    private StatusClassifier() {}
 
-  /** What to do with a status. */
-  enum Kind {
-    /** 200: the whole artifact. */
-    FULL,
-    /** 206: part of it. */
-    PARTIAL,
-    /** 416: the range asked for is not there. */
-    RANGE_NOT_SATISFIABLE,
-    /** A redirect with a Location to follow. */
-    REDIRECT,
-    /** Anything else. */
-    FAILURE
-  }
-
-  static Kind of(int status) {
-    return switch (status) {
-      case 200 -> Kind.FULL;
-      case 206 -> Kind.PARTIAL;
-      case 416 -> Kind.RANGE_NOT_SATISFIABLE;
-      case 301, 302, 303, 307, 308 -> Kind.REDIRECT;
-      default -> Kind.FAILURE;
-    };
-  }
-
-  static boolean isTransient(int status) {
-    return status == 408 || status == 429 || (status >= 500 && status <= 599);
-  }
-
-  /**
-   * The failure for {@code head}; its message is {@code HTTP <status> <reason>}, followed by
-   * {@code from <url>} when {@code where} is not empty (a redirect led elsewhere than the URL the
-   * caller asked for, which the engine names already).
-   */
-  static OriginFailure failure(ResponseHead head, String where, Clock clock) {
-    String reason = head.reason();
-    if (!where.isEmpty()) {
-      reason = (reason.isBlank() ? "" : reason + " ") + "from " + where;
+    /** What to do with a status. */
+    enum Kind {
+        /** 200: the whole artifact. */
+        FULL,
+        /** 206: part of it. */
+        PARTIAL,
+        /** 416: the range asked for is not there. */
+        RANGE_NOT_SATISFIABLE,
+        /** A redirect with a Location to follow. */
+        REDIRECT,
+        /** Anything else. */
+        FAILURE
     }
-    return OriginFailure.status(
-        head.status(), reason, isTransient(head.status()) ? RetryAfter.parse(head.header("Retry-After"), clock) : null);
-  }
+
+    static Kind of(int status) {
+        return switch (status) {
+            case 200 -> Kind.FULL;
+            case 206 -> Kind.PARTIAL;
+            case 416 -> Kind.RANGE_NOT_SATISFIABLE;
+            case 301, 302, 303, 307, 308 -> Kind.REDIRECT;
+            default -> Kind.FAILURE;
+        };
+    }
+
+    static boolean isTransient(int status) {
+        return status == 408 || status == 429 || (status >= 500 && status <= 599);
+    }
+
+    /**
+     * The failure for {@code head}; its message is {@code HTTP <status> <reason>}, followed by
+     * {@code from <url>} when {@code where} is not empty (a redirect led elsewhere than the URL the
+     * caller asked for, which the engine names already).
+     */
+    static OriginFailure failure(ResponseHead head, String where, Clock clock) {
+        String reason = head.reason();
+        if (!where.isEmpty()) {
+            reason = (reason.isBlank() ? "" : reason + " ") + "from " + where;
+        }
+        return OriginFailure.status(
+                head.status(),
+                reason,
+                isTransient(head.status()) ? RetryAfter.parse(head.header("Retry-After"), clock) : null);
+    }
 }

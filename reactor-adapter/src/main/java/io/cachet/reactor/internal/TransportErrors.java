@@ -26,72 +26,82 @@ import reactor.netty.channel.AbortedException;
  * </ul>
  */
 final class TransportErrors {
-  private TransportErrors() {}
+    private TransportErrors() {}
 
-  static Throwable map(Throwable t, String host) {
-    if (t instanceof OriginFailure) {
-      return t;
+    static Throwable map(Throwable t, String host) {
+        if (t instanceof OriginFailure) {
+            return t;
+        }
+        SSLException tls = find(t, SSLException.class);
+        if (tls != null && find(t, CertificateException.class) != null) {
+            return new OriginFailure(
+                    "the TLS certificate of " + host + " is not trusted ("
+                            + message(find(t, CertificateException.class))
+                            + "); Cachet does not connect to it. Fix the server's certificate, or if it comes from a private CA,"
+                            + " add that CA with NettyOrigin.Builder.trustedCertificates",
+                    0,
+                    false,
+                    null,
+                    t);
+        }
+        String name = t.getClass().getSimpleName();
+        if (name.equals("PoolAcquirePendingLimitException")) {
+            return new OriginFailure(
+                    "too many requests are waiting for a connection to " + host + " (" + message(t)
+                            + "); give the HttpClient's ConnectionProvider more connections or a longer pending queue",
+                    0,
+                    true,
+                    null,
+                    t);
+        }
+        if (name.equals("PoolAcquireTimeoutException")) {
+            return new OriginFailure(
+                    "no pooled connection to " + host + " became free in time (" + message(t)
+                            + "); give the HttpClient's ConnectionProvider more connections",
+                    0,
+                    true,
+                    null,
+                    t);
+        }
+        if (t instanceof IOException || t instanceof TimeoutException) {
+            return t;
+        }
+        if (t instanceof io.netty.handler.timeout.TimeoutException) {
+            return new OriginFailure("the connection to " + host + " timed out (" + name + ")", 0, true, null, t);
+        }
+        if (t instanceof AbortedException) {
+            return new IOException("the connection to " + host + " was closed: " + message(t), t);
+        }
+        if (t instanceof DecoderException) {
+            return new OriginFailure(
+                    "the origin " + host + " sent a malformed HTTP response (" + message(t) + ")", 0, false, null, t);
+        }
+        if (t instanceof ChannelException) {
+            return new IOException("the connection to " + host + " failed: " + message(t), t);
+        }
+        if (t instanceof IllegalArgumentException) {
+            // Netty's HTTP decoder reports framing it refuses (conflicting or negative Content-Length,
+            // Content-Length with chunked) as IllegalArgumentException.
+            return new OriginFailure(
+                    "the HTTP exchange with " + host + " failed (" + message(t) + ")", 0, false, null, t);
+        }
+        return t;
     }
-    SSLException tls = find(t, SSLException.class);
-    if (tls != null && find(t, CertificateException.class) != null) {
-      return new OriginFailure(
-          "the TLS certificate of " + host + " is not trusted (" + message(find(t, CertificateException.class))
-              + "); Cachet does not connect to it. Fix the server's certificate, or if it comes from a private CA,"
-              + " add that CA with NettyOrigin.Builder.trustedCertificates",
-          0, false, null, t);
-    }
-    String name = t.getClass().getSimpleName();
-    if (name.equals("PoolAcquirePendingLimitException")) {
-      return new OriginFailure(
-          "too many requests are waiting for a connection to " + host + " (" + message(t)
-              + "); give the HttpClient's ConnectionProvider more connections or a longer pending queue",
-          0, true, null, t);
-    }
-    if (name.equals("PoolAcquireTimeoutException")) {
-      return new OriginFailure(
-          "no pooled connection to " + host + " became free in time (" + message(t)
-              + "); give the HttpClient's ConnectionProvider more connections",
-          0, true, null, t);
-    }
-    if (t instanceof IOException || t instanceof TimeoutException) {
-      return t;
-    }
-    if (t instanceof io.netty.handler.timeout.TimeoutException) {
-      return new OriginFailure("the connection to " + host + " timed out (" + name + ")", 0, true, null, t);
-    }
-    if (t instanceof AbortedException) {
-      return new IOException("the connection to " + host + " was closed: " + message(t), t);
-    }
-    if (t instanceof DecoderException) {
-      return new OriginFailure(
-          "the origin " + host + " sent a malformed HTTP response (" + message(t) + ")", 0, false, null, t);
-    }
-    if (t instanceof ChannelException) {
-      return new IOException("the connection to " + host + " failed: " + message(t), t);
-    }
-    if (t instanceof IllegalArgumentException) {
-      // Netty's HTTP decoder reports framing it refuses (conflicting or negative Content-Length,
-      // Content-Length with chunked) as IllegalArgumentException.
-      return new OriginFailure(
-          "the HTTP exchange with " + host + " failed (" + message(t) + ")", 0, false, null, t);
-    }
-    return t;
-  }
 
-  private static <T extends Throwable> @Nullable T find(Throwable t, Class<T> type) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (type.isInstance(c)) {
-        return type.cast(c);
-      }
+    private static <T extends Throwable> @Nullable T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
     }
-    return null;
-  }
 
-  private static String message(@Nullable Throwable t) {
-    if (t == null) {
-      return "";
+    private static String message(@Nullable Throwable t) {
+        if (t == null) {
+            return "";
+        }
+        String m = t.getMessage();
+        return Redact.printable(m == null || m.isBlank() ? t.getClass().getSimpleName() : m, 200);
     }
-    String m = t.getMessage();
-    return Redact.printable(m == null || m.isBlank() ? t.getClass().getSimpleName() : m, 200);
-  }
 }

@@ -63,285 +63,307 @@ import reactor.netty.tcp.SslProvider;
  * and {@link #close()}.
  */
 public final class FaultyServer implements BeforeEachCallback, AfterEachCallback, AutoCloseable {
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
-  static {
-    LeakDetection.install();
-  }
-
-  private final String host;
-  private final @Nullable TestCertificates tls;
-  private final boolean http2;
-  private final @Nullable FaultyServer samePortAs;
-
-  private final Queue<Response> queue = new ConcurrentLinkedQueue<>();
-  private final Map<String, Served> served = new ConcurrentHashMap<>();
-  private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
-  // Recorded on the event loops, which must not block: a lock-free queue, and a semaphore whose
-  // release never parks (a LinkedBlockingQueue's lock, when contended, parks the event loop).
-  private final Queue<RecordedRequest> untaken = new ConcurrentLinkedQueue<>();
-  private final Semaphore arrived = new Semaphore(0);
-  private final AtomicInteger sequence = new AtomicInteger();
-  private final AtomicInteger connections = new AtomicInteger();
-
-  private @Nullable DisposableServer server;
-  private @Nullable LoopResources loops;
-  private @Nullable ChannelGroup channels;
-
-  /** A plain HTTP server on {@code 127.0.0.1}. */
-  public FaultyServer() {
-    this("127.0.0.1", null, false, null);
-  }
-
-  private FaultyServer(String host, @Nullable TestCertificates tls, boolean http2, @Nullable FaultyServer samePortAs) {
-    this.host = host;
-    this.tls = tls;
-    this.http2 = http2;
-    this.samePortAs = samePortAs;
-  }
-
-  /** A server on another loopback address, such as {@code 127.0.0.2}: another host. */
-  public static FaultyServer onHost(String host) {
-    return new FaultyServer(host, null, false, null);
-  }
-
-  /** The same server over TLS with the {@link TestCertificates#LOCALHOST} certificate. */
-  public FaultyServer tls() {
-    return tls(TestCertificates.LOCALHOST);
-  }
-
-  /** The same server over TLS with {@code certificate}. */
-  public FaultyServer tls(TestCertificates certificate) {
-    return new FaultyServer(host, certificate, http2, samePortAs);
-  }
-
-  /** The same server offering HTTP/2 by ALPN (TLS only). */
-  public FaultyServer http2() {
-    return new FaultyServer(host, tls, true, samePortAs);
-  }
-
-  /** The same server bound to the port {@code other} got (on another address): same port, other host. */
-  public FaultyServer samePortAs(FaultyServer other) {
-    return new FaultyServer(host, tls, http2, other);
-  }
-
-  /** Whether this machine can bind {@code host}; Linux binds all of 127.0.0.0/8. */
-  public static boolean canBind(String host) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(host, 0));
-      return true;
-    } catch (java.io.IOException e) {
-      return false;
+    static {
+        LeakDetection.install();
     }
-  }
 
-  // ---- lifecycle ----
+    private final String host;
+    private final @Nullable TestCertificates tls;
+    private final boolean http2;
+    private final @Nullable FaultyServer samePortAs;
 
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    start();
-  }
+    private final Queue<Response> queue = new ConcurrentLinkedQueue<>();
+    private final Map<String, Served> served = new ConcurrentHashMap<>();
+    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    // Recorded on the event loops, which must not block: a lock-free queue, and a semaphore whose
+    // release never parks (a LinkedBlockingQueue's lock, when contended, parks the event loop).
+    private final Queue<RecordedRequest> untaken = new ConcurrentLinkedQueue<>();
+    private final Semaphore arrived = new Semaphore(0);
+    private final AtomicInteger sequence = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
 
-  @Override
-  public void afterEach(ExtensionContext context) {
-    close();
-    List<RecordedRequest> unexpected = requests.stream().filter(RecordedRequest::unexpected).toList();
-    if (!unexpected.isEmpty()) {
-      throw new AssertionError("the server got requests no response was scripted for: " + unexpected);
+    private @Nullable DisposableServer server;
+    private @Nullable LoopResources loops;
+    private @Nullable ChannelGroup channels;
+
+    /** A plain HTTP server on {@code 127.0.0.1}. */
+    public FaultyServer() {
+        this("127.0.0.1", null, false, null);
     }
-    LeakDetection.checkAfterTest();
-  }
 
-  /** Starts the server; idempotent. */
-  public synchronized FaultyServer start() {
-    if (server != null) {
-      return this;
+    private FaultyServer(
+            String host, @Nullable TestCertificates tls, boolean http2, @Nullable FaultyServer samePortAs) {
+        this.host = host;
+        this.tls = tls;
+        this.http2 = http2;
+        this.samePortAs = samePortAs;
     }
-    int id = INSTANCES.incrementAndGet();
-    loops = LoopResources.create("faulty-server-" + id, 1, 2, true);
-    channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    HttpServer s =
-        HttpServer.create()
-            .host(host)
-            .port(samePortAs == null ? 0 : samePortAs.port())
-            .runOn(loops)
-            .channelGroup(channels)
-            .doOnChannelInit((observer, channel, remote) -> connections.incrementAndGet())
-            .handle(this::handle);
-    if (tls != null) {
-      SslProvider.GenericSslContextSpec<?> spec =
-          http2 ? Http2SslContextSpec.forServer(tls.keyManagers()) : Http11SslContextSpec.forServer(tls.keyManagers());
-      s = s.secure(ssl -> ssl.sslContext(spec));
-      s = http2 ? s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11) : s.protocol(HttpProtocol.HTTP11);
+
+    /** A server on another loopback address, such as {@code 127.0.0.2}: another host. */
+    public static FaultyServer onHost(String host) {
+        return new FaultyServer(host, null, false, null);
     }
-    server = s.bindNow(Duration.ofSeconds(10));
-    return this;
-  }
 
-  /** Closes every connection, stops listening and stops the event loops; idempotent. */
-  @Override
-  public synchronized void close() {
-    if (channels != null) {
-      channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
-      channels = null;
+    /** The same server over TLS with the {@link TestCertificates#LOCALHOST} certificate. */
+    public FaultyServer tls() {
+        return tls(TestCertificates.LOCALHOST);
     }
-    if (server != null) {
-      server.disposeNow(Duration.ofSeconds(10));
-      server = null;
+
+    /** The same server over TLS with {@code certificate}. */
+    public FaultyServer tls(TestCertificates certificate) {
+        return new FaultyServer(host, certificate, http2, samePortAs);
     }
-    if (loops != null) {
-      loops.disposeLater(Duration.ZERO, Duration.ofSeconds(10)).block(Duration.ofSeconds(15));
-      loops = null;
+
+    /** The same server offering HTTP/2 by ALPN (TLS only). */
+    public FaultyServer http2() {
+        return new FaultyServer(host, tls, true, samePortAs);
     }
-  }
 
-  // ---- scripting ----
-
-  /** Answers the next request with {@code response}. */
-  public FaultyServer enqueue(Response response) {
-    queue.add(response);
-    return this;
-  }
-
-  /**
-   * Serves {@code body} at {@code path} to any number of requests, with a strong ETag ({@link
-   * #etagOf}) and a Last-Modified, honouring {@code Range: bytes=N-} (206, or 416 past the end)
-   * unless {@code If-Range} names another version. Replaces what was served there before.
-   */
-  public FaultyServer serve(String path, byte[] body) {
-    served.put(path, new Served(body.clone(), etagOf(body)));
-    return this;
-  }
-
-  /** The strong ETag {@link #serve} gives {@code body}: a quoted prefix of its SHA-256. */
-  public static String etagOf(byte[] body) {
-    try {
-      return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)).substring(0, 16) + "\"";
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    /** The same server bound to the port {@code other} got (on another address): same port, other host. */
+    public FaultyServer samePortAs(FaultyServer other) {
+        return new FaultyServer(host, tls, http2, other);
     }
-  }
 
-  // ---- where and what ----
-
-  public int port() {
-    DisposableServer s = server;
-    if (s == null) {
-      throw new IllegalStateException("the server is not started");
+    /** Whether this machine can bind {@code host}; Linux binds all of 127.0.0.0/8. */
+    public static boolean canBind(String host) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(host, 0));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
-    return ((InetSocketAddress) s.address()).getPort();
-  }
 
-  public String host() {
-    return host;
-  }
+    // ---- lifecycle ----
 
-  /** The URL of {@code path} on this server. */
-  public URI url(String path) {
-    return URI.create((tls != null ? "https" : "http") + "://" + host + ":" + port() + path);
-  }
-
-  /** Every request so far, in arrival order. */
-  public List<RecordedRequest> requests() {
-    return List.copyOf(requests);
-  }
-
-  public int requestCount() {
-    return requests.size();
-  }
-
-  /** How many connections were accepted. */
-  public int connectionCount() {
-    return connections.get();
-  }
-
-  /**
-   * The oldest request not taken yet, waiting up to 10 seconds for it.
-   *
-   * @throws AssertionError if none arrives
-   */
-  public RecordedRequest takeRequest() {
-    try {
-      if (!arrived.tryAcquire(10, TimeUnit.SECONDS)) {
-        throw new AssertionError("no request arrived at " + host + ":" + port() + " within 10 s");
-      }
-      return untaken.remove();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while waiting for a request", e);
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        start();
     }
-  }
 
-  /** The oldest request not taken yet, waiting up to {@code wait} for it; null if none came. */
-  public @Nullable RecordedRequest pollRequest(Duration wait) {
-    try {
-      return arrived.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS) ? untaken.remove() : null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while waiting for a request", e);
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
+        List<RecordedRequest> unexpected =
+                requests.stream().filter(RecordedRequest::unexpected).toList();
+        if (!unexpected.isEmpty()) {
+            throw new AssertionError("the server got requests no response was scripted for: " + unexpected);
+        }
+        LeakDetection.checkAfterTest();
     }
-  }
 
-  // ---- answering ----
-
-  private Mono<Void> handle(HttpServerRequest req, HttpServerResponse res) {
-    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    req.requestHeaders().forEach(h -> headers.putIfAbsent(h.getKey(), h.getValue()));
-    String connection = req.remoteAddress() == null ? "?" : Integer.toString(req.remoteAddress().getPort());
-    AtomicLong sent = new AtomicLong();
-    if (req.method().equals(HttpMethod.CONNECT)) {
-      record(new RecordedRequest(sequence.getAndIncrement(), "CONNECT", req.uri(), req.version().text(), headers, connection, false, sent));
-      return res.status(200).send().then(Mono.never());
+    /** Starts the server; idempotent. */
+    public synchronized FaultyServer start() {
+        if (server != null) {
+            return this;
+        }
+        int id = INSTANCES.incrementAndGet();
+        loops = LoopResources.create("faulty-server-" + id, 1, 2, true);
+        channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        HttpServer s = HttpServer.create()
+                .host(host)
+                .port(samePortAs == null ? 0 : samePortAs.port())
+                .runOn(loops)
+                .channelGroup(channels)
+                .doOnChannelInit((observer, channel, remote) -> connections.incrementAndGet())
+                .handle(this::handle);
+        if (tls != null) {
+            SslProvider.GenericSslContextSpec<?> spec = http2
+                    ? Http2SslContextSpec.forServer(tls.keyManagers())
+                    : Http11SslContextSpec.forServer(tls.keyManagers());
+            s = s.secure(ssl -> ssl.sslContext(spec));
+            s = http2 ? s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11) : s.protocol(HttpProtocol.HTTP11);
+        }
+        server = s.bindNow(Duration.ofSeconds(10));
+        return this;
     }
-    Response response = queue.poll();
-    boolean unexpected = false;
-    if (response == null) {
-      Served s = served.get(req.fullPath());
-      if (s != null) {
-        response = s.answer(headers.get("Range"), headers.get("If-Range"));
-      }
+
+    /** Closes every connection, stops listening and stops the event loops; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (channels != null) {
+            channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+            channels = null;
+        }
+        if (server != null) {
+            server.disposeNow(Duration.ofSeconds(10));
+            server = null;
+        }
+        if (loops != null) {
+            loops.disposeLater(Duration.ZERO, Duration.ofSeconds(10)).block(Duration.ofSeconds(15));
+            loops = null;
+        }
     }
-    if (response == null) {
-      unexpected = true;
-      response = Response.status(500).body(
-          ("unexpected request: nothing was enqueued or served for " + req.method() + " " + req.uri())
-              .getBytes(StandardCharsets.UTF_8));
+
+    // ---- scripting ----
+
+    /** Answers the next request with {@code response}. */
+    public FaultyServer enqueue(Response response) {
+        queue.add(response);
+        return this;
     }
-    record(new RecordedRequest(sequence.getAndIncrement(), req.method().name(), req.uri(), req.version().text(), headers, connection, unexpected, sent));
-    return Responder.respond(res, response, sent);
-  }
 
-  private void record(RecordedRequest r) {
-    requests.add(r);
-    untaken.add(r);
-    arrived.release();
-  }
+    /**
+     * Serves {@code body} at {@code path} to any number of requests, with a strong ETag ({@link
+     * #etagOf}) and a Last-Modified, honouring {@code Range: bytes=N-} (206, or 416 past the end)
+     * unless {@code If-Range} names another version. Replaces what was served there before.
+     */
+    public FaultyServer serve(String path, byte[] body) {
+        served.put(path, new Served(body.clone(), etagOf(body)));
+        return this;
+    }
 
-  @Override
-  public String toString() {
-    return "FaultyServer[" + host + (server == null ? "" : ":" + port()) + (tls != null ? ", tls" : "") + "]";
-  }
-
-  /** A path served by {@link #serve}. */
-  private record Served(byte[] body, String etag) {
-    static final String LAST_MODIFIED = "Tue, 01 Apr 2025 10:00:00 GMT";
-
-    Response answer(@Nullable String range, @Nullable String ifRange) {
-      boolean sameVersion = ifRange == null || ifRange.equals(etag) || ifRange.equals(LAST_MODIFIED);
-      if (range != null && sameVersion && range.startsWith("bytes=") && range.endsWith("-")) {
-        long from;
+    /** The strong ETag {@link #serve} gives {@code body}: a quoted prefix of its SHA-256. */
+    public static String etagOf(byte[] body) {
         try {
-          from = Long.parseLong(range.substring(6, range.length() - 1));
-        } catch (NumberFormatException e) {
-          return Response.status(400);
+            return "\""
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(body))
+                            .substring(0, 16) + "\"";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        if (from >= body.length) {
-          return Response.rangeNotSatisfiable(body.length).etag(etag).lastModified(LAST_MODIFIED);
-        }
-        return Response.partial(body, from).etag(etag).lastModified(LAST_MODIFIED);
-      }
-      return Response.ok(body).etag(etag).lastModified(LAST_MODIFIED);
     }
-  }
 
+    // ---- where and what ----
+
+    public int port() {
+        DisposableServer s = server;
+        if (s == null) {
+            throw new IllegalStateException("the server is not started");
+        }
+        return ((InetSocketAddress) s.address()).getPort();
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** The URL of {@code path} on this server. */
+    public URI url(String path) {
+        return URI.create((tls != null ? "https" : "http") + "://" + host + ":" + port() + path);
+    }
+
+    /** Every request so far, in arrival order. */
+    public List<RecordedRequest> requests() {
+        return List.copyOf(requests);
+    }
+
+    public int requestCount() {
+        return requests.size();
+    }
+
+    /** How many connections were accepted. */
+    public int connectionCount() {
+        return connections.get();
+    }
+
+    /**
+     * The oldest request not taken yet, waiting up to 10 seconds for it.
+     *
+     * @throws AssertionError if none arrives
+     */
+    public RecordedRequest takeRequest() {
+        try {
+            if (!arrived.tryAcquire(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("no request arrived at " + host + ":" + port() + " within 10 s");
+            }
+            return untaken.remove();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for a request", e);
+        }
+    }
+
+    /** The oldest request not taken yet, waiting up to {@code wait} for it; null if none came. */
+    public @Nullable RecordedRequest pollRequest(Duration wait) {
+        try {
+            return arrived.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS) ? untaken.remove() : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for a request", e);
+        }
+    }
+
+    // ---- answering ----
+
+    private Mono<Void> handle(HttpServerRequest req, HttpServerResponse res) {
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        req.requestHeaders().forEach(h -> headers.putIfAbsent(h.getKey(), h.getValue()));
+        String connection = req.remoteAddress() == null
+                ? "?"
+                : Integer.toString(req.remoteAddress().getPort());
+        AtomicLong sent = new AtomicLong();
+        if (req.method().equals(HttpMethod.CONNECT)) {
+            record(new RecordedRequest(
+                    sequence.getAndIncrement(),
+                    "CONNECT",
+                    req.uri(),
+                    req.version().text(),
+                    headers,
+                    connection,
+                    false,
+                    sent));
+            return res.status(200).send().then(Mono.never());
+        }
+        Response response = queue.poll();
+        boolean unexpected = false;
+        if (response == null) {
+            Served s = served.get(req.fullPath());
+            if (s != null) {
+                response = s.answer(headers.get("Range"), headers.get("If-Range"));
+            }
+        }
+        if (response == null) {
+            unexpected = true;
+            response = Response.status(500)
+                    .body(("unexpected request: nothing was enqueued or served for " + req.method() + " " + req.uri())
+                            .getBytes(StandardCharsets.UTF_8));
+        }
+        record(new RecordedRequest(
+                sequence.getAndIncrement(),
+                req.method().name(),
+                req.uri(),
+                req.version().text(),
+                headers,
+                connection,
+                unexpected,
+                sent));
+        return Responder.respond(res, response, sent);
+    }
+
+    private void record(RecordedRequest r) {
+        requests.add(r);
+        untaken.add(r);
+        arrived.release();
+    }
+
+    @Override
+    public String toString() {
+        return "FaultyServer[" + host + (server == null ? "" : ":" + port()) + (tls != null ? ", tls" : "") + "]";
+    }
+
+    /** A path served by {@link #serve}. */
+    private record Served(byte[] body, String etag) {
+        static final String LAST_MODIFIED = "Tue, 01 Apr 2025 10:00:00 GMT";
+
+        Response answer(@Nullable String range, @Nullable String ifRange) {
+            boolean sameVersion = ifRange == null || ifRange.equals(etag) || ifRange.equals(LAST_MODIFIED);
+            if (range != null && sameVersion && range.startsWith("bytes=") && range.endsWith("-")) {
+                long from;
+                try {
+                    from = Long.parseLong(range.substring(6, range.length() - 1));
+                } catch (NumberFormatException e) {
+                    return Response.status(400);
+                }
+                if (from >= body.length) {
+                    return Response.rangeNotSatisfiable(body.length).etag(etag).lastModified(LAST_MODIFIED);
+                }
+                return Response.partial(body, from).etag(etag).lastModified(LAST_MODIFIED);
+            }
+            return Response.ok(body).etag(etag).lastModified(LAST_MODIFIED);
+        }
+    }
 }

@@ -18,40 +18,40 @@ import org.jspecify.annotations.Nullable;
  * @param unexpected whether no response was scripted for it (it got a 500)
  */
 public record RecordedRequest(
-    int sequence,
-    String method,
-    String target,
-    String version,
-    Map<String, String> headers,
-    String connection,
-    boolean unexpected,
-    AtomicLong sent) {
+        int sequence,
+        String method,
+        String target,
+        String version,
+        Map<String, String> headers,
+        String connection,
+        boolean unexpected,
+        AtomicLong sent) {
 
-  public RecordedRequest {
-    Map<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    copy.putAll(headers);
-    headers = Collections.unmodifiableMap(copy);
-  }
+    public RecordedRequest {
+        Map<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        copy.putAll(headers);
+        headers = Collections.unmodifiableMap(copy);
+    }
 
-  /** A header's value, or null. */
-  public @Nullable String header(String name) {
-    return headers.get(name);
-  }
+    /** A header's value, or null. */
+    public @Nullable String header(String name) {
+        return headers.get(name);
+    }
 
-  /** The path without the query. */
-  public String path() {
-    int q = target.indexOf('?');
-    return q < 0 ? target : target.substring(0, q);
-  }
+    /** The path without the query. */
+    public String path() {
+        int q = target.indexOf('?');
+        return q < 0 ? target : target.substring(0, q);
+    }
 
-  /** How many body bytes the server handed to the connection for this request so far. */
-  public long bytesSent() {
-    return sent.get();
-  }
+    /** How many body bytes the server handed to the connection for this request so far. */
+    public long bytesSent() {
+        return sent.get();
+    }
 
-  @Override
-  public String toString() {
-    return "#" + sequence + " " + method + " " + target + " " + version + " " + headers
-        + (unexpected ? " (unexpected)" : "");
-  }
+    @Override
+    public String toString() {
+        return "#" + sequence + " " + method + " " + target + " " + version + " " + headers
+                + (unexpected ? " (unexpected)" : "");
+    }
 }

@@ -22,93 +22,104 @@ import reactor.netty.http.server.HttpServerResponse;
  * leaves or the server stops.
  */
 final class Responder {
-  private Responder() {}
+    private Responder() {}
 
-  static Mono<Void> respond(HttpServerResponse res, Response r, AtomicLong sent) {
-    switch (r.start) {
-      case CLOSE -> {
-        return Mono.<Void>fromRunnable(() -> res.withConnection(c -> c.channel().close())).then(Mono.never());
-      }
-      case NEVER -> {
-        return Mono.never();
-      }
-      default -> {
-        // Answer below.
-      }
+    static Mono<Void> respond(HttpServerResponse res, Response r, AtomicLong sent) {
+        switch (r.start) {
+            case CLOSE -> {
+                return Mono.<Void>fromRunnable(
+                                () -> res.withConnection(c -> c.channel().close()))
+                        .then(Mono.never());
+            }
+            case NEVER -> {
+                return Mono.never();
+            }
+            default -> {
+                // Answer below.
+            }
+        }
+        res.status(HttpResponseStatus.valueOf(r.status));
+        for (Map.Entry<String, String> h : r.headers) {
+            res.addHeader(h.getKey(), h.getValue());
+        }
+        byte[] bytes = r.bytes();
+        if (!r.contentLength || r.infinite) {
+            res.header(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else {
+            res.header(
+                    HttpHeaderNames.CONTENT_LENGTH,
+                    Long.toString(r.declaredLength != null ? r.declaredLength : bytes.length));
+        }
+        long limit = r.end == Response.End.COMPLETE ? bytes.length : Math.min(r.cutAfter, bytes.length);
+        int size = Math.max(1, r.chunk);
+        long count = r.infinite ? Long.MAX_VALUE : (limit + size - 1) / size;
+        // Slice numbers first, buffers only when a slice is sent: nothing is allocated ahead of demand.
+        Flux<Long> numbers = Flux.<Long, Long>generate(() -> 0L, (n, sink) -> {
+                    sink.next(n);
+                    return n + 1;
+                })
+                .take(count);
+        if (r.every != null) {
+            numbers = Flux.interval(r.every, Schedulers.parallel())
+                    .onBackpressureDrop()
+                    .take(count)
+                    .index()
+                    .map(t -> t.getT1());
+        }
+        // Nothing more is made once the client is gone (an endless body would keep the loop busy).
+        Flux<ByteBuf> body = numbers.takeWhile(n -> isActive(res))
+                .map(n -> r.infinite ? pattern(res, bytes, n, size) : slice(res, bytes, n, size, (int) limit))
+                .doOnNext(b -> sent.addAndGet(b.readableBytes()));
+        if (limit == 0 && r.end != Response.End.COMPLETE && !r.infinite) {
+            return res.sendHeaders().then().then(end(res, r.end));
+        }
+        // Every slice is flushed as it is made: a stall or a trickle must really put its bytes on
+        // the wire, not leave them in Netty's outbound buffer.
+        return switch (r.end) {
+            case COMPLETE -> res.send(body, b -> true).then();
+            case STALL -> res.send(body.concatWith(Flux.never()), b -> true).then();
+            case CLOSE, RESET -> res.send(body, b -> true).then().then(end(res, r.end));
+        };
     }
-    res.status(HttpResponseStatus.valueOf(r.status));
-    for (Map.Entry<String, String> h : r.headers) {
-      res.addHeader(h.getKey(), h.getValue());
-    }
-    byte[] bytes = r.bytes();
-    if (!r.contentLength || r.infinite) {
-      res.header(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-    } else {
-      res.header(HttpHeaderNames.CONTENT_LENGTH, Long.toString(r.declaredLength != null ? r.declaredLength : bytes.length));
-    }
-    long limit = r.end == Response.End.COMPLETE ? bytes.length : Math.min(r.cutAfter, bytes.length);
-    int size = Math.max(1, r.chunk);
-    long count = r.infinite ? Long.MAX_VALUE : (limit + size - 1) / size;
-    // Slice numbers first, buffers only when a slice is sent: nothing is allocated ahead of demand.
-    Flux<Long> numbers = Flux.<Long, Long>generate(() -> 0L, (n, sink) -> {
-          sink.next(n);
-          return n + 1;
-        })
-        .take(count);
-    if (r.every != null) {
-      numbers = Flux.interval(r.every, Schedulers.parallel()).onBackpressureDrop().take(count).index().map(t -> t.getT1());
-    }
-    // Nothing more is made once the client is gone (an endless body would keep the loop busy).
-    Flux<ByteBuf> body =
-        numbers.takeWhile(n -> isActive(res)).map(n -> r.infinite ? pattern(res, bytes, n, size) : slice(res, bytes, n, size, (int) limit))
-            .doOnNext(b -> sent.addAndGet(b.readableBytes()));
-    if (limit == 0 && r.end != Response.End.COMPLETE && !r.infinite) {
-      return res.sendHeaders().then().then(end(res, r.end));
-    }
-    // Every slice is flushed as it is made: a stall or a trickle must really put its bytes on
-    // the wire, not leave them in Netty's outbound buffer.
-    return switch (r.end) {
-      case COMPLETE -> res.send(body, b -> true).then();
-      case STALL -> res.send(body.concatWith(Flux.never()), b -> true).then();
-      case CLOSE, RESET -> res.send(body, b -> true).then().then(end(res, r.end));
-    };
-  }
 
-  private static Mono<Void> end(HttpServerResponse res, Response.End end) {
-    return switch (end) {
-      case CLOSE -> Mono.<Void>fromRunnable(() -> res.withConnection(c -> c.channel().close())).then(Mono.never());
-      case RESET -> Mono.<Void>fromRunnable(
-              () -> res.withConnection(c -> {
-                c.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-                c.channel().close();
-              }))
-          .then(Mono.never());
-      case STALL -> Mono.never();
-      case COMPLETE -> Mono.empty();
-    };
-  }
-
-  private static boolean isActive(HttpServerResponse res) {
-    boolean[] active = {false};
-    res.withConnection(c -> active[0] = c.channel().isActive());
-    return active[0];
-  }
-
-  /** Slice {@code n} of the first {@code limit} bytes, in a fresh buffer. */
-  private static ByteBuf slice(HttpServerResponse res, byte[] bytes, long n, int size, int limit) {
-    int from = (int) (n * size);
-    int length = Math.min(size, limit - from);
-    return res.alloc().buffer(length).writeBytes(bytes, from, length);
-  }
-
-  /** Slice {@code n} of {@code bytes} (or a pattern) repeated forever. */
-  private static ByteBuf pattern(HttpServerResponse res, byte[] bytes, long n, int size) {
-    byte[] p = bytes.length > 0 ? bytes : new byte[] {'c', 'a', 'c', 'h', 'e', 't'};
-    byte[] slice = new byte[size];
-    for (int i = 0; i < size; i++) {
-      slice[i] = p[(int) ((n * size + i) % p.length)];
+    private static Mono<Void> end(HttpServerResponse res, Response.End end) {
+        return switch (end) {
+            case CLOSE ->
+                Mono.<Void>fromRunnable(
+                                () -> res.withConnection(c -> c.channel().close()))
+                        .then(Mono.never());
+            case RESET ->
+                Mono.<Void>fromRunnable(() -> res.withConnection(c -> {
+                            c.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+                            c.channel().close();
+                        }))
+                        .then(Mono.never());
+            case STALL -> Mono.never();
+            case COMPLETE -> Mono.empty();
+        };
     }
-    // One write: under the paranoid leak detector every buffer access records a stack trace.
-    return res.alloc().buffer(size).writeBytes(slice);
-  }
+
+    private static boolean isActive(HttpServerResponse res) {
+        boolean[] active = {false};
+        res.withConnection(c -> active[0] = c.channel().isActive());
+        return active[0];
+    }
+
+    /** Slice {@code n} of the first {@code limit} bytes, in a fresh buffer. */
+    private static ByteBuf slice(HttpServerResponse res, byte[] bytes, long n, int size, int limit) {
+        int from = (int) (n * size);
+        int length = Math.min(size, limit - from);
+        return res.alloc().buffer(length).writeBytes(bytes, from, length);
+    }
+
+    /** Slice {@code n} of {@code bytes} (or a pattern) repeated forever. */
+    private static ByteBuf pattern(HttpServerResponse res, byte[] bytes, long n, int size) {
+        byte[] p = bytes.length > 0 ? bytes : new byte[] {'c', 'a', 'c', 'h', 'e', 't'};
+        byte[] slice = new byte[size];
+        for (int i = 0; i < size; i++) {
+            slice[i] = p[(int) ((n * size + i) % p.length)];
+        }
+        // One write: under the paranoid leak detector every buffer access records a stack trace.
+        return res.alloc().buffer(size).writeBytes(slice);
+    }
 }
