@@ -135,7 +135,7 @@ final class Download {
                 if (s != null && !s.owner().isCurrent() && s.owner().mayBeAlive()) {
                     continue; // A live writer's (locks that lie, or another host): never touch it.
                 }
-                if (s == null && ProcessIdentity.mayBeRunning(ownerPid(p.unique()))) {
+                if (s == null && ProcessIdentity.mayBeRunning(Store.ownerPid(p.unique()))) {
                     continue; // No sidecar yet (or a small download's): its writer, named in it, may be live.
                 }
                 if (s != null
@@ -162,16 +162,6 @@ final class Download {
             return this;
         } catch (IOException e) {
             throw StorageException.of(layout.tmp(), "prepare a part file in", e);
-        }
-    }
-
-    /** The pid a part's unique name starts with ({@link Store#newUnique}), or -1. */
-    private static long ownerPid(String unique) {
-        int dash = unique.indexOf('-');
-        try {
-            return dash > 0 ? Long.parseLong(unique.substring(0, dash)) : -1;
-        } catch (NumberFormatException e) {
-            return -1;
         }
     }
 

@@ -181,6 +181,16 @@ public final class Store {
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
+    /** The pid of the process that made {@code unique} with {@link #newUnique()}, or -1. */
+    public static long ownerPid(String unique) {
+        int dash = unique.indexOf('-');
+        try {
+            return dash > 0 ? Long.parseLong(unique.substring(0, dash)) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** Replaces a part's sidecar atomically. Not made durable: a lost sidecar only costs a resume. */
     public void writeSidecar(KeyId id, String unique, Sidecar sidecar) throws IOException {
         writeAtomically(layout.sidecar(id, unique), sidecar.format(), permissions.file());
