@@ -251,20 +251,26 @@ class RetryTest {
         fixture.origin
                 .enqueue(ok(BODY).etag("\"v1\"").stallAfter(1024 * 1024 + 5))
                 .serve(BODY, "\"v1\"");
-        // Writes complete on the thread that delivers the bytes, so the stall point is a settled state.
+        // Writes complete on the thread that delivers the bytes; hashing runs on the I/O threads.
         Cache cache = fixture.open(
                 fixture.builder().timer(timer).retry(NO_JITTER).idleTimeout(Duration.ofSeconds(8)),
                 new FaultyDisk().inlineWrites());
         EventRecorder events = fixture.record(cache);
 
         CompletableFuture<Artifact> result = cache.fetch(REQUEST).toFuture();
-        Await.until("the origin stalls after 1 MiB", () -> fixture.origin.bytesSent() == 1024 * 1024 + 5);
+        // The bytes before the stall are still being hashed when the origin has sent them; the idle
+        // clock starts once the writer asks for more.
+        Await.until("the engine waits for bytes past the stall", fixture.origin::askedPastStall);
+        assertThat(fixture.origin.bytesSent()).isEqualTo(1024 * 1024 + 5);
         timer.advance(Duration.ofSeconds(7));
         assertThat(events.of(CacheEvent.Retrying.class))
                 .as("not abandoned before the idle timeout")
                 .isEmpty();
         timer.advance(Duration.ofSeconds(3)); // the watchdog ticks every 2 s: caught by 8 + 2 s
-        assertThat(events.of(CacheEvent.Retrying.class)).hasSize(1);
+        // The watchdog interrupts the writer, whose lanes end the attempt on the I/O threads.
+        Await.until(
+                "the stalled attempt is abandoned",
+                () -> events.of(CacheEvent.Retrying.class).size() == 1);
         timer.awaitDelay(Duration.ofMillis(500));
         timer.advance(Duration.ofMillis(500));
 

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -35,6 +36,7 @@ public final class FaultyOrigin implements Origin {
     private final AtomicInteger unexpected = new AtomicInteger();
     private final AtomicInteger bodyCancels = new AtomicInteger();
     private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicBoolean askedPastStall = new AtomicBoolean();
     private volatile Function<OriginRequest, Response> fallback;
 
     /** Answers the next request with each of {@code responses}, in order. */
@@ -102,6 +104,14 @@ public final class FaultyOrigin implements Origin {
     /** Body bytes the engine has taken (each chunk counted after its {@code onNext} returned). */
     public long bytesSent() {
         return bytesSent.get();
+    }
+
+    /**
+     * Whether the engine has asked for body bytes beyond a {@code stallAfter} point: it has taken
+     * everything before it and now waits, which is when an idle timeout starts to run.
+     */
+    public boolean askedPastStall() {
+        return askedPastStall.get();
     }
 
     /** Responses still queued. */
@@ -307,7 +317,7 @@ public final class FaultyOrigin implements Origin {
             if (failAfter >= 0) {
                 chunks = chunks.concatWith(Flux.error(bodyError));
             } else if (stallAfter >= 0) {
-                chunks = chunks.concatWith(Flux.never());
+                chunks = chunks.concatWith(Flux.<ByteBuffer>never().doOnRequest(n -> origin.askedPastStall.set(true)));
             }
             if (gate != null) {
                 chunks = gate.thenMany(chunks);
