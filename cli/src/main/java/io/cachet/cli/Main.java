@@ -54,7 +54,10 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, Io.system()));
+        SharedNetty.configureForShortProcess();
+        int code = run(args, Io.system());
+        SharedNetty.stopEventLoops();
+        System.exit(code);
     }
 
     /** Runs one command line and returns its exit code. */

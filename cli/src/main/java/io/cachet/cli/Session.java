@@ -33,7 +33,6 @@ final class Session implements AutoCloseable {
         }
     }
 
-    /** Opens the cache at {@code root} with the network settings. */
     /** Waits for {@code mono}'s value; the cache's operations always end with one or an error. */
     static <T> T await(Mono<T> mono) {
         T value = mono.block();
@@ -43,6 +42,7 @@ final class Session implements AutoCloseable {
         return value;
     }
 
+    /** Opens the cache at {@code root} with the network settings. */
     static Session open(Io io, Path root, Options.@Nullable Network network) {
         Cache.Builder builder = Cache.builder().root(root);
         ServiceLoader.load(Origin.class, Session.class.getClassLoader()).forEach(builder::origin);
@@ -72,6 +72,7 @@ final class Session implements AutoCloseable {
     private void stopBySignal() {
         stopping = true;
         cache.close();
+        SharedNetty.stopEventLoops(); // The process is ending: let the JVM exit without waiting for them.
     }
 
     @Override

@@ -85,6 +85,31 @@ class CliIT {
     }
 
     @Test
+    void aFetchDoesNotRegisterNettysFlightRecorderEvents() throws Exception {
+        server.serve("/model.bin", BODY);
+        Path classes = tmp.resolve("classes.log");
+        CachetProcess fetch = CachetProcess.start(
+                tmp,
+                List.of(
+                        CachetProcess.java(),
+                        "-Xlog:class+load=info:file=" + classes,
+                        "-jar",
+                        CachetProcess.jar().toString(),
+                        "fetch",
+                        url("/model.bin"),
+                        "--sha256",
+                        SHA.hex(),
+                        "--cache-dir",
+                        cache().toString()));
+
+        assertThat(fetch.await()).as(fetch.toString()).isZero();
+        assertThat(Files.readString(classes))
+                .as("Netty's allocator ran, without JFR generating handlers for its events (start-up time)")
+                .contains("io.netty.buffer.AdaptivePoolingAllocator")
+                .doesNotContain("jdk.jfr.internal.MetadataRepository", "jdk.jfr.internal.handlers.EventHandler");
+    }
+
+    @Test
     void theDemoShowsOneOriginRequestForEveryCallerAndCleansUp() throws Exception {
         CachetProcess demo = CachetProcess.run(tmp, "demo");
 
