@@ -133,28 +133,32 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
         if (uri == null) {
             throw InvalidRequestException.of("uri", "null", "pass an absolute http, https or file URI");
         }
-        String shown = '"' + Text.redact(uri) + '"';
         if (!uri.isAbsolute() || uri.isOpaque()) {
-            throw InvalidRequestException.of("uri", shown, "the URI must be absolute, like https://host/path");
+            throw InvalidRequestException.of("uri", shown(uri), "the URI must be absolute, like https://host/path");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "http", "https" -> {
                 if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                    throw InvalidRequestException.of("uri", shown, "an http(s) URI needs a host");
+                    throw InvalidRequestException.of("uri", shown(uri), "an http(s) URI needs a host");
                 }
             }
             case "file" -> {
                 if (uri.getPath() == null || uri.getPath().isEmpty()) {
-                    throw InvalidRequestException.of("uri", shown, "a file URI needs a path");
+                    throw InvalidRequestException.of("uri", shown(uri), "a file URI needs a path");
                 }
             }
             default ->
                 throw InvalidRequestException.of(
                         "uri",
-                        shown,
+                        shown(uri),
                         "the scheme '" + Text.printable(scheme) + "' is not supported; use http, https or file");
         }
+    }
+
+    /** The URI as an error message shows it; only made for messages (every request is checked). */
+    private static String shown(URI uri) {
+        return '"' + Text.redact(uri) + '"';
     }
 
     private static Map<String, String> checkHeaders(Map<String, String> headers) {

@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * kept, with its error, so that it fails on its own and the other lines still run.
  */
 final class Manifest {
+    private static final Pattern BLANKS = Pattern.compile("\\s+");
+
     private Manifest() {}
 
     /**
@@ -52,7 +55,7 @@ final class Manifest {
         if (t.isEmpty() || t.startsWith("#")) {
             return null;
         }
-        String[] fields = t.split("\\s+");
+        String[] fields = BLANKS.split(t);
         try {
             if (fields.length > 3) {
                 throw new InvalidRequestException(

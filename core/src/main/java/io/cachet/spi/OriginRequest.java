@@ -64,14 +64,14 @@ public record OriginRequest(
         if (uri.getRawQuery() != null) {
             b.append("?...");
         }
-        StringBuilder printable = new StringBuilder(b.length());
-        b.chars().forEach(c -> {
+        for (int i = 0; i < b.length(); i++) {
+            char c = b.charAt(i);
             if (c < 0x20 || c == 0x7f) {
-                printable.append(String.format("\\u%04x", c));
-            } else {
-                printable.append((char) c);
+                String escaped = String.format("\\u%04x", (int) c);
+                b.replace(i, i + 1, escaped);
+                i += escaped.length() - 1;
             }
-        });
-        return printable.toString();
+        }
+        return b.toString();
     }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,12 +29,19 @@ public record PartFile(
         @Nullable Sidecar sidecar,
         long size) {
 
+    private static final Pattern UNIQUE = Pattern.compile("[0-9A-Za-z-]{1,64}");
+
     static List<PartFile> list(Layout layout, KeyId id) throws IOException {
         String prefix = id.hex() + ".";
         Map<String, long[]> sizes = new LinkedHashMap<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.tmp(), prefix + "*")) {
+        // A prefix test, not a glob: a glob is a regular expression compiled per call and matched
+        // against every name, and each download lists tmp/ once, with every part in flight in it.
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.tmp())) {
             for (Path path : dir) {
                 String name = path.getFileName().toString();
+                if (!name.startsWith(prefix)) {
+                    continue;
+                }
                 String rest = name.substring(prefix.length());
                 if (rest.endsWith(Layout.PART_SUFFIX)) {
                     String unique = rest.substring(0, rest.length() - Layout.PART_SUFFIX.length());
@@ -48,7 +56,7 @@ public record PartFile(
         List<PartFile> out = new ArrayList<>();
         for (Map.Entry<String, long[]> e : sizes.entrySet()) {
             String unique = e.getKey();
-            if (!unique.matches("[0-9A-Za-z-]{1,64}")) {
+            if (!UNIQUE.matcher(unique).matches()) {
                 continue;
             }
             Path sidecarPath = layout.sidecar(id, unique);
