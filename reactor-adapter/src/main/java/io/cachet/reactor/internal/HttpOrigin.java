@@ -82,12 +82,22 @@ public final class HttpOrigin {
             @Nullable Duration responseHeaderTimeout,
             Clock clock) {}
 
+    /** What {@code Mono.cache} takes for "never expires" (it schedules no expiry for it). */
+    private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE);
+
     private final Settings settings;
     private final RedirectPolicy redirects;
+    private final Mono<Void> loopsReady;
 
     public HttpOrigin(Settings settings) {
         this.settings = settings;
         this.redirects = new RedirectPolicy(settings.maxRedirects(), settings.redirectFilter());
+        // reactor-netty creates the client's event loops on first use, and every thread that gets
+        // there before the first one is done creates a whole group of them too and then shuts it
+        // down (a fetch-all of 64 at once made 46 groups: 185 epoll instances and their threads).
+        // One warm-up, which the first requests share, creates them once. A failed warm-up is not
+        // kept: the next request tries again, and fails with the transport's own error if it must.
+        this.loopsReady = settings.http().warmup().cache(done -> FOREVER, failed -> Duration.ZERO, () -> FOREVER);
     }
 
     /** The largest number of redirects any origin follows. */
@@ -112,7 +122,8 @@ public final class HttpOrigin {
 
     /** See {@code NettyOrigin.open}. */
     public Mono<OriginResponse> open(OriginRequest request) {
-        return Mono.defer(() -> follow(request, request.uri(), callerHeaders(request.headers()), 0, false));
+        return loopsReady.then(
+                Mono.defer(() -> follow(request, request.uri(), callerHeaders(request.headers()), 0, false)));
     }
 
     /**
