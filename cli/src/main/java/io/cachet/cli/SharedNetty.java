@@ -8,7 +8,7 @@ import reactor.netty.http.HttpResources;
  * differently from a long-running service.
  */
 final class SharedNetty {
-    static final String JFR_EVENTS = "io.netty.jfr.enabled";
+    private static final String JFR_EVENTS = "io.netty.jfr.enabled";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
 
     private SharedNetty() {}
