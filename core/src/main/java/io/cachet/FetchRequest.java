@@ -1,11 +1,11 @@
 package io.cachet;
 
+import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -33,18 +33,6 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
 
     /** The {@link #size} of a request that does not know how big the artifact is. */
     public static final long UNKNOWN_SIZE = -1;
-
-    private static final Set<String> RESERVED_HEADERS = Set.of(
-            "host",
-            "range",
-            "if-range",
-            "content-length",
-            "transfer-encoding",
-            "accept-encoding",
-            "connection",
-            "upgrade",
-            "te",
-            "trailer");
 
     /** Validates every field. */
     public FetchRequest {
@@ -168,39 +156,13 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
         Map<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (Map.Entry<String, String> e : headers.entrySet()) {
             String name = e.getKey();
-            String value = e.getValue();
-            if (name == null || name.isEmpty() || !isToken(name)) {
+            String problem = Text.headerProblem(name, e.getValue());
+            if (problem != null) {
                 throw InvalidRequestException.of(
-                        "header",
-                        name == null ? "null" : '"' + Text.printable(name) + '"',
-                        "a header name is letters, digits and !#$%&'*+-.^_`|~ only");
+                        "header", name == null ? "null" : '"' + Text.printable(name, 80) + '"', problem);
             }
-            if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                throw InvalidRequestException.of(
-                        "header",
-                        '"' + name + '"',
-                        "Cachet sets this header itself (for resume and framing); leave it out");
-            }
-            if (value == null || value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-                throw InvalidRequestException.of(
-                        "header", '"' + name + '"', "a header value must not be null or contain CR, LF or NUL");
-            }
-            copy.put(name, value);
+            copy.put(name, e.getValue());
         }
         return Collections.unmodifiableMap(copy);
-    }
-
-    private static boolean isToken(String name) {
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z')
-                    || (c >= 'A' && c <= 'Z')
-                    || (c >= '0' && c <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,5 +1,6 @@
 package io.cachet;
 
+import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;

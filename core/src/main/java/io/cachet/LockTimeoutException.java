@@ -1,5 +1,6 @@
 package io.cachet;
 
+import io.cachet.spi.Text;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -52,7 +53,7 @@ public final class LockTimeoutException extends CachetException {
             progress = "has written " + Text.bytes(bytes) + " so far";
         }
         return "gave up after "
-                + Durations.format(waited)
+                + Text.duration(waited)
                 + " waiting for "
                 + key
                 + ": "

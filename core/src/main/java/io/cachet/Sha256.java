@@ -1,5 +1,6 @@
 package io.cachet;
 
+import io.cachet.spi.Text;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;

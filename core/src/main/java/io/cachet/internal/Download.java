@@ -309,6 +309,7 @@ final class Download {
                     OriginRequest ask = new OriginRequest(
                             request.uri(),
                             position,
+                            OriginRequest.TO_THE_END,
                             position > 0 ? validators : Validators.NONE,
                             request.headers(),
                             request.size());

@@ -68,14 +68,18 @@ final class FileOrigin implements Origin {
                         + Long.toHexString(attributes.lastModifiedTime().toMillis()) + "\"",
                 HTTP_DATE.format(attributes.lastModifiedTime().toInstant()));
         long offset = request.offset();
-        boolean sameVersion = offset > 0 && Objects.equals(request.validators().ifRange(), validators.ifRange());
-        if (sameVersion && offset <= size) {
-            return OriginResponse.partial(offset, size, validators, read(path, offset, size));
+        boolean ranged = offset > 0 || request.isBounded();
+        boolean sameVersion = request.validators().isEmpty()
+                || Objects.equals(request.validators().ifRange(), validators.ifRange());
+        if (ranged && sameVersion && offset <= size) {
+            long end = request.isBounded() ? Math.min(request.end(), size) : size;
+            return OriginResponse.partial(offset, size, validators, read(path, offset, end));
         }
-        return OriginResponse.full(size, validators, read(path, 0, size));
+        return OriginResponse.full(size, validators, read(path, 0, size)).withAcceptsRanges(true);
     }
 
     private static Flux<ByteBuffer> read(Path path, long from, long size) {
+        // size: where reading stops (the artifact's end, or a range's).
         return Flux.using(
                         () -> FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
                         channel -> Flux.<ByteBuffer, Long>generate(() -> from, (position, sink) -> {

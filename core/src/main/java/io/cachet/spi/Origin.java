@@ -31,11 +31,14 @@ public interface Origin {
     /**
      * Opens {@code request.uri()} from {@code request.offset()}.
      *
-     * <p>When the offset is above 0, the origin asks for the remainder only if the validators still
-     * match (HTTP {@code Range} with {@code If-Range}), and answers {@link OriginResponse#partial}
-     * when it got exactly that remainder, {@link OriginResponse#full} when the source sent the whole
-     * artifact instead. A range that starts at the end of the artifact is a partial response with an
-     * empty body.
+     * <p>When the offset is above 0, or the request is {@linkplain OriginRequest#isBounded()
+     * bounded}, the origin asks for that range only, and only if the validators still match (HTTP
+     * {@code Range} with {@code If-Range} when there are validators). It answers {@link
+     * OriginResponse#partial} when it got exactly the range asked for (a bounded range that runs past
+     * the artifact's end is cut at the end), and {@link OriginResponse#full} when the source sent the
+     * whole artifact instead. A partial answer for another range than the one asked for is a
+     * transient {@link OriginFailure}: the engine never splices bytes on a guess. A range that starts
+     * at the end of the artifact is a partial response with an empty body.
      *
      * @return the response headers and body; an error if the origin refused or could not be reached
      */

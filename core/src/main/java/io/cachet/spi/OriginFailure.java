@@ -16,6 +16,7 @@ public class OriginFailure extends RuntimeException {
     private final int status;
     private final boolean isTransient;
     private final transient @Nullable Duration retryAfter;
+    private final boolean unusableRange;
 
     /**
      * @param message what went wrong, in a few words: {@code "HTTP 503 Service Unavailable"}
@@ -30,6 +31,15 @@ public class OriginFailure extends RuntimeException {
         this.status = status;
         this.isTransient = isTransient;
         this.retryAfter = retryAfter;
+        this.unusableRange = false;
+    }
+
+    private OriginFailure(String message, boolean unusableRange) {
+        super(message);
+        this.status = 0;
+        this.isTransient = true;
+        this.retryAfter = null;
+        this.unusableRange = unusableRange;
     }
 
     /** A failure that may pass: trying again later may succeed. */
@@ -47,9 +57,29 @@ public class OriginFailure extends RuntimeException {
      * permanent.
      */
     public static OriginFailure status(int status, String reasonPhrase, @Nullable Duration retryAfter) {
-        boolean isTransient = status == 408 || status == 429 || (status >= 500 && status <= 599);
+        boolean isTransient = isTransientStatus(status);
         String phrase = reasonPhrase == null || reasonPhrase.isBlank() ? "" : " " + reasonPhrase;
         return new OriginFailure("HTTP " + status + phrase, status, isTransient, retryAfter, null);
+    }
+
+    /**
+     * The answer to a range request cannot be used: a {@code Content-Range} that does not parse,
+     * ends past the artifact, or names another range than the one asked for. The engine does not ask
+     * for the range again; it starts over from byte 0, once, as it does when an origin ignores a
+     * range. Transient, since the whole artifact may still be served.
+     */
+    public static OriginFailure unusableRange(String message) {
+        return new OriginFailure(message, true);
+    }
+
+    /** Whether this is an {@link #unusableRange} failure: start over rather than resume. */
+    public boolean isUnusableRange() {
+        return unusableRange;
+    }
+
+    /** Whether a failure with this HTTP status may pass: 408, 429 and 5xx. The one rule for it. */
+    public static boolean isTransientStatus(int status) {
+        return status == 408 || status == 429 || (status >= 500 && status <= 599);
     }
 
     /** The HTTP status, or 0 when the failure did not come with one. */

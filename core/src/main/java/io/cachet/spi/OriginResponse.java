@@ -19,19 +19,23 @@ import reactor.core.publisher.Flux;
  *       transport release the connection.
  * </ul>
  *
- * @param status whether the body is the whole artifact or the remainder asked for
+ * @param status whether the body is the whole artifact or the range asked for
  * @param offset where the body starts in the artifact: 0 for {@link Status#FULL}
  * @param length the total size of the artifact if the origin declared it, else -1
  * @param validators what identifies this version of the artifact
- * @param body the bytes, from {@code offset}
+ * @param acceptsRanges whether the origin serves byte ranges of this artifact (HTTP: it answered
+ *     206, or said {@code Accept-Ranges: bytes}); the engine fetches ranges in parallel only then
+ * @param body the bytes, from {@code offset}; for a {@link OriginRequest#isBounded() bounded}
+ *     request, exactly the bytes up to its end (or to the artifact's end, if that comes first)
  */
-public record OriginResponse(Status status, long offset, long length, Validators validators, Flux<ByteBuffer> body) {
+public record OriginResponse(
+        Status status, long offset, long length, Validators validators, boolean acceptsRanges, Flux<ByteBuffer> body) {
 
     /** Whether the body is the whole artifact or the remainder from an offset. */
     public enum Status {
         /** The body is the whole artifact, from byte 0. */
         FULL,
-        /** The body is the remainder from {@link #offset}. */
+        /** The body is the range asked for, from {@link #offset}. */
         PARTIAL
     }
 
@@ -48,13 +52,18 @@ public record OriginResponse(Status status, long offset, long length, Validators
         }
     }
 
-    /** The whole artifact. */
+    /** The whole artifact, from an origin that said nothing about ranges. */
     public static OriginResponse full(long length, Validators validators, Flux<ByteBuffer> body) {
-        return new OriginResponse(Status.FULL, 0, length, validators, body);
+        return new OriginResponse(Status.FULL, 0, length, validators, false, body);
     }
 
-    /** The remainder of the artifact from {@code offset}. */
+    /** The range asked for, from {@code offset}; an origin that sends one accepts ranges. */
     public static OriginResponse partial(long offset, long length, Validators validators, Flux<ByteBuffer> body) {
-        return new OriginResponse(Status.PARTIAL, offset, length, validators, body);
+        return new OriginResponse(Status.PARTIAL, offset, length, validators, true, body);
+    }
+
+    /** The same response, saying whether the origin accepts range requests for this artifact. */
+    public OriginResponse withAcceptsRanges(boolean acceptsRanges) {
+        return new OriginResponse(status, offset, length, validators, acceptsRanges, body);
     }
 }

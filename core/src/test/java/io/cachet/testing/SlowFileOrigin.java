@@ -118,7 +118,12 @@ public final class SlowFileOrigin implements Origin {
                 .subscribeOn(Schedulers.boundedElastic())
                 .then(files.open(request))
                 .map(r -> new OriginResponse(
-                        r.status(), r.offset(), r.length(), r.validators(), paced(r.offset(), r.body())));
+                        r.status(),
+                        r.offset(),
+                        r.length(),
+                        r.validators(),
+                        r.acceptsRanges(),
+                        paced(r.offset(), r.body())));
     }
 
     private void append(OriginRequest request) {

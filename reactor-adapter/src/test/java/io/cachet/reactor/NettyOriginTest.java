@@ -56,7 +56,7 @@ class NettyOriginTest {
         }
 
         OriginRequest toRequest() {
-            return new OriginRequest(uri, 0, Validators.NONE, headers, -1);
+            return new OriginRequest(uri, 0, OriginRequest.TO_THE_END, Validators.NONE, headers, -1);
         }
     }
 
@@ -76,7 +76,7 @@ class NettyOriginTest {
     }
 
     private static OriginRequest resume(URI uri, long offset, Validators v) {
-        return new OriginRequest(uri, offset, v, Map.of(), -1);
+        return new OriginRequest(uri, offset, OriginRequest.TO_THE_END, v, Map.of(), -1);
     }
 
     // ---- requests ----

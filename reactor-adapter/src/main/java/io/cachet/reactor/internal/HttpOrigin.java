@@ -3,6 +3,7 @@ package io.cachet.reactor.internal;
 import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginRequest;
 import io.cachet.spi.OriginResponse;
+import io.cachet.spi.Text;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -46,20 +46,6 @@ public final class HttpOrigin {
     private static final Logger log = LoggerFactory.getLogger(HttpOrigin.class);
 
     /** Headers only the origin sets; a caller may not. */
-    private static final Set<String> RESERVED = Set.of(
-            "host",
-            "range",
-            "if-range",
-            "content-length",
-            "transfer-encoding",
-            "accept-encoding",
-            "connection",
-            "upgrade",
-            "te",
-            "trailer",
-            "proxy-connection",
-            "keep-alive");
-
     /**
      * How to talk to origins.
      *
@@ -155,8 +141,10 @@ public final class HttpOrigin {
                             exchange.discard();
                             body = Flux.empty();
                         }
+                        boolean ranges = answer.status() == OriginResponse.Status.PARTIAL
+                                || "bytes".equalsIgnoreCase(head.header("Accept-Ranges"));
                         return Mono.just(new OriginResponse(
-                                answer.status(), answer.offset(), answer.length(), answer.validators(), body));
+                                answer.status(), answer.offset(), answer.length(), answer.validators(), ranges, body));
                     }
                     default -> {
                         exchange.discard();
@@ -251,7 +239,7 @@ public final class HttpOrigin {
                         null,
                         null);
             }
-            if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+            if (Text.RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 throw new OriginFailure(
                         "the header " + name + " is set by the origin, not by the caller", 0, false, null, null);
             }
