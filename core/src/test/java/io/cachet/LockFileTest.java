@@ -4,7 +4,7 @@ import static io.cachet.testing.Failures.failure;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cachet.internal.store.KeyId;
+import io.cachet.internal.store.Store.KeyId;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
 import java.io.RandomAccessFile;

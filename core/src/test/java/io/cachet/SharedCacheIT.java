@@ -149,7 +149,7 @@ class SharedCacheIT {
     }
 
     private Path ref(Path root) {
-        return CacheFiles.layout(root).ref(io.cachet.internal.store.KeyId.of(Key.of(KEY)));
+        return CacheFiles.ref(root, KEY);
     }
 
     private Path[] directories(Path root) {

@@ -3,32 +3,36 @@ package io.cachet.internal;
 import io.cachet.Artifact;
 import io.cachet.BlobCheck;
 import io.cachet.Cache;
+import io.cachet.CacheClosedException;
 import io.cachet.CacheEntry;
 import io.cachet.CacheEvent;
+import io.cachet.CachetException;
 import io.cachet.FetchRequest;
 import io.cachet.GcResult;
 import io.cachet.InvalidRequestException;
 import io.cachet.Key;
 import io.cachet.LockTimeoutException;
+import io.cachet.RetryPolicy;
 import io.cachet.Sha256;
 import io.cachet.internal.commit.Commit;
-import io.cachet.internal.commit.DirectorySync;
+import io.cachet.internal.digest.Digests;
+import io.cachet.internal.fetch.Download;
 import io.cachet.internal.flight.SingleFlight;
+import io.cachet.internal.fs.Disk;
 import io.cachet.internal.lock.LockManager;
+import io.cachet.internal.maintenance.Maintenance;
 import io.cachet.internal.retry.Backoff;
-import io.cachet.internal.retry.Retries;
-import io.cachet.internal.store.Disk;
-import io.cachet.internal.store.KeyId;
-import io.cachet.internal.store.Permissions;
-import io.cachet.internal.store.RefFile;
 import io.cachet.internal.store.Store;
-import io.cachet.internal.write.BufferPool;
+import io.cachet.internal.store.Store.KeyId;
 import io.cachet.spi.Origin;
-import io.cachet.spi.OriginRequest;
+import io.cachet.spi.Text;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,40 +49,32 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The {@link Cache}. A fetch reads top to bottom like DESIGN.md's diagram:
+ * The {@link Cache}. A fetch reads top to bottom like the design's diagram (docs/architecture.md):
  *
  * <pre>
- * fetch ─▶ single flight (per request, this cache) ─▶ store lookup ── hit ─▶ Hit
- *                                                        │ miss
- *                                                        ▼
- *                  key lock (in-JVM table, then OS file lock polled with backoff)
- *                                                        ▼
- *                  store lookup again ── hit ─▶ Hit (WAITED if another holder just committed)
- *                                                        │ miss
- *                                                        ▼
- *                  {@link Download}: part file ─▶ origin ─▶ streaming write + SHA-256
- *                                    ─▶ verify ─▶ commit (force, move, fsync) ─▶ key record
- *                                                        ▼
- *                  release the lock ─▶ every caller gets the same Artifact
+ * fetch ─▶ memo of hits seen ── hit ─▶ Hit
+ *   └▶ single flight (per request, this cache) ─▶ {@link Lookup} ── hit ─▶ Hit
+ *        └▶ key lock (in-JVM table, then OS file lock polled with backoff) ─▶ {@link Lookup} again
+ *             ── hit ─▶ Hit (WAITED if another holder just committed)
+ *             ── the pinned blob is there ─▶ name it under the blob's lock ─▶ Hit
+ *             ── miss ─▶ {@link Download} ─▶ {@link Commit} ─▶ Committed
+ *        └▶ release the lock ─▶ every caller gets the same Artifact
  * </pre>
  */
 public final class Engine implements Cache {
     private static final Backoff LOCK_POLLING = new Backoff(Duration.ofMillis(20), Duration.ofMillis(500), 2.0, 0.25);
     private static final long TOUCH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    final Settings settings;
-    final Store store;
-    final Permissions permissions;
-    final Scheduler io;
-    final IoThreads ioThreads;
-    final Scheduler timer;
-    final LockManager locks;
-    final DirectorySync directories;
-    final Commit commit;
-    final BufferPool buffers = new BufferPool();
-    final Retries retries;
-    final Events events = new Events();
-    final DoubleSupplier random;
+    private final Settings settings;
+    private final Store store;
+    private final IoThreads ioThreads;
+    private final Scheduler io;
+    private final Scheduler timer;
+    private final LockManager locks;
+    private final Commit commit;
+    private final Lookup lookup;
+    private final Download.Context downloads;
+    private final Events events = new Events();
     private final List<Origin> origins;
     private final SingleFlight<FlightKey, Artifact> flights = new SingleFlight<>();
     private final Map<KeyId, Long> lastTouch = new ConcurrentHashMap<>();
@@ -87,17 +83,27 @@ public final class Engine implements Cache {
 
     private Engine(Settings settings, Disk disk, DoubleSupplier random) {
         this.settings = settings;
-        this.random = random;
-        this.permissions = Permissions.of(settings.sharedWithGroup());
-        this.store = Store.open(settings.root(), permissions, disk);
+        this.store = Store.open(settings.root(), settings.sharedWithGroup(), disk);
         this.ioThreads = settings.ioScheduler() == null ? IoThreads.owned() : IoThreads.on(settings.ioScheduler());
         this.io = ioThreads.scheduler;
         this.timer = settings.timer() == null ? Schedulers.parallel() : settings.timer();
         this.locks = new LockManager(
-                store.layout().locks(), disk, permissions.lock(), ioThreads.executor, io, timer, LOCK_POLLING, random);
-        this.directories = new DirectorySync(disk, io);
-        this.commit = new Commit(store.layout(), disk, permissions, directories, io);
-        this.retries = new Retries(settings.retryPolicy(), random);
+                store.locks(), disk, store.lockMode(), ioThreads.executor, io, timer, LOCK_POLLING, random);
+        this.commit = new Commit(store, io);
+        this.lookup = new Lookup(store);
+        this.downloads = new Download.Context(
+                store,
+                ioThreads.executor,
+                io,
+                timer,
+                settings.idleTimeout(),
+                settings.minBytesPerSecond(),
+                settings.throughputWindow(),
+                settings.maxArtifactSize(),
+                settings.writeBufferSize(),
+                settings.retryPolicy(),
+                random,
+                events::emit);
         this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
     }
 
@@ -123,17 +129,11 @@ public final class Engine implements Cache {
     public Mono<Artifact> fetch(FetchRequest request) {
         return Mono.defer(() -> {
             if (closed) {
-                return Mono.error(new IllegalStateException("this cache is closed"));
+                return Mono.error(new CacheClosedException(store.root()));
             }
             Origin origin = originFor(request.uri());
             if (origin == null) {
-                return Mono.error(new InvalidRequestException(
-                        "uri",
-                        '"' + request.uri().getScheme() + ":...\"",
-                        "no origin of this cache serves '" + request.uri().getScheme() + "' URIs; "
-                                + ("file".equalsIgnoreCase(request.uri().getScheme())
-                                        ? "add Origin.files() to the builder to allow local files"
-                                        : "add an origin for it (cachet-reactor serves http and https)")));
+                return Mono.error(noOrigin(request.uri()));
             }
             Artifact known = Schedulers.isInNonBlockingThread() ? null : memo.hit(request);
             if (known != null) {
@@ -166,43 +166,22 @@ public final class Engine implements Cache {
 
     @Override
     public Flux<CacheEntry> entries() {
-        return Mono.fromCallable(store::refs)
-                .subscribeOn(io)
-                .flatMapIterable(refs -> refs)
-                .map(stored -> {
-                    RefFile ref = stored.ref();
-                    Path blob = store.layout().blob(ref.sha256());
-                    boolean present;
-                    try {
-                        present = store.hasBlob(ref.sha256(), ref.size());
-                    } catch (IOException e) {
-                        present = false;
-                    }
-                    return new CacheEntry(
-                            ref.key(),
-                            ref.url(),
-                            ref.sha256(),
-                            ref.size(),
-                            blob,
-                            stored.lastUsed(),
-                            ref.pinned(),
-                            present);
-                });
+        return maintenance().entries();
     }
 
     @Override
     public Flux<BlobCheck> verify() {
-        return new Maintenance(this).verify();
+        return maintenance().verify();
     }
 
     @Override
     public Mono<GcResult> gc(long maxBytes) {
-        return new Maintenance(this).gc(maxBytes);
+        return maintenance().gc(maxBytes, Duration.ZERO);
     }
 
     @Override
     public Path root() {
-        return store.layout().root();
+        return store.root();
     }
 
     @Override
@@ -211,41 +190,136 @@ public final class Engine implements Cache {
             return;
         }
         closed = true;
-        flights.cancelAll();
+        flights.cancelAll(() -> new CacheClosedException(store.root()));
         locks.close();
         ioThreads.shutdown();
         events.complete();
+    }
+
+    private Maintenance maintenance() {
+        return new Maintenance(store, locks, io);
     }
 
     // ---- the flight ------------------------------------------------------------------------------
 
     private Mono<Artifact> flight(FetchRequest request, Origin origin) {
         KeyId id = KeyId.of(request.key());
-        Key key = request.key();
-        return Mono.fromCallable(() -> lookup(request, id))
+        return Mono.fromCallable(() -> lookup.find(request, id))
                 .subscribeOn(io)
-                .doOnNext(hit -> events.emit(new CacheEvent.Hit(key, hit)))
-                .switchIfEmpty(Mono.defer(() -> locked(request, origin, id)))
+                .flatMap(found -> found instanceof Lookup.Outcome.Hit hit && hit.recordUpdate() == null
+                        ? Mono.just(hit(id, hit.artifact()))
+                        : locked(request, origin, id))
                 .doOnError(e -> {
-                    if (e instanceof io.cachet.CachetException failure) {
-                        events.emit(new CacheEvent.Failed(key, failure));
+                    if (e instanceof CachetException failure) {
+                        events.emit(new CacheEvent.Failed(request.key(), failure));
                     }
                 });
     }
 
     private Mono<Artifact> locked(FetchRequest request, Origin origin, KeyId id) {
-        WaitReporter waiting = new WaitReporter(this, request.key(), id);
+        WaitReporter waiting =
+                new WaitReporter(store, request.key(), id, events, () -> timer.now(TimeUnit.MILLISECONDS));
         return Mono.usingWhen(
-                locks.acquire(id, settings.lockTimeout(), waiting)
+                locks.acquire(id.hex(), settings.lockTimeout(), waiting)
                         .onErrorResume(LockManager.TimedOut.class, t -> lockTimeout(request.key(), id, t.waited())),
-                lease -> Mono.fromCallable(() -> lookup(request, id))
+                lease -> Mono.fromCallable(() -> lookup.find(request, id))
                         .subscribeOn(io)
-                        .map(hit -> lease.waited() ? hit.withSource(Artifact.Source.WAITED) : hit)
-                        .doOnNext(hit -> events.emit(new CacheEvent.Hit(request.key(), hit)))
-                        .switchIfEmpty(Mono.defer(() -> new Download(this, request, origin, id).run())),
+                        .flatMap(found -> underLock(request, origin, id, found))
+                        .map(artifact -> lease.waited() && artifact.source() == Artifact.Source.HIT
+                                ? artifact.withSource(Artifact.Source.WAITED)
+                                : artifact),
                 LockManager.Lease::release,
                 (lease, error) -> lease.release(),
                 LockManager.Lease::release);
+    }
+
+    private Mono<Artifact> underLock(FetchRequest request, Origin origin, KeyId id, Lookup.Outcome found) {
+        if (found instanceof Lookup.Outcome.Hit hit) {
+            Store.Record update = hit.recordUpdate();
+            return Mono.fromCallable(() -> {
+                        if (update != null) {
+                            lookup.confirm(id, update);
+                        }
+                        return hit(id, hit.artifact());
+                    })
+                    .subscribeOn(io);
+        }
+        if (found instanceof Lookup.Outcome.ByDigest byDigest) {
+            return reuse(request, id, byDigest).switchIfEmpty(Mono.defer(() -> download(request, origin, id)));
+        }
+        return download(request, origin, id);
+    }
+
+    /** A hit: remembered, touched for eviction order, announced. Runs on the I/O threads. */
+    private Artifact hit(KeyId id, Artifact artifact) {
+        touch(id);
+        memo.remember(id, artifact, store.recordPath(id));
+        events.emit(new CacheEvent.Hit(artifact.key(), artifact));
+        return artifact;
+    }
+
+    /**
+     * Names a blob that is already there under a new key, holding the blob's lock so that {@code gc}
+     * cannot evict it between the check and the record (see docs/architecture.md, "Eviction"). The
+     * blob's modification time is set to now, which tells a {@code gc} that listed it earlier that it
+     * is in use again. Empty if the blob turns out not to be the pinned bytes: it is then downloaded.
+     */
+    private Mono<Artifact> reuse(FetchRequest request, KeyId id, Lookup.Outcome.ByDigest found) {
+        Sha256 sha256 = found.sha256();
+        return Mono.usingWhen(
+                locks.acquire(Maintenance.blobLockName(sha256), null, (other, waited) -> {}),
+                lease -> Mono.fromCallable(() -> {
+                            Path blob = store.blobPath(sha256);
+                            long size = store.blobSize(sha256);
+                            boolean confirmed = found.size() >= 0
+                                    ? size == found.size()
+                                    : size >= 0 && Digests.of(blob).equals(sha256);
+                            if (!confirmed) {
+                                return null;
+                            }
+                            lookup.confirm(id, record(request, sha256, size));
+                            try {
+                                // After the record: a gc that listed the blob before this sees it changed; one
+                                // that lists it after also lists the record.
+                                Files.setLastModifiedTime(blob, FileTime.from(Instant.now()));
+                            } catch (IOException notOurs) {
+                                // Another user's blob in a shared cache: eviction then relies on its age.
+                            }
+                            return hit(id, new Artifact(request.key(), blob, sha256, size, Artifact.Source.HIT));
+                        })
+                        .subscribeOn(io),
+                LockManager.Lease::release,
+                (lease, error) -> lease.release(),
+                LockManager.Lease::release);
+    }
+
+    private Mono<Artifact> download(FetchRequest request, Origin origin, KeyId id) {
+        Download.Source source = new Download.Source(origin, request.uri(), request.headers());
+        return Download.run(downloads, request, id, List.of(source))
+                .flatMap(part -> commit.commit(part, record(request, part.sha256(), part.size()))
+                        .map(blob -> committed(id, request.key(), blob, part)));
+    }
+
+    private Store.Record record(FetchRequest request, Sha256 sha256, long size) {
+        return new Store.Record(
+                request.key().toString(),
+                Text.redact(request.uri()),
+                Lookup.uriHash(request),
+                sha256,
+                size,
+                request.isPinned());
+    }
+
+    private Artifact committed(KeyId id, Key key, Path blob, Download.Verified part) {
+        Artifact artifact = new Artifact(
+                key,
+                blob,
+                part.sha256(),
+                part.size(),
+                part.resumed() ? Artifact.Source.RESUMED : Artifact.Source.DOWNLOADED);
+        memo.remember(id, artifact.withSource(Artifact.Source.HIT), store.recordPath(id));
+        events.emit(new CacheEvent.Committed(key, artifact));
+        return artifact;
     }
 
     private Mono<LockManager.Lease> lockTimeout(Key key, KeyId id, Duration waited) {
@@ -253,49 +327,14 @@ public final class Engine implements Cache {
                     Store.Holder holder = store.holder(id);
                     return new LockTimeoutException(
                             key,
-                            store.layout().lockFile(id),
+                            store.lockFile(id.hex()),
                             waited,
-                            holder == null ? -1 : holder.owner().pid(),
+                            holder == null ? -1 : holder.pid(),
                             holder == null ? -1 : holder.bytes(),
                             holder == null ? -1 : holder.total());
                 })
                 .subscribeOn(io)
                 .flatMap(Mono::error);
-    }
-
-    /**
-     * The artifact if the store already has what {@code request} asks for, else null. A pinned
-     * request is satisfied by any blob with its digest, which is how two keys share one blob.
-     */
-    private @Nullable Artifact lookup(FetchRequest request, KeyId id) throws IOException {
-        RefFile ref = store.readRef(id);
-        Sha256 wanted = request.sha256();
-        long size = request.size();
-        if (ref != null && !ref.key().equals(request.key())) {
-            ref = null; // A different key with the same id: impossible short of a SHA-256 collision.
-        }
-        if (ref != null
-                && (wanted == null || wanted.equals(ref.sha256()))
-                && (size == FetchRequest.UNKNOWN_SIZE || size == ref.size())
-                && store.hasBlob(ref.sha256(), ref.size())) {
-            if (wanted != null && !ref.pinned()) {
-                store.writeRef(id, new RefFile(ref.key(), ref.url(), ref.sha256(), ref.size(), true));
-            }
-            touch(id);
-            Artifact hit = new Artifact(
-                    request.key(), store.layout().blob(ref.sha256()), ref.sha256(), ref.size(), Artifact.Source.HIT);
-            memo.remember(id, hit, store.layout().ref(id));
-            return hit;
-        }
-        long knownSize = size != FetchRequest.UNKNOWN_SIZE
-                ? size
-                : ref != null && wanted != null && wanted.equals(ref.sha256()) ? ref.size() : -1;
-        if (wanted != null && store.hasBlob(wanted, knownSize)) {
-            long actual = java.nio.file.Files.size(store.layout().blob(wanted));
-            store.writeRef(id, new RefFile(request.key(), redact(request.uri()), wanted, actual, true));
-            return new Artifact(request.key(), store.layout().blob(wanted), wanted, actual, Artifact.Source.HIT);
-        }
-        return null;
     }
 
     private void touch(KeyId id) {
@@ -316,11 +355,18 @@ public final class Engine implements Cache {
         return null;
     }
 
-    static String redact(URI uri) {
-        return OriginRequest.redact(uri);
+    private static InvalidRequestException noOrigin(URI uri) {
+        String scheme = Text.printable(uri.getScheme(), 20);
+        return new InvalidRequestException(
+                "uri",
+                '"' + scheme + ":...\"",
+                "no origin of this cache serves '" + scheme + "' URIs; "
+                        + ("file".equalsIgnoreCase(uri.getScheme())
+                                ? "add Origin.files() to the builder to allow local files"
+                                : "add an origin for it (cachet-reactor serves http and https)"));
     }
 
-    // ---- for tests and maintenance ----------------------------------------------------------
+    // ---- for tests -------------------------------------------------------------------------------
 
     /** Flights running in this cache. */
     public int flightsInFlight() {
@@ -332,21 +378,30 @@ public final class Engine implements Cache {
         return locks.heldCount();
     }
 
-    /** The store, for tests and maintenance. */
-    public Store store() {
-        return store;
-    }
-
-    /** Called by a download once its key record is written. */
-    void committed(KeyId id, Artifact artifact) {
-        memo.remember(
-                id, artifact.withSource(Artifact.Source.HIT), store.layout().ref(id));
-    }
-
-    long nowMillis() {
-        return timer.now(TimeUnit.MILLISECONDS);
-    }
-
     /** What makes two fetches the same flight: the credentials they carry do not. */
     private record FlightKey(Key key, URI uri, @Nullable Sha256 sha256, long size) {}
+
+    /**
+     * Everything {@link io.cachet.Cache.Builder} collected, validated there.
+     *
+     * @param ioScheduler null for a pool the cache owns
+     * @param timer null for {@code Schedulers.parallel()}
+     * @param lockTimeout null to wait as long as the holder lives
+     */
+    public record Settings(
+            Path root,
+            List<Origin> origins,
+            @Nullable Scheduler ioScheduler,
+            @Nullable Scheduler timer,
+            RetryPolicy retryPolicy,
+            @Nullable Duration lockTimeout,
+            Duration idleTimeout,
+            long minBytesPerSecond,
+            Duration throughputWindow,
+            long maxArtifactSize,
+            boolean sharedWithGroup,
+            int writeBufferSize) {
+
+        public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
+    }
 }

@@ -3,7 +3,7 @@ package io.cachet.internal;
 import io.cachet.Artifact;
 import io.cachet.FetchRequest;
 import io.cachet.Key;
-import io.cachet.internal.store.KeyId;
+import io.cachet.internal.store.Store.KeyId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -47,6 +47,7 @@ class CommitTest {
 
         Path blob = artifact.path();
         Path blobDir = blob.getParent();
+        Path refs = fixture.root().toRealPath().resolve("refs");
         Path part = disk.calls().stream()
                 .filter(c -> c.op() == Op.CREATE_PART)
                 .findFirst()
@@ -60,13 +61,30 @@ class CommitTest {
                         org.assertj.core.groups.Tuple.tuple(Op.FORCE, part),
                         org.assertj.core.groups.Tuple.tuple(Op.SET_MODE, part),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, blob),
-                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, blobDir),
-                        org.assertj.core.groups.Tuple.tuple(
-                                Op.MOVE,
-                                fixture.root().toRealPath().resolve("refs").resolve(refName(calls))),
-                        org.assertj.core.groups.Tuple.tuple(
-                                Op.SYNC_DIRECTORY, fixture.root().toRealPath().resolve("refs")),
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, refs.resolve(refName(calls))),
                         org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
+        List<Call> afterRecord = calls.subList(
+                calls.indexOf(calls.stream()
+                        .filter(c -> c.op() == Op.MOVE && c.path().startsWith(refs))
+                        .findFirst()
+                        .orElseThrow()),
+                calls.size());
+        assertThat(afterRecord)
+                .as("both directories are synced once blob and record are in place, before the lock goes")
+                .extracting(Call::op, Call::path)
+                .contains(
+                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, blobDir),
+                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, refs));
+        List<Call> beforeBlob = calls.subList(
+                0,
+                calls.indexOf(calls.stream()
+                        .filter(c -> c.op() == Op.MOVE && c.path().equals(blob))
+                        .findFirst()
+                        .orElseThrow()));
+        assertThat(beforeBlob)
+                .as("the record is written aside before anything is published, so a full disk publishes nothing")
+                .anyMatch(c -> c.op() == Op.CREATE_FILE
+                        && c.path().getFileName().toString().startsWith(refName(calls) + "."));
         assertThat(calls).filteredOn(c -> c.op() == Op.FORCE).hasSize(1);
         assertThat((Integer) Files.getAttribute(blob, "unix:mode") & 0777).isEqualTo(0444);
         assertThat(Files.readAllBytes(blob)).isEqualTo(BODY);
@@ -84,7 +102,7 @@ class CommitTest {
                 .extracting(Call::op, Call::path)
                 .containsSubsequence(
                         org.assertj.core.groups.Tuple.tuple(
-                                Op.SET_MODE, artifact.path().getParent()),
+                                Op.CREATE_DIRECTORY, artifact.path().getParent()),
                         org.assertj.core.groups.Tuple.tuple(
                                 Op.SYNC_DIRECTORY, artifact.path().getParent().getParent()),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()));

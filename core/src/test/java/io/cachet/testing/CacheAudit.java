@@ -81,7 +81,7 @@ public final class CacheAudit {
         if (Files.isDirectory(locks)) {
             try (Stream<Path> files = Files.list(locks)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
-                    if (!file.getFileName().toString().matches("[0-9a-f]{64}\\.lock")) {
+                    if (!file.getFileName().toString().matches("(blob-)?[0-9a-f]{64}\\.lock")) {
                         problems.add("unexpected file in locks: " + file);
                     } else if (!foreignLockContentsAllowed
                             && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)

@@ -1,10 +1,8 @@
 package io.cachet.internal.lock;
 
 import io.cachet.StorageException;
+import io.cachet.internal.fs.Disk;
 import io.cachet.internal.retry.Backoff;
-import io.cachet.internal.store.Disk;
-import io.cachet.internal.store.FileChecks;
-import io.cachet.internal.store.KeyId;
 import java.io.IOException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileLock;
@@ -102,16 +100,17 @@ public final class LockManager implements AutoCloseable {
     }
 
     /**
-     * Exclusive access to {@code id}; completes when it is this caller's.
+     * Exclusive access to {@code name} (a key's id, or any other name of {@code locks/}); completes
+     * when it is this caller's.
      *
      * @param timeout how long to wait at most, or null to wait as long as the holder lives
      * @return a lease to release when done; fails with {@link TimedOut} at the deadline, or with a
      *     {@link StorageException} if the lock file cannot be opened
      */
-    public Mono<Lease> acquire(KeyId id, @Nullable Duration timeout, Waiting waiting) {
+    public Mono<Lease> acquire(String name, @Nullable Duration timeout, Waiting waiting) {
         return Mono.defer(() -> {
             long start = timer.now(TimeUnit.NANOSECONDS);
-            String key = id.hex();
+            String key = name;
             LocalMutex mutex = table.checkOut(key);
             AtomicBoolean checkedIn = new AtomicBoolean();
             Runnable checkIn = () -> {
@@ -131,7 +130,7 @@ public final class LockManager implements AutoCloseable {
                             return Mono.error(
                                     new IllegalStateException("lock permit for " + key + " was released early"));
                         }
-                        return osLock(id, start, timeout, waiting)
+                        return osLock(name, start, timeout, waiting)
                                 .map(os -> register(new Lease(os, permit, permit.waited() || os.waited, checkIn)))
                                 .doOnError(e -> {
                                     permit.release();
@@ -147,8 +146,8 @@ public final class LockManager implements AutoCloseable {
         });
     }
 
-    private Mono<OsLock> osLock(KeyId id, long start, @Nullable Duration timeout, Waiting waiting) {
-        Path path = locks.resolve(id.hex() + ".lock");
+    private Mono<OsLock> osLock(String name, long start, @Nullable Duration timeout, Waiting waiting) {
+        Path path = locks.resolve(name + ".lock");
         AtomicBoolean waited = new AtomicBoolean();
         return Mono.fromCallable(() -> tryOnce(path))
                 .subscribeOn(io)
@@ -216,7 +215,7 @@ public final class LockManager implements AutoCloseable {
     }
 
     private static @Nullable Object inode(Path path) {
-        if (FileChecks.missing(path)) {
+        if (Disk.missing(path)) {
             return null;
         }
         try {
