@@ -81,6 +81,25 @@ class SingleFlightTest {
     }
 
     @Test
+    void closingTheCacheFailsFetchesInFlightAndLaterOnesWithTheCachetExceptionFetchPromises() {
+        Sinks.Empty<Void> gate = Sinks.empty();
+        fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
+        fixture.allowResumableParts();
+        Cache cache = fixture.open();
+        CompletableFuture<Artifact> running = cache.fetch(REQUEST).toFuture();
+        io.cachet.testing.Await.until("the download started", () -> fixture.origin.opens() == 1);
+
+        cache.close();
+
+        assertThat(io.cachet.testing.Failures.failure(running, CacheClosedException.class))
+                .hasMessageContaining("was closed")
+                .hasMessageContaining("open a new cache");
+        assertThat(io.cachet.testing.Failures.failure(cache.fetch(REQUEST).toFuture(), CacheClosedException.class)
+                        .root())
+                .isEqualTo(cache.root());
+    }
+
+    @Test
     void oneCallerCancellingDoesNotDisturbTheOthers() {
         Sinks.Empty<Void> gate = Sinks.empty();
         fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));

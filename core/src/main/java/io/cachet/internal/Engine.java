@@ -14,6 +14,7 @@ import io.cachet.Key;
 import io.cachet.LockTimeoutException;
 import io.cachet.RetryPolicy;
 import io.cachet.Sha256;
+import io.cachet.StorageException;
 import io.cachet.internal.commit.Commit;
 import io.cachet.internal.digest.Digests;
 import io.cachet.internal.fetch.Download;
@@ -135,7 +136,14 @@ public final class Engine implements Cache {
             if (origin == null) {
                 return Mono.error(noOrigin(request.uri()));
             }
-            Artifact known = Schedulers.isInNonBlockingThread() ? null : memo.hit(request);
+            if (!request.mirrors().isEmpty() && !request.isPinned()) {
+                return Mono.error(new InvalidRequestException(
+                        "mirrors",
+                        request.mirrors().size() + " mirror(s)",
+                        "mirrors are only used for a pinned artifact, since only its digest proves that a mirror"
+                                + " serves the same bytes; pin the SHA-256, or leave the mirrors out"));
+            }
+            Artifact known = Schedulers.isInNonBlockingThread() || request.verifyHit() ? null : memo.hit(request);
             if (known != null) {
                 touch(memo.id(request.key()));
                 events.emit(new CacheEvent.Hit(request.key(), known));
@@ -206,9 +214,10 @@ public final class Engine implements Cache {
         KeyId id = KeyId.of(request.key());
         return Mono.fromCallable(() -> lookup.find(request, id))
                 .subscribeOn(io)
-                .flatMap(found -> found instanceof Lookup.Outcome.Hit hit && hit.recordUpdate() == null
-                        ? Mono.just(hit(id, hit.artifact()))
-                        : locked(request, origin, id))
+                .flatMap(found ->
+                        found instanceof Lookup.Outcome.Hit hit && hit.recordUpdate() == null && !request.verifyHit()
+                                ? Mono.just(hit(id, request.uri(), hit.artifact()))
+                                : locked(request, origin, id))
                 .doOnError(e -> {
                     if (e instanceof CachetException failure) {
                         events.emit(new CacheEvent.Failed(request.key(), failure));
@@ -235,14 +244,10 @@ public final class Engine implements Cache {
 
     private Mono<Artifact> underLock(FetchRequest request, Origin origin, KeyId id, Lookup.Outcome found) {
         if (found instanceof Lookup.Outcome.Hit hit) {
-            Store.Record update = hit.recordUpdate();
-            return Mono.fromCallable(() -> {
-                        if (update != null) {
-                            lookup.confirm(id, update);
-                        }
-                        return hit(id, hit.artifact());
-                    })
-                    .subscribeOn(io);
+            Mono<Boolean> intact = request.verifyHit() ? rehash(hit.artifact().sha256()) : Mono.just(true);
+            return intact.flatMap(ok -> ok
+                    ? Mono.fromCallable(() -> confirmed(id, request.uri(), hit)).subscribeOn(io)
+                    : download(request, origin, id));
         }
         if (found instanceof Lookup.Outcome.ByDigest byDigest) {
             return reuse(request, id, byDigest).switchIfEmpty(Mono.defer(() -> download(request, origin, id)));
@@ -250,10 +255,45 @@ public final class Engine implements Cache {
         return download(request, origin, id);
     }
 
+    private Artifact confirmed(KeyId id, URI uri, Lookup.Outcome.Hit hit) {
+        Store.Record update = hit.recordUpdate();
+        if (update != null) {
+            lookup.confirm(id, update);
+        }
+        return hit(id, uri, hit.artifact());
+    }
+
+    /**
+     * Re-hashes a blob for a request that asked to verify its hit; a blob whose bytes changed on disk
+     * goes to {@code quarantine/} (under the blob's lock), so that it is downloaded again.
+     *
+     * @return whether the blob is intact
+     */
+    private Mono<Boolean> rehash(Sha256 sha256) {
+        return Mono.usingWhen(
+                locks.acquire(Maintenance.blobLockName(sha256), null, (other, waited) -> {}),
+                lease -> Mono.fromCallable(() -> {
+                            Path blob = store.blobPath(sha256);
+                            if (Digests.of(blob).equals(sha256)) {
+                                return true;
+                            }
+                            java.util.Optional<Store.Blob> found = store.blobs(sha256);
+                            if (found.isPresent()) {
+                                store.quarantine(found.get());
+                            }
+                            return false;
+                        })
+                        .subscribeOn(io)
+                        .onErrorMap(IOException.class, e -> StorageException.of(store.blobPath(sha256), "re-hash", e)),
+                LockManager.Lease::release,
+                (lease, error) -> lease.release(),
+                LockManager.Lease::release);
+    }
+
     /** A hit: remembered, touched for eviction order, announced. Runs on the I/O threads. */
-    private Artifact hit(KeyId id, Artifact artifact) {
+    private Artifact hit(KeyId id, URI uri, Artifact artifact) {
         touch(id);
-        memo.remember(id, artifact, store.recordPath(id));
+        memo.remember(id, artifact, uri, store.recordPath(id));
         events.emit(new CacheEvent.Hit(artifact.key(), artifact));
         return artifact;
     }
@@ -285,7 +325,10 @@ public final class Engine implements Cache {
                             } catch (IOException notOurs) {
                                 // Another user's blob in a shared cache: eviction then relies on its age.
                             }
-                            return hit(id, new Artifact(request.key(), blob, sha256, size, Artifact.Source.HIT));
+                            return hit(
+                                    id,
+                                    request.uri(),
+                                    new Artifact(request.key(), blob, sha256, size, Artifact.Source.HIT));
                         })
                         .subscribeOn(io),
                 LockManager.Lease::release,
@@ -297,7 +340,7 @@ public final class Engine implements Cache {
         Download.Source source = new Download.Source(origin, request.uri(), request.headers());
         return Download.run(downloads, request, id, List.of(source))
                 .flatMap(part -> commit.commit(part, record(request, part.sha256(), part.size()))
-                        .map(blob -> committed(id, request.key(), blob, part)));
+                        .map(blob -> committed(id, request, blob, part)));
     }
 
     private Store.Record record(FetchRequest request, Sha256 sha256, long size) {
@@ -310,14 +353,16 @@ public final class Engine implements Cache {
                 request.isPinned());
     }
 
-    private Artifact committed(KeyId id, Key key, Path blob, Download.Verified part) {
+    private Artifact committed(KeyId id, FetchRequest request, Path blob, Download.Verified part) {
+        Key key = request.key();
+        URI uri = request.uri();
         Artifact artifact = new Artifact(
                 key,
                 blob,
                 part.sha256(),
                 part.size(),
                 part.resumed() ? Artifact.Source.RESUMED : Artifact.Source.DOWNLOADED);
-        memo.remember(id, artifact.withSource(Artifact.Source.HIT), store.recordPath(id));
+        memo.remember(id, artifact.withSource(Artifact.Source.HIT), uri, store.recordPath(id));
         events.emit(new CacheEvent.Committed(key, artifact));
         return artifact;
     }

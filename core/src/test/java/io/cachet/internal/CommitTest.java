@@ -214,6 +214,49 @@ class CommitTest {
                 .count();
     }
 
+    @Test
+    void aKeyRecordThatCannotBeMovedIntoPlaceSaysTheBlobWasCommittedAndTheNextPinnedFetchFindsIt() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk()
+                .fail(
+                        Op.MOVE,
+                        p -> p.getParent().getFileName().toString().equals("refs"),
+                        new IOException("No space left on device"));
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+
+        assertThat(error)
+                .hasMessageContaining("was committed, but its key record was not")
+                .hasMessageContaining(SHA.hex())
+                .hasMessageNotContaining("Nothing was committed");
+        assertThat(error.committed()).isPresent();
+        assertThat(blobs()).hasSize(1);
+        disk.heal(Op.MOVE);
+        Artifact found = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        assertThat(found.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+    }
+
+    @Test
+    void aFullDiskWhileTheKeyRecordIsWrittenPublishesNothing() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk()
+                .fail(
+                        Op.CREATE_FILE,
+                        p -> p.getParent().getFileName().toString().equals("tmp")
+                                && p.getFileName().toString().endsWith(".new")
+                                && !p.getFileName().toString().contains(".meta."),
+                        new IOException("No space left on device"));
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+
+        assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
+        assertThat(error).hasMessageContaining("Nothing was committed");
+        assertThat(blobs()).isEmpty();
+    }
+
     private static String refName(List<Call> calls) {
         return calls.stream()
                 .filter(c -> c.op() == Op.OPEN_LOCK)

@@ -91,11 +91,11 @@ public final class Commit {
             reached.set(Stage.BLOB_AND_RECORD);
             return directory;
         } catch (IOException e) {
+            if (staged != null && reached.get() != Stage.BLOB_AND_RECORD) {
+                store.discard(staged);
+            }
             if (reached.get() == Stage.NOTHING) {
                 part.discard(store);
-                if (staged != null) {
-                    store.discard(staged);
-                }
             } else if (part.hasSidecar()) {
                 store.deleteSidecar(part.id(), part.unique()); // The part is the blob now.
             }

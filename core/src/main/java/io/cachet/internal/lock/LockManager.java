@@ -9,6 +9,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -181,6 +182,15 @@ public final class LockManager implements AutoCloseable {
     private @Nullable OsLock tryOnce(Path path) {
         for (int i = 0; i < MAX_REOPENS; i++) {
             Object before = inode(path);
+            if (before != null && isSpecial(path)) {
+                // Opening a FIFO for writing would wait for a reader forever; a device is never ours.
+                throw new StorageException(
+                        path,
+                        "open the lock file",
+                        StorageException.Reason.UNSAFE_LAYOUT,
+                        "it is not a regular file (a FIFO, socket or device); remove it",
+                        null);
+            }
             AsynchronousFileChannel channel;
             try {
                 channel = disk.openLock(path, lockMode, files);
@@ -222,6 +232,15 @@ public final class LockManager implements AutoCloseable {
             return Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | UnsupportedOperationException e) {
             return null;
+        }
+    }
+
+    private static boolean isSpecial(Path path) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isOther();
+        } catch (IOException e) {
+            return false; // Gone meanwhile: the open creates it.
         }
     }
 
