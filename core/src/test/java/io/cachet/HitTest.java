@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** DESIGN.md decisions 3 and 4: a content-addressed store; verified once, trusted on hits. */
+/** docs/architecture.md, "A content-addressed store" and "The commit is atomic and durable": a content-addressed store; verified once, trusted on hits. */
 @Timeout(120)
 class HitTest {
     private static final byte[] BODY = Bytes.random(300_000, 41);

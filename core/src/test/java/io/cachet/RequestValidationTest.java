@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Bad input gets a clear error before any I/O (RELIABILITY.md S1, S18). */
+/** Bad input gets a clear error before any I/O (docs/reliability.md S1, S18). */
 class RequestValidationTest {
     @RegisterExtension
     final CacheFixture fixture = new CacheFixture();

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** DESIGN.md decisions 6 and 8: transient failures are retried with backoff and resumed. */
+/** docs/architecture.md, "Resume" and "Retries and limits": transient failures are retried with backoff and resumed. */
 @Timeout(120)
 class RetryTest {
     private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 21);

@@ -24,7 +24,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
-/** DESIGN.md decision 1: one download per request in a JVM, shared by every caller. */
+/** docs/architecture.md, "Single flight per request, per cache": one download per request in a JVM, shared by every caller. */
 @Timeout(120)
 class SingleFlightTest {
     private static final byte[] BODY = Bytes.random(1024 * 1024, 7);

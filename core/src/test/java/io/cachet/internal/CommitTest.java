@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** RELIABILITY.md §6: the durable commit, in its order, and what happens when a step fails. */
+/** docs/reliability.md, "The durable commit": the durable commit, in its order, and what happens when a step fails. */
 @Timeout(120)
 class CommitTest {
     private static final byte[] BODY = Bytes.random(1024 * 1024 + 99, 61);

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * RELIABILITY.md's AUDIT, run on a cache directory after a scenario: every blob hashes to its name
+ * The audit, run on a cache directory after a scenario: every blob hashes to its name
  * and is read-only; no part file is left behind (unless resumable parts are allowed, and then each
  * has its sidecar); no temporary record file is left; lock files live only in {@code locks/} and
  * are empty; no file descriptor of this process points into the cache.

@@ -69,7 +69,7 @@ import java.util.function.Predicate;
  * this JVM, every read another part of a program might make while this process holds the lock
  * (who holds it and how far, entries, verify, gc) and prints {@code DIAGNOSED holder=P bytes=N};
  * {@code STRAY-READ} reads the lock file the way a careless tool would (the forbidden thing,
- * RELIABILITY.md I4) and prints {@code STRAY-READ done}.
+ * docs/reliability.md I4) and prints {@code STRAY-READ done}.
  *
  * <p>Exit status: 0 when every fetch succeeded, else by the first failure: {@link #LOCK_TIMEOUT},
  * {@link #INTEGRITY}, {@link #STORAGE}, {@link #OTHER}; {@link #USAGE} for bad arguments; 137 at a

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
@@ -325,13 +326,21 @@ public final class Download {
     }
 
     /**
-     * Waits {@code delay} on the timer, announcing the wait only once the delay is scheduled, so that
-     * whoever reacts to the event (a virtual clock in a test) finds it there.
+     * Waits {@code delay} on the timer, announcing the wait only once the delay is scheduled (so that
+     * whoever reacts to the event, such as a virtual clock in a test, finds it there), and going on
+     * only once the announcement is out (so that events stay in order however fast the clock runs).
      */
     private Mono<Void> pause(Duration delay, CacheEvent announcement) {
         return Mono.create(sink -> {
-            sink.onCancel(ctx.timer().schedule(sink::success, delay.toNanos(), TimeUnit.NANOSECONDS));
+            AtomicInteger pending = new AtomicInteger(2); // The delay, and the announcement.
+            Runnable step = () -> {
+                if (pending.decrementAndGet() == 0) {
+                    sink.success();
+                }
+            };
+            sink.onCancel(ctx.timer().schedule(step, delay.toNanos(), TimeUnit.NANOSECONDS));
             ctx.events().accept(announcement);
+            step.run();
         });
     }
 

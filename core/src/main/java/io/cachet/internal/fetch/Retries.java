@@ -8,7 +8,7 @@ import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which failures are retried, and after how long (DESIGN.md decision 8): only transient origin
+ * Which failures are retried, and after how long (docs/architecture.md, "Retries and limits"): only transient origin
  * failures, at most {@link RetryPolicy#maxRetries()} times, after an exponential, jittered delay
  * that a {@code Retry-After} can lengthen but never beyond {@link RetryPolicy#maxRetryAfter()}.
  * Integrity and storage failures never come here.

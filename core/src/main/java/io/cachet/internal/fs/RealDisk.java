@@ -133,7 +133,8 @@ final class RealDisk implements Disk {
         } catch (IOException e) {
             String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
             if (message.contains("deadlock")) {
-                return null; // EDEADLK: the kernel's guess at a cycle; also "not yet" (STYLE.md domain fact 2).
+                return null; // EDEADLK: the kernel's guess at a cycle; also "not yet" (Linux reports it for some lock
+                // patterns; it means only "not now").
             }
             throw e;
         }

@@ -27,7 +27,7 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Exclusive access to a key, across the threads of this JVM and across processes.
  *
- * <p>The protocol (DESIGN.md decision 2):
+ * <p>The protocol (docs/architecture.md, "Across processes"):
  *
  * <ol>
  *   <li>Take the key's in-JVM mutex from the JVM-wide {@link LockTable} (queued, no polling).
@@ -36,7 +36,7 @@ import reactor.core.scheduler.Scheduler;
  *       it: wait on the timer with exponential backoff and jitter, then try again. No thread ever
  *       blocks, and the waiter never deletes, truncates or otherwise touches the lock file.
  *   <li>After acquiring, check that the path still names the inode it named before opening; if a
- *       third party replaced the file meanwhile, let go and try again (RELIABILITY.md P8). On
+ *       third party replaced the file meanwhile, let go and try again (docs/reliability.md P8). On
  *       release, warn if it was replaced or deleted while held: the lock then excluded no one.
  *   <li>Release in reverse: OS lock, channel, then the in-JVM mutex, so the next holder in this
  *       JVM opens its own channel only after ours is closed (I4).
@@ -175,7 +175,7 @@ public final class LockManager implements AutoCloseable {
      *
      * <p>The path's inode is read <em>before</em> opening and again after locking: if a third party
      * deleted or replaced the file in between, the lock may be on an inode no newcomer will ever
-     * open, so it is let go and the attempt starts over (RELIABILITY.md P8). Read after opening, a
+     * open, so it is let go and the attempt starts over (docs/reliability.md P8). Read after opening, a
      * replacement between the open and the first read would go unnoticed. A file that did not exist
      * before the open was just created, and is looked at again from the start.
      */

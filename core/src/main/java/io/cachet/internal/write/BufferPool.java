@@ -21,7 +21,7 @@ final class BufferPool {
     private static final int MIN_SHIFT = 12; // 4 KiB
     private static final int MAX_SHIFT = 26; // 64 MiB
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // Java has no generic array creation.
     private final ConcurrentLinkedQueue<ByteBuffer>[] idle = new ConcurrentLinkedQueue[MAX_SHIFT + 1];
 
     private final AtomicInteger[] counts = new AtomicInteger[MAX_SHIFT + 1];

@@ -23,7 +23,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md decision 2: polled with backoff on a timer, never blocking, never stealing. */
+/** docs/architecture.md, "Across processes": polled with backoff on a timer, never blocking, never stealing. */
 @Timeout(120)
 class LockManagerTest {
     private static final String ID = "a".repeat(64);

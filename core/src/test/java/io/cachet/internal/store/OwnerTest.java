@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * DESIGN.md decision 6: a part is adopted only when its owner is provably gone. A killed owner
+ * docs/architecture.md, "Resume": a part is adopted only when its owner is provably gone. A killed owner
  * stays a zombie until its parent reaps it, and the JDK reports zombies as alive; but a zombie has
  * closed every file it had and will never write again, so it is gone.
  */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 3, behaviour 6 (DESIGN.md decision 5; RELIABILITY.md F10): a cache on a network or cluster
+ * Issue 3, behaviour 6 (docs/architecture.md, "Correct even when locks lie"; docs/reliability.md F10): a cache on a network or cluster
  * file system, whose locks may lie, works but says so, once per directory.
  */
 class StoreSetupTest {
