@@ -1,6 +1,7 @@
 package io.cachet;
 
 import static io.cachet.CacheEvent.Type.HIT;
+import static io.cachet.testing.CacheDirectoryAssert.assertThatCache;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,9 +76,7 @@ class HitTest {
         assertThat(events.types()).containsExactly(HIT);
         assertThat(cache.entries().map(CacheEntry::key).collectList().block())
                 .containsExactlyInAnyOrder(Key.of("model-a"), Key.of("model-b"));
-        try (Stream<Path> blobs = Files.walk(fixture.root().resolve("blobs"))) {
-            assertThat(blobs.filter(Files::isRegularFile)).hasSize(1);
-        }
+        assertThatCache(fixture.root()).hasBlobCount(1).hasBlob(SHA);
     }
 
     @Test

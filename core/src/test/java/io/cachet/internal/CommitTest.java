@@ -1,5 +1,6 @@
 package io.cachet.internal;
 
+import static io.cachet.testing.CacheDirectoryAssert.assertThatCache;
 import static io.cachet.testing.Failures.failure;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,7 +121,7 @@ class CommitTest {
         assertThat(error.path().toString()).endsWith(".part");
         assertThat(error).hasMessageContaining("Input/output error").hasMessageContaining("Nothing was committed");
         assertThat(disk.ops()).filteredOn(op -> op == Op.FORCE).hasSize(1);
-        assertThat(blobs()).isEmpty();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     @Test
@@ -137,7 +138,7 @@ class CommitTest {
 
         assertThat(error.operation()).isEqualTo("move");
         assertThat(error).hasMessageContaining("cross-device");
-        assertThat(blobs()).isEmpty();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     @Test
@@ -231,7 +232,7 @@ class CommitTest {
                 .hasMessageContaining(SHA.hex())
                 .hasMessageNotContaining("Nothing was committed");
         assertThat(error.committed()).isPresent();
-        assertThat(blobs()).hasSize(1);
+        assertThatCache(fixture.root()).hasBlob(SHA).hasBlobCount(1);
         disk.heal(Op.MOVE);
         Artifact found = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
         assertThat(found.source()).isEqualTo(Artifact.Source.HIT);
@@ -254,7 +255,7 @@ class CommitTest {
 
         assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
         assertThat(error).hasMessageContaining("Nothing was committed");
-        assertThat(blobs()).isEmpty();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     private static String refName(List<Call> calls) {
@@ -266,11 +267,5 @@ class CommitTest {
                 .getFileName()
                 .toString()
                 .replace(".lock", "");
-    }
-
-    private List<Path> blobs() throws IOException {
-        try (Stream<Path> files = Files.walk(fixture.root().resolve("blobs"))) {
-            return files.filter(Files::isRegularFile).toList();
-        }
     }
 }

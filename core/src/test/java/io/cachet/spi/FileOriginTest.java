@@ -1,5 +1,6 @@
 package io.cachet.spi;
 
+import static io.cachet.testing.CacheDirectoryAssert.assertThatCache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.Artifact;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,9 +38,7 @@ class FileOriginTest {
             assertThat(error.status()).isEqualTo(403);
             assertThat(error).hasMessageContaining("not readable by every user").hasMessageContaining("chmod o+r");
             assertThat(error.attempts()).isEqualTo(1);
-            try (Stream<Path> blobs = Files.walk(fixture.root().resolve("blobs"))) {
-                assertThat(blobs.filter(Files::isRegularFile)).isEmpty();
-            }
+            assertThatCache(fixture.root()).hasNoBlobs().hasNoParts();
         } finally {
             Files.delete(secret);
         }
