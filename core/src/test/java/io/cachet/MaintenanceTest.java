@@ -72,6 +72,9 @@ class MaintenanceTest {
         assertThat(heldAtResult).hasValue(0);
         assertThat(result.blobsRemoved()).isEqualTo(1);
         assertThat(blob).doesNotExist();
+        assertThat(fixture.root().resolve("locks"))
+                .as("the lock files of the evicted key and blob are collected (deleted while held)")
+                .isEmptyDirectory();
     }
 
     @Test

@@ -26,6 +26,7 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Exclusive access to a key, across the threads of this JVM and across processes.
+ * See docs/architecture.md, "Across processes".
  *
  * <p>The protocol (docs/architecture.md, "Across processes"):
  *
@@ -43,7 +44,8 @@ import reactor.core.scheduler.Scheduler;
  * </ol>
  *
  * <p>Only this class opens lock files, and only one channel per file per JVM exists at a time.
- * Lock files are never deleted. A deadline, if set, fails the wait with {@link TimedOut}; the
+ * Lock files are deleted only by gc, while holding them, once their key is gone from the cache
+ * ({@link Lease#releaseAndDelete}). A deadline, if set, fails the wait with {@link TimedOut}; the
  * holder is left alone. {@link #close()} releases whatever a caller could not.
  */
 public final class LockManager implements AutoCloseable {
@@ -211,9 +213,12 @@ public final class LockManager implements AutoCloseable {
                 if (after != null && before.equals(after)) {
                     return new OsLock(path, channel, lock, after, false);
                 }
-                log.warn(
-                        "Lock file {} was deleted or replaced while being locked; trying again on the file now there.",
-                        path);
+                if (after == null) {
+                    // Collected by gc, which deletes a lock file only while holding it: try the new one.
+                    log.debug("Lock file {} was collected while being locked; trying again", path);
+                } else {
+                    log.warn("Lock file {} was replaced while being locked; trying again on the file now there.", path);
+                }
                 disk.unlock(lock);
             } catch (IOException e) {
                 closeQuietly(channel);
@@ -350,11 +355,36 @@ public final class LockManager implements AutoCloseable {
             return Mono.fromRunnable(this::releaseNow).subscribeOn(io).then();
         }
 
+        /**
+         * Deletes the lock file, then releases the lock: for {@code gc}, once the key is gone from the
+         * cache. Safe because every locker checks, after locking, that the path still names the inode
+         * it locked (and tries again on the new file if not), so a waiter that opened this file before
+         * the delete never proceeds on it. Idempotent.
+         */
+        public Mono<Void> releaseAndDelete() {
+            return Mono.fromRunnable(() -> {
+                        if (!released.get() && os.inode().equals(inode(os.path()))) {
+                            try {
+                                Files.deleteIfExists(os.path());
+                            } catch (IOException e) {
+                                log.debug("Could not collect lock file {}", os.path(), e);
+                            }
+                        }
+                        releaseNow(false);
+                    })
+                    .subscribeOn(io)
+                    .then();
+        }
+
         void releaseNow() {
+            releaseNow(true);
+        }
+
+        private void releaseNow(boolean checkInode) {
             if (!released.compareAndSet(false, true)) {
                 return;
             }
-            if (!os.inode().equals(inode(os.path()))) {
+            if (checkInode && !os.inode().equals(inode(os.path()))) {
                 log.warn(
                         "Lock file {} was deleted or replaced while this process held it, so another process may have locked the"
                                 + " new file and downloaded the same artifact meanwhile. The cache stays correct (every download is"

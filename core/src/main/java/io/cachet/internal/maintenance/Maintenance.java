@@ -144,7 +144,7 @@ public final class Maintenance {
                     if (tally.remaining <= maxBytes) {
                         return Mono.empty();
                     }
-                    return underLocks(snapshot.lockNames(blob), () -> evictOne(blob, snapshot))
+                    return underLocks(snapshot.lockNames(blob), () -> evictOne(blob, snapshot), true)
                             .doOnNext(freed -> {
                                 if (freed) {
                                     tally.evicted(blob.size());
@@ -202,11 +202,16 @@ public final class Maintenance {
 
     // ---- shared ----------------------------------------------------------------------------------
 
+    private <T> Mono<T> underLocks(List<String> names, Callable<T> body) {
+        return underLocks(names, body, false);
+    }
+
     /**
      * Runs {@code body} holding the locks named {@code names} (taken in a fixed order, each only if
-     * free); empty if any was busy.
+     * free); empty if any was busy. With {@code collect}, a body that returns {@code true} has removed
+     * what the locks guarded, and the lock files are deleted as they are released.
      */
-    private <T> Mono<T> underLocks(List<String> names, Callable<T> body) {
+    private <T> Mono<T> underLocks(List<String> names, Callable<T> body, boolean collect) {
         List<String> ordered = names.stream().distinct().sorted().toList();
         // The locks are released before the result is signalled (usingWhen), so that a caller who
         // closes the cache as soon as verify or gc completes does not strand a release behind it.
@@ -216,6 +221,11 @@ public final class Maintenance {
                         .concatMap(name -> locks.acquire(name, Duration.ZERO, (other, waited) -> {}))
                         .doOnNext(held::add)
                         .then(Mono.fromCallable(body).subscribeOn(io))
+                        .flatMap(result -> collect && Boolean.TRUE.equals(result)
+                                ? Flux.fromIterable(held)
+                                        .concatMap(LockManager.Lease::releaseAndDelete)
+                                        .then(Mono.just(result))
+                                : Mono.just(result))
                         .onErrorResume(LockManager.TimedOut.class, busy -> Mono.empty())
                         .onErrorMap(IOException.class, e -> StorageException.of(store.root(), "maintain", e)),
                 Maintenance::releaseAll,
