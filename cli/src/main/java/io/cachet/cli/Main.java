@@ -10,9 +10,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code cachet}: fetch verified artifacts into a cache that many processes share.
  *
- * <p>The CLI uses only Cachet's public API ({@code io.cachet}, {@code io.cachet.spi} and {@link
- * io.cachet.Cache#events()}). It runs on the class path (no module-info): picocli reaches the
- * command classes by reflection.
+ * <p>The CLI uses only Cachet's public API ({@code io.cachet}, {@code io.cachet.spi}, {@code
+ * io.cachet.reactor} and {@link io.cachet.Cache#events()}); its module descriptor makes the
+ * compiler hold it to that. The runnable jar runs on the class path; picocli reaches the command
+ * classes by reflection, which the descriptor opens to it for the module path.
  *
  * <p>Streams: stdout holds results only (paths, or JSON lines with {@code --json}) and stays
  * empty on failure; stderr has errors, progress and summaries; logs go to stderr at warning level.
