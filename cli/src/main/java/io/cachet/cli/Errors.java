@@ -5,6 +5,7 @@ import io.cachet.InvalidRequestException;
 import io.cachet.LockTimeoutException;
 import io.cachet.OriginException;
 import io.cachet.StorageException;
+import io.cachet.spi.Text;
 import java.io.PrintStream;
 import java.util.Locale;
 import picocli.CommandLine;
@@ -110,13 +111,13 @@ final class Errors {
                 line(b, "status", Integer.toString(e.status()));
             }
             line(b, "attempts", Integer.toString(e.attempts()));
-            e.retryAfter().ifPresent(d -> line(b, "retry after", Units.duration(d)));
+            e.retryAfter().ifPresent(d -> line(b, "retry after", Text.duration(d)));
         } else if (t instanceof StorageException e) {
             line(b, "path", String.valueOf(e.path()));
         } else if (t instanceof LockTimeoutException e) {
             e.holderPid().ifPresent(pid -> line(b, "holder pid", Long.toString(pid)));
             line(b, "lock file", String.valueOf(e.lockFile()));
-            line(b, "waited", Units.duration(e.waited()));
+            line(b, "waited", Text.duration(e.waited()));
         }
     }
 

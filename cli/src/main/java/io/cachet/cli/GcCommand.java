@@ -1,6 +1,7 @@
 package io.cachet.cli;
 
 import io.cachet.GcResult;
+import io.cachet.spi.Text;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,9 +69,9 @@ final class GcCommand implements Callable<Integer> {
                     .append(r.blobsRemoved())
                     .append(r.blobsRemoved() == 1 ? " blob" : " blobs")
                     .append(" (")
-                    .append(Units.bytes(r.bytesFreed()))
+                    .append(Text.bytes(r.bytesFreed()))
                     .append("); ")
-                    .append(Units.bytes(r.bytesRemaining()))
+                    .append(Text.bytes(r.bytesRemaining()))
                     .append(" remain");
             if (r.busySkipped() > 0) {
                 b.append("; ").append(r.busySkipped()).append(" in use by another process, skipped");

@@ -2,6 +2,7 @@ package io.cachet.cli;
 
 import io.cachet.CacheEntry;
 import io.cachet.Sha256;
+import io.cachet.spi.Text;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
@@ -80,7 +81,7 @@ final class LsCommand implements Callable<Integer> {
                         Locale.ROOT,
                         "%s  %10s  %-16s  %s%s%n",
                         e.sha256().hex(),
-                        Units.bytes(e.size()),
+                        Text.bytes(e.size()),
                         WHEN.format(e.lastUsed()),
                         e.key().value(),
                         notes));
@@ -96,7 +97,7 @@ final class LsCommand implements Callable<Integer> {
                     entries.size() == 1 ? "key" : "keys",
                     blobs.size(),
                     blobs.size() == 1 ? "blob" : "blobs",
-                    Units.bytes(total),
+                    Text.bytes(total),
                     root));
         }
         io.out().print(b);

@@ -1,6 +1,7 @@
 package io.cachet.cli;
 
 import io.cachet.BlobCheck;
+import io.cachet.spi.Text;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -73,7 +74,7 @@ final class VerifyCommand implements Callable<Integer> {
                     b.append("corrupt ")
                             .append(c.sha256().hex())
                             .append(" (")
-                            .append(Units.bytes(c.size()))
+                            .append(Text.bytes(c.size()))
                             .append("): its bytes hash to ")
                             .append(c.actualSha256().hex())
                             .append("; ")
@@ -91,7 +92,7 @@ final class VerifyCommand implements Callable<Integer> {
                     "verified %d %s (%s): %d intact, %d corrupt%n",
                     checks.size(),
                     checks.size() == 1 ? "blob" : "blobs",
-                    Units.bytes(bytes),
+                    Text.bytes(bytes),
                     checks.size() - corrupt,
                     corrupt));
         }
