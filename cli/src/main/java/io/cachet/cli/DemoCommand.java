@@ -104,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
             List<Got> got = new ArrayList<>();
             List<Process> children = new ArrayList<>();
             FetchRequest request = FetchRequest.of(url).withSha256(digest).withSize(SIZE);
-            try (Session session = Session.open(io, cacheDir, null);
+            try (Session session = Session.forFetching(io, cacheDir, false, null);
                     Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 CompletableFuture<List<Artifact>> threads = Flux.range(0, THREADS)
                         .flatMap(i -> session.cache().fetch(request), THREADS)

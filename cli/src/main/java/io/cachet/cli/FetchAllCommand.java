@@ -3,10 +3,7 @@ package io.cachet.cli;
 import io.cachet.Artifact;
 import io.cachet.Cache;
 import io.cachet.FetchRequest;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -32,6 +29,7 @@ import reactor.core.publisher.Mono;
             "",
             "MANIFEST has one artifact a line: URL [SHA256 [KEY]], separated by blanks ('-' as SHA256 leaves it"
                     + " unpinned). Blank lines and lines starting with '#' are skipped. '-' reads the manifest from stdin."
+                    + " It is UTF-8 (a leading byte-order mark is skipped); one that is not is refused before any download."
         },
         footer = {
             "",
@@ -86,17 +84,13 @@ final class FetchAllCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Manifest.Line> lines;
+        Session session;
         try {
             if (concurrency < 1) {
                 throw new UsageException("--concurrency must be at least 1: " + concurrency);
             }
-            lines = readManifest();
-        } catch (RuntimeException e) {
-            return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
-        }
-        Session session;
-        try {
-            session = Session.open(io, cacheDir.resolve(io), network);
+            lines = Manifest.read(readManifest());
+            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
         }
@@ -119,19 +113,25 @@ final class FetchAllCommand implements Callable<Integer> {
                     if (session.stopping()) {
                         return ExitCodes.INTERNAL; // Stopped by a signal; the JVM exits with its own status.
                     }
-                    int[] lineCode = new int[1];
-                    Manifest.Line line = outcome.line();
-                    progress.print(() -> lineCode[0] = Errors.report(
-                            io.err(),
-                            "line " + line.number() + ": cannot fetch " + Results.shown(line.url()),
-                            outcome.failure(),
-                            output.debug));
-                    code = ExitCodes.mostSevere(code, lineCode[0]);
+                    code = ExitCodes.mostSevere(code, failed(outcome, progress));
                 }
             }
             progress.close(true);
         }
         return code;
+    }
+
+    /** Reports a failed line on stderr and returns its exit code. */
+    private int failed(Outcome outcome, Progress progress) {
+        Manifest.Line line = outcome.line();
+        Throwable failure = outcome.failure();
+        int[] lineCode = new int[1];
+        progress.print(() -> lineCode[0] = Errors.report(
+                io.err(),
+                "line " + line.number() + ": cannot fetch " + Messages.url(line.url()),
+                failure,
+                output.debug));
+        return lineCode[0];
     }
 
     private Mono<Outcome> fetch(Cache cache, Manifest.Line line) {
@@ -144,14 +144,12 @@ final class FetchAllCommand implements Callable<Integer> {
                 .onErrorResume(e -> Mono.just(new Outcome(line, null, e)));
     }
 
-    private List<Manifest.Line> readManifest() {
+    private byte[] readManifest() {
         try {
             if (manifest.equals("-")) {
-                return Manifest.read(new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8)));
+                return io.in().readAllBytes();
             }
-            try (BufferedReader reader = Files.newBufferedReader(Path.of(manifest), StandardCharsets.UTF_8)) {
-                return Manifest.read(reader);
-            }
+            return Files.readAllBytes(Path.of(manifest));
         } catch (NoSuchFileException e) {
             throw new UsageException("no manifest file " + manifest);
         } catch (IOException e) {

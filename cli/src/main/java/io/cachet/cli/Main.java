@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
             "  6  gave up waiting for another process's lock (--lock-timeout)",
             "  fetch-all exits with the highest code of any of its lines.",
             "",
-            "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else ~/.cache/cachet.",
+            "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else $HOME/.cache/cachet.",
             "Try 'cachet demo' to see one download shared by many callers and processes."
         })
 public final class Main implements Callable<Integer> {
@@ -78,7 +78,7 @@ public final class Main implements Callable<Integer> {
         cli.setErr(new PrintWriter(io.err(), true));
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
-            io.err().println("cachet: " + e.getMessage());
+            io.err().println(Messages.line("cachet: " + e.getMessage()));
             if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, io.err())) {
                 io.err().print("  usage: " + failed.getHelp().synopsis(0));
             }

@@ -17,7 +17,8 @@ import java.util.Locale;
  * {@code source} is {@code hit} (already cached), {@code download} (this process downloaded it),
  * {@code resumed} (this process finished an earlier, interrupted download) or {@code waited}
  * (another caller or process downloaded it while this one waited). {@code url} is the URL without
- * user info or fragment: credentials never reach stdout.
+ * user info or fragment; its query is kept, as stdout is the caller's own result (messages on
+ * stderr never show a query).
  */
 final class Results {
     private Results() {}
@@ -38,16 +39,6 @@ final class Results {
 
     static String source(Artifact.Source source) {
         return source == Artifact.Source.DOWNLOADED ? "download" : source.name().toLowerCase(Locale.ROOT);
-    }
-
-    /** A URL as typed, for messages: without user info and fragment if it parses, else clipped. */
-    static String shown(String url) {
-        try {
-            return shown(new URI(url.strip()));
-        } catch (URISyntaxException e) {
-            String clipped = url.length() > 60 ? url.substring(0, 57) + "..." : url;
-            return '"' + clipped.replaceAll("\\p{Cntrl}", "?") + '"';
-        }
     }
 
     /** The URI without user info and fragment. */

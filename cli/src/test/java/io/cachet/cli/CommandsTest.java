@@ -231,7 +231,7 @@ class CommandsTest {
         server.serve("/a.bin", A).serve("/b.bin", B);
         TestIo cli = cli().stdin(url("/a.bin") + "\n" + url("/b.bin") + " " + SHA_B.hex() + "\n");
 
-        assertThat(cli.run("fetch-all", "-")).isZero();
+        assertThat(cli.run("fetch-all", "-")).as(cli::err).isZero();
 
         List<String> paths = cli.out().lines().toList();
         assertThat(paths).hasSize(2);
@@ -287,6 +287,32 @@ class CommandsTest {
         assertThat(cli.run("ls")).isZero();
         assertThat(cli.out())
                 .isEqualTo("0 keys, 0 blobs, 0 B in " + tmp.resolve("cache").toRealPath() + "\n");
+    }
+
+    @Test
+    void lsVerifyAndGcOnADirectoryThatDoesNotExistSayItIsEmptyAndDoNotCreateIt() {
+        Path none = tmp.resolve("none");
+        TestIo cli = cli();
+
+        assertThat(cli.run("ls", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.out()).isEqualTo("0 keys, 0 blobs, 0 B in " + none + " (no cache there yet)\n");
+        cli.reset();
+        assertThat(cli.run("verify", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.out()).isEqualTo("verified 0 blobs (0 B): 0 intact, 0 corrupt (no cache at " + none + " yet)\n");
+        cli.reset();
+        assertThat(cli.run("gc", "--max-size", "0", "--cache-dir", none.toString()))
+                .isZero();
+        assertThat(cli.out()).isEqualTo("removed 0 blobs (0 B); 0 B remain (no cache at " + none + " yet)\n");
+        cli.reset();
+        assertThat(cli.run("ls", "--json", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.run("verify", "--json", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.out()).isEmpty();
+        assertThat(cli.run("gc", "--max-size", "0", "--json", "--cache-dir", none.toString()))
+                .isZero();
+        assertThat(MiniJson.parse(cli.out())).containsEntry("blobs_removed", 0L).containsEntry("bytes_remaining", 0L);
+
+        assertThat(cli.err()).isEmpty();
+        assertThat(none).doesNotExist();
     }
 
     @Test
