@@ -60,6 +60,16 @@ final class Errors {
         return code;
     }
 
+    /**
+     * What went wrong and what to do, on one line, for a JSON field: the exception's message, or the
+     * headline when that says it all.
+     */
+    static String summary(Throwable failure) {
+        Throwable t = Exceptions.unwrap(failure);
+        return Messages.line(
+                saysAllInItsHeadline(t) || ExitCodes.of(t) == ExitCodes.INTERNAL ? headline(t) : message(t));
+    }
+
     private static boolean saysAllInItsHeadline(Throwable t) {
         return t instanceof UsageException
                 || t instanceof CommandLine.ParameterException

@@ -33,8 +33,9 @@ import reactor.core.publisher.Mono;
         },
         footer = {
             "",
-            "stdout: one line per artifact fetched, in manifest order (path, or with --json one object, as for fetch);"
-                    + " failed lines print nothing there.",
+            "stdout: one line per artifact fetched, in manifest order (its path, or with --json one object as for fetch);"
+                    + " a failed line prints nothing there, or with --json, in its place:",
+            "  {\"url\",\"key\",\"error\": {\"exit\": the code the line alone would exit with, \"message\"}}",
             "Exit code: the highest of its lines' codes (0 if all succeeded; see 'cachet --help')."
         })
 final class FetchAllCommand implements Callable<Integer> {
@@ -79,6 +80,15 @@ final class FetchAllCommand implements Callable<Integer> {
                     ? error
                     : new IllegalStateException("line " + line.number() + " ended without an artifact or an error");
         }
+
+        /** Tells the progress display that this line is done. */
+        void countIn(Progress progress) {
+            if (artifact != null) {
+                progress.finished(artifact);
+            } else {
+                progress.failed();
+            }
+        }
     }
 
     @Override
@@ -98,18 +108,17 @@ final class FetchAllCommand implements Callable<Integer> {
         try (session;
                 Progress progress = Progress.start(io, session.cache(), output.showProgress(io), lines.size())) {
             Cache cache = session.cache();
+            // Each line counts as done when it ends, whatever its place; results print in manifest order.
             Iterable<Outcome> outcomes = Flux.fromIterable(lines)
-                    .flatMapSequential(line -> fetch(cache, line), concurrency, 1)
+                    .flatMapSequential(line -> fetch(cache, line).doOnNext(o -> o.countIn(progress)), concurrency, 1)
                     .toIterable(1);
             for (Outcome outcome : outcomes) {
                 Artifact artifact = outcome.artifact();
                 FetchRequest request = outcome.line().request();
                 if (artifact != null && request != null) {
-                    progress.finished(artifact);
                     String result = Results.line(request, artifact, json.json);
                     progress.print(() -> io.out().println(result));
                 } else {
-                    progress.failed();
                     if (session.stopping()) {
                         return ExitCodes.INTERNAL; // Stopped by a signal; the JVM exits with its own status.
                     }
@@ -121,16 +130,21 @@ final class FetchAllCommand implements Callable<Integer> {
         return code;
     }
 
-    /** Reports a failed line on stderr and returns its exit code. */
+    /** Reports a failed line on stderr (and with {@code --json} on stdout) and returns its exit code. */
     private int failed(Outcome outcome, Progress progress) {
         Manifest.Line line = outcome.line();
         Throwable failure = outcome.failure();
         int[] lineCode = new int[1];
-        progress.print(() -> lineCode[0] = Errors.report(
-                io.err(),
-                "line " + line.number() + ": cannot fetch " + Messages.url(line.url()),
-                failure,
-                output.debug));
+        progress.print(() -> {
+            lineCode[0] = Errors.report(
+                    io.err(),
+                    "line " + line.number() + ": cannot fetch " + Messages.url(line.url()),
+                    failure,
+                    output.debug);
+            if (json.json) {
+                io.out().println(Results.failure(line, lineCode[0], Errors.summary(failure)));
+            }
+        });
         return lineCode[0];
     }
 

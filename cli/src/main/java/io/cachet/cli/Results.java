@@ -2,6 +2,8 @@ package io.cachet.cli;
 
 import io.cachet.Artifact;
 import io.cachet.FetchRequest;
+import io.cachet.InvalidRequestException;
+import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -34,6 +36,38 @@ final class Results {
                 .put("sha256", artifact.sha256().hex())
                 .put("size", artifact.size())
                 .put("source", source(artifact.source()))
+                .toString();
+    }
+
+    /**
+     * With {@code --json}, what {@code fetch-all} prints in a failed line's place: the line's URL
+     * and key as a result would show them, and the error: the exit code the line alone would have
+     * had, and the message. A URL that is not valid is shown redacted and clipped, as in messages; a
+     * key that is not valid as written; the key is null when the line names none and its URL is not
+     * valid.
+     *
+     * <pre>
+     * {"url":"...","key":"...","error":{"exit":4,"message":"could not download ... (HTTP 404 Not Found) ..."}}
+     * </pre>
+     */
+    static String failure(Manifest.Line line, int exit, String message) {
+        FetchRequest request = line.request();
+        if (request == null) {
+            try {
+                request = FetchRequest.of(line.url()); // Only the URL and its key are wanted here.
+            } catch (InvalidRequestException e) {
+                request = null;
+            }
+        }
+        String key = line.key();
+        return Json.object()
+                .put("url", request != null ? shown(request.uri()) : Messages.shortUrl(line.url()))
+                .put(
+                        "key",
+                        key != null
+                                ? Text.printable(key, Messages.MAX_WORD)
+                                : request != null ? request.key().value() : null)
+                .put("error", Json.object().put("exit", exit).put("message", message))
                 .toString();
     }
 

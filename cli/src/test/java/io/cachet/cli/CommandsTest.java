@@ -218,12 +218,14 @@ class CommandsTest {
         assertThat(code).isEqualTo(4);
         List<Map<String, Object>> results =
                 cli.out().lines().map(MiniJson::parse).toList();
-        assertThat(results).extracting(r -> r.get("sha256")).containsExactly(SHA_B.hex(), SHA_A.hex());
-        assertThat(results.get(1)).containsEntry("key", "a-key");
+        assertThat(results).extracting(r -> r.get("sha256")).containsExactly(SHA_B.hex(), null, SHA_A.hex(), null);
+        assertThat(results.get(1)).containsEntry("key", "missing").containsKey("error");
+        assertThat(results.get(2)).containsEntry("key", "a-key");
+        assertThat(results.get(3)).containsEntry("url", url("/a.bin")).containsKey("error");
         assertThat(cli.err())
                 .contains("cachet: line 3: cannot fetch " + url("/missing.bin"), "cachet: line 6: cannot fetch");
         assertThat(results.get(0)).containsEntry("source", "hit");
-        assertThat(results.get(1)).containsEntry("source", "download");
+        assertThat(results.get(2)).containsEntry("source", "download");
     }
 
     @Test
