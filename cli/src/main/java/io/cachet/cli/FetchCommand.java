@@ -79,7 +79,7 @@ final class FetchCommand implements Callable<Integer> {
         Session session = null;
         try {
             FetchRequest request = request();
-            session = Session.open(io, cacheDir.resolve(io), network);
+            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
             Artifact artifact;
             try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 try {
@@ -102,7 +102,7 @@ final class FetchCommand implements Callable<Integer> {
                 }
                 session.close();
             }
-            return Errors.report(io.err(), "cannot fetch " + Results.shown(url), e, output.debug);
+            return Errors.report(io.err(), "cannot fetch " + Messages.url(url), e, output.debug);
         }
     }
 
