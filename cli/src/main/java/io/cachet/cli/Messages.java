@@ -43,6 +43,10 @@ final class Messages {
                     Pattern.compile("\\b(?:Cache\\.)?(?:[Bb]uilder(?:\\(\\))?\\.)?sharedWithGroup\\(true\\)"),
                     "--shared-with-group (or " + Options.CacheDir.SHARED_VARIABLE + "=1)"),
             new Translation(
+                    Pattern.compile("opened as shared with their group by every one of them"),
+                    "opened with --shared-with-group (or " + Options.CacheDir.SHARED_VARIABLE
+                            + "=1) by every one of them"),
+            new Translation(
                     Pattern.compile("build it with Key\\.of\\(URI\\)"),
                     "leave the key out to use the URL without them as the key"),
             new Translation(
