@@ -56,6 +56,13 @@ import reactor.core.scheduler.Scheduler;
  *       once nothing is in flight, so the caller may close the channel.
  * </ul>
  *
+ * <p>One range of several ({@link #ranges}): the same writer then streams one response body into
+ * the artifact's bytes {@code [start, end)} of a part file that other writers fill at the same
+ * time. Its hash lane offers each buffer to the part's in-order hasher, which takes it only if it
+ * is next in the artifact (otherwise its bytes are read back from disk once the prefix before them
+ * is complete, never held in memory); its end may shrink while it runs ({@link #shrinkTo}), when
+ * another connection takes over the rest, and reaching it ends the writer successfully.
+ *
  * <p>Concurrency: the upstream signals {@code onNext}/{@code onComplete}/{@code onError} serially
  * on its own thread, and only that thread touches {@code filling}, {@code fillStart} and {@code
  * accepted}. Write completions, hash tasks, syncs and the watchdog run on other threads. What they
@@ -66,8 +73,11 @@ public final class StreamingWriter {
 
     /** Told as the download advances. Called from the I/O threads, never concurrently. */
     public interface Listener {
-        /** Both lanes are through {@code position} bytes. */
-        void written(long position);
+        /**
+         * The artifact's first {@code bytes} are written and hashed (one stream); or, for {@link
+         * #ranges}, {@code bytes} of the artifact are written, wherever they are.
+         */
+        void written(long bytes);
 
         /**
          * The SHA-256 of exactly the first {@code position} bytes, taken every {@code checkpointEvery}
@@ -96,7 +106,7 @@ public final class StreamingWriter {
             long checkpointEvery) {}
 
     private final AsynchronousFileChannel channel;
-    private final MessageDigest digest;
+    private final @Nullable MessageDigest digest; // One stream's; a range's bytes go to the part's hasher instead.
     private final long start;
     private final long limit;
     private final Settings settings;
@@ -105,6 +115,13 @@ public final class StreamingWriter {
 
     private volatile long position;
     private volatile long hashedThrough;
+
+    // One range of several: the part's shared hasher and accounting; null for one stream.
+    private final @Nullable RangeWriter shared;
+    private final Object claims = new Object();
+    private long end; // Guarded by claims: where this range stops; shrinks when another stream takes the rest.
+    private long claimed; // Guarded by claims: the bytes before it are this writer's to write.
+    private volatile @Nullable Run run;
 
     /**
      * @param position where the body starts in the file; {@code digest} already holds the bytes
@@ -127,6 +144,149 @@ public final class StreamingWriter {
         this.settings = settings;
         this.budget = (long) settings.bufferSize() * settings.maxBuffers();
         this.listener = listener;
+        this.shared = null;
+    }
+
+    /** One range, {@code [start, end)}, of the part that {@code shared} writes. */
+    StreamingWriter(AsynchronousFileChannel channel, long start, long end, RangeWriter shared, Settings settings) {
+        this.channel = channel;
+        this.start = start;
+        this.position = start;
+        this.hashedThrough = start;
+        this.digest = null;
+        this.limit = end;
+        this.settings = settings;
+        this.budget = (long) settings.bufferSize() * settings.maxBuffers();
+        this.listener = bytes -> {};
+        this.shared = shared;
+        this.end = end;
+        this.claimed = start;
+    }
+
+    /**
+     * A writer of several ranges of one part file at once, for a download over parallel connections.
+     *
+     * @param channel the part file
+     * @param hashedThrough how many bytes from 0 are already in {@code digest} (and on disk)
+     * @param digest the SHA-256 of exactly those bytes; updated in order as the prefix grows
+     * @param length the artifact's size
+     * @param settings for each range's writer ({@code bufferSize} and {@code maxBuffers} are per range),
+     *     and {@code syncEvery} and {@code checkpointEvery} for the whole file
+     * @param listener told of the bytes on disk, and of checkpoints of the prefix
+     */
+    public static Ranges ranges(
+            AsynchronousFileChannel channel,
+            long hashedThrough,
+            MessageDigest digest,
+            long length,
+            Settings settings,
+            Listener listener) {
+        return new RangeWriter(channel, hashedThrough, digest, length, settings, listener);
+    }
+
+    /**
+     * The ranges of one part file being written at once, and the in-order SHA-256 of the artifact
+     * they make. Thread-safe.
+     */
+    public interface Ranges {
+        /** Bytes {@code [start, end)} are already in the file (kept from an earlier attempt); call before any range is written. */
+        void kept(long start, long end);
+
+        /** A writer for the bytes {@code [start, end)}, from one response body; call its {@link #write} once. */
+        StreamingWriter open(long start, long end);
+
+        /** Completes once the whole artifact is hashed in order; fails if reading the file back or a sync fails. */
+        Mono<Void> hashed();
+
+        /** The SHA-256 of the artifact, once {@link #hashed()} completed. */
+        MessageDigest digest();
+
+        /** How many bytes from 0 are hashed. */
+        long hashedThrough();
+
+        /** Bytes of the artifact on disk. */
+        long onDisk();
+
+        /**
+         * Stops hashing: completes once no read or update is in flight. Then {@link #digest()} holds
+         * exactly {@link #hashedThrough()} bytes.
+         */
+        Mono<Void> quiesce();
+
+        /** The hashed prefix's length and SHA-256, if no update is in flight now; else null. */
+        @Nullable
+        Checkpoint snapshot();
+    }
+
+    /**
+     * A prefix of the artifact and the SHA-256 of exactly its bytes.
+     *
+     * @param length the prefix's length
+     * @param sha256 its digest
+     */
+    public record Checkpoint(long length, byte[] sha256) {}
+
+    /** This writer's first byte. */
+    public long start() {
+        return start;
+    }
+
+    /** Where this writer stops: the end of its range, which {@link #shrinkTo} may bring closer. */
+    public long end() {
+        synchronized (claims) {
+            return end;
+        }
+    }
+
+    /**
+     * Ends this range at {@code newEnd}, or as close to it as the bytes already taken allow, so that
+     * another writer can take the rest; never moves the end further.
+     *
+     * @return the new end: the rest, from it on, is no longer this writer's
+     */
+    public long shrinkTo(long newEnd) {
+        synchronized (claims) {
+            long at = Math.max(newEnd, claimed);
+            if (at < end) {
+                end = at;
+            }
+            return end;
+        }
+    }
+
+    /**
+     * Stops a range's writer from outside: the body is cancelled, what arrived is still written, and
+     * {@link #write} then fails with {@link Stalled} once nothing is in flight. Nothing happens if
+     * it has not started or has already ended.
+     */
+    public void stop(String reason) {
+        Run r = run;
+        if (r != null) {
+            r.interrupt(new Stalled(reason), false);
+        }
+    }
+
+    /** Bytes of this range taken from the body so far (for rates). */
+    public long received() {
+        synchronized (claims) {
+            return claimed - start;
+        }
+    }
+
+    /** How many of {@code n} more bytes this range may take (all of them for one stream). */
+    private int claim(int n) {
+        synchronized (claims) {
+            int take = (int) Math.min(n, end - claimed);
+            claimed += take;
+            return take;
+        }
+    }
+
+    /** Whether a range was shrunk and has now taken every byte up to its new end. */
+    private boolean shrunkAndFull() {
+        synchronized (claims) {
+            return claimed == end && end < limit;
+        }
     }
 
     /** Bytes on disk and in the digest: where the next attempt may resume. */
@@ -149,9 +309,10 @@ public final class StreamingWriter {
      */
     public Mono<Long> write(Flux<ByteBuffer> body) {
         return Mono.create(sink -> {
-            Run run = new Run(sink);
-            sink.onCancel(() -> run.fail(new CancellationException("download cancelled")));
-            body.subscribe(run);
+            Run r = new Run(sink);
+            run = r;
+            sink.onCancel(() -> r.fail(new CancellationException("download cancelled")));
+            body.subscribe(r);
         });
     }
 
@@ -281,9 +442,19 @@ public final class StreamingWriter {
                 outstanding--;
                 largestChunk = Math.max(largestChunk, n);
             }
-            if (accepted + n > limit) {
-                fail(new Overflow(limit, accepted + n));
-                return;
+            boolean last = false;
+            if (shared == null) {
+                if (accepted + n > limit) {
+                    fail(new Overflow(limit, accepted + n));
+                    return;
+                }
+            } else {
+                int take = claim(n);
+                last = take < n || shrunkAndFull();
+                if (take < n) {
+                    chunk.limit(chunk.position() + take); // The rest is another range's, or past the one asked for.
+                    n = take;
+                }
             }
             accepted += n;
             received += n;
@@ -313,8 +484,30 @@ public final class StreamingWriter {
                     toHash.addAll(full);
                 }
             }
+            if (last) {
+                endOfRange();
+                return;
+            }
             pump();
             requestMore();
+        }
+
+        /** A range has every byte it wants: what is buffered is written, the body is cancelled, and the writer succeeds. */
+        private void endOfRange() {
+            Slot last = flushFilling();
+            boolean cancel;
+            synchronized (this) {
+                if (last != null) {
+                    toWrite.add(last);
+                    toHash.add(last);
+                }
+                cancel = !upstreamDone;
+                upstreamDone = true;
+            }
+            if (cancel && upstream != null) {
+                upstream.cancel();
+            }
+            pump();
         }
 
         /** Turns the buffer being filled into a slot; upstream thread only. */
@@ -511,8 +704,18 @@ public final class StreamingWriter {
                     pump();
                     return;
                 }
-                digest.update(slot.buffer.duplicate());
                 long at = slot.at + slot.length;
+                RangeWriter ranges = shared;
+                if (ranges != null) {
+                    ranges.offer(slot.at, slot.buffer.duplicate()); // Hashed now if it is next; else read back later.
+                    synchronized (this) {
+                        hashed = at;
+                    }
+                    laneDone(slot);
+                    continue;
+                }
+                MessageDigest d = java.util.Objects.requireNonNull(digest, "one stream has a digest");
+                d.update(slot.buffer.duplicate());
                 boolean checkpoint;
                 synchronized (this) {
                     hashed = at;
@@ -522,7 +725,7 @@ public final class StreamingWriter {
                     }
                 }
                 if (checkpoint) {
-                    listener.checkpoint(at, copy(digest).digest()); // Only this lane touches the digest.
+                    listener.checkpoint(at, copy(d).digest()); // Only this lane touches the digest.
                 }
                 laneDone(slot);
             }
@@ -554,6 +757,12 @@ public final class StreamingWriter {
                 }
             }
             if (free) {
+                RangeWriter ranges = shared;
+                if (ranges != null) {
+                    ranges.written(
+                            slot.at,
+                            slot.at + slot.length); // After the hash lane: it took the bytes, or they are read back.
+                }
                 BufferPool.SHARED.release(slot.buffer);
                 reportProgress();
             }
@@ -691,7 +900,7 @@ public final class StreamingWriter {
         }
     }
 
-    private static MessageDigest copy(MessageDigest digest) {
+    static MessageDigest copy(MessageDigest digest) {
         try {
             return (MessageDigest) digest.clone();
         } catch (CloneNotSupportedException e) {

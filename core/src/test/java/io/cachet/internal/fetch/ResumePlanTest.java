@@ -17,7 +17,7 @@ class ResumePlanTest {
     private static final Store.Owner ALIVE = new Store.Owner("another-host", 1, 1);
 
     private static Store.Part part(String unique, long size, Store.Owner owner, String uri, Validators v, long length) {
-        Store.Sidecar sidecar = new Store.Sidecar(uri, "https://o/x", v, length, owner, 0, null);
+        Store.Sidecar sidecar = new Store.Sidecar(uri, "https://o/x", v, length, owner, 0, null, java.util.List.of());
         return new Store.Part(unique, Path.of("/c/tmp/" + unique + ".part"), sidecar, size);
     }
 
