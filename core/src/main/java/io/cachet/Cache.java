@@ -111,6 +111,7 @@ public interface Cache extends AutoCloseable {
         private long maxArtifactSize = Long.MAX_VALUE;
         private boolean sharedWithGroup;
         private int writeBufferSize = Engine.Settings.DEFAULT_WRITE_BUFFER;
+        private int connections;
 
         Builder() {}
 
@@ -233,6 +234,24 @@ public interface Cache extends AutoCloseable {
         }
 
         /**
+         * The most connections one download uses, each fetching a range of the artifact into the same
+         * file, when the origin serves ranges. A download starts with one and adds more while they
+         * raise its throughput (as they do when the origin limits each connection); an artifact of
+         * under 4 MiB is always one request. 1 turns parallel ranges off. Default: chosen by size,
+         * one connection below 32 MiB, then one per 16 MiB, at most 8.
+         */
+        public Builder connections(int max) {
+            if (max < 1 || max > MAX_CONNECTIONS) {
+                throw new IllegalArgumentException("connections must be between 1 and " + MAX_CONNECTIONS + ": " + max);
+            }
+            this.connections = max;
+            return this;
+        }
+
+        /** The most {@link #connections} a download may be given. */
+        public static final int MAX_CONNECTIONS = 64;
+
+        /**
          * Opens the cache: creates the directory layout if needed and checks that it is safe to use
          * (not writable by others, one file system for temporary and final files).
          *
@@ -259,7 +278,8 @@ public interface Cache extends AutoCloseable {
                     throughputWindow,
                     maxArtifactSize,
                     sharedWithGroup,
-                    writeBufferSize);
+                    writeBufferSize,
+                    connections);
         }
     }
 }

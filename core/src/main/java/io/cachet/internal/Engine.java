@@ -63,7 +63,7 @@ public final class Engine implements Cache {
     private final Flight flight;
     private volatile boolean closed;
 
-    private Engine(Settings settings, Disk disk, DoubleSupplier random) {
+    private Engine(Settings settings, Disk disk, DoubleSupplier random, Download.Parallelism parallelism) {
         this.settings = settings;
         this.store = Store.open(settings.root(), settings.sharedWithGroup(), disk);
         this.ioThreads = settings.ioScheduler() == null ? IoThreads.owned() : IoThreads.on(settings.ioScheduler());
@@ -83,20 +83,39 @@ public final class Engine implements Cache {
                 settings.writeBufferSize(),
                 settings.retryPolicy(),
                 random,
-                events::emit);
-        this.flight = new Flight(
-                store, locks, new Commit(store, io), downloads, memo, events, io, timer, settings.lockTimeout());
+                events::emit,
+                parallelism);
         this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
+        this.flight = new Flight(
+                store,
+                locks,
+                new Commit(store, io),
+                downloads,
+                memo,
+                events,
+                io,
+                timer,
+                settings.lockTimeout(),
+                uri -> java.util.Objects.requireNonNull(originFor(uri), "checked before the flight"));
     }
 
     /** Opens a cache on the real file system. */
     public static Engine start(Settings settings) {
-        return new Engine(settings, Disk.REAL, () -> ThreadLocalRandom.current().nextDouble());
+        return new Engine(
+                settings,
+                Disk.REAL,
+                () -> ThreadLocalRandom.current().nextDouble(),
+                Download.Parallelism.of(settings.connections()));
     }
 
     /** Opens a cache whose file-system operations and randomness tests control. */
     public static Engine start(Settings settings, Disk disk, DoubleSupplier random) {
-        return new Engine(settings, disk, random);
+        return new Engine(settings, disk, random, Download.Parallelism.of(settings.connections()));
+    }
+
+    /** Opens a cache whose downloads in ranges start with as many connections as tests choose. */
+    public static Engine start(Settings settings, Download.Parallelism parallelism) {
+        return new Engine(settings, Disk.REAL, () -> ThreadLocalRandom.current().nextDouble(), parallelism);
     }
 
     private static List<Origin> discoverOrigins() {
@@ -123,6 +142,11 @@ public final class Engine implements Cache {
                         request.mirrors().size() + " mirror(s)",
                         "mirrors are only used for a pinned artifact, since only its digest proves that a mirror"
                                 + " serves the same bytes; pin the SHA-256, or leave the mirrors out"));
+            }
+            for (URI mirror : request.mirrors()) {
+                if (originFor(mirror) == null) {
+                    return Mono.error(noOrigin(mirror));
+                }
             }
             Artifact known = Schedulers.isInNonBlockingThread() || request.verifyHit() ? null : memo.hit(request);
             if (known != null) {
@@ -230,6 +254,7 @@ public final class Engine implements Cache {
      * @param ioScheduler null for a pool the cache owns
      * @param timer null for {@code Schedulers.parallel()}
      * @param lockTimeout null to wait as long as the holder lives
+     * @param connections the most connections per download, 0 to choose by size
      */
     public record Settings(
             Path root,
@@ -243,7 +268,8 @@ public final class Engine implements Cache {
             Duration throughputWindow,
             long maxArtifactSize,
             boolean sharedWithGroup,
-            int writeBufferSize) {
+            int writeBufferSize,
+            int connections) {
 
         public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
     }

@@ -24,10 +24,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -58,6 +60,7 @@ final class Flight {
     private final Scheduler io;
     private final Scheduler timer;
     private final @Nullable Duration lockTimeout;
+    private final Function<URI, Origin> mirrorOrigins;
     private final Map<KeyId, Long> lastTouch = new ConcurrentHashMap<>();
 
     Flight(
@@ -69,7 +72,8 @@ final class Flight {
             Events events,
             Scheduler io,
             Scheduler timer,
-            @Nullable Duration lockTimeout) {
+            @Nullable Duration lockTimeout,
+            Function<URI, Origin> mirrorOrigins) {
         this.store = store;
         this.locks = locks;
         this.commit = commit;
@@ -80,6 +84,7 @@ final class Flight {
         this.io = io;
         this.timer = timer;
         this.lockTimeout = lockTimeout;
+        this.mirrorOrigins = mirrorOrigins;
     }
 
     /** The artifact for {@code request}, from the store or downloaded from {@code origin}. */
@@ -210,8 +215,13 @@ final class Flight {
     }
 
     private Mono<Artifact> download(FetchRequest request, Origin origin, KeyId id) {
-        Download.Source source = new Download.Source(origin, request.uri(), request.headers());
-        return Download.run(downloads, request, id, List.of(source))
+        List<Download.Source> sources = new ArrayList<>();
+        sources.add(new Download.Source(origin, request.uri(), request.headers()));
+        for (URI mirror : request.mirrors()) {
+            sources.add(
+                    new Download.Source(mirrorOrigins.apply(mirror), mirror, Map.of())); // Never the caller's headers.
+        }
+        return Download.run(downloads, request, id, sources)
                 .flatMap(part -> commit.commit(part, record(request, part.sha256(), part.size()))
                         .map(blob -> committed(id, request, blob, part)));
     }

@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +37,7 @@ public final class FaultyOrigin implements Origin {
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicBoolean askedPastStall = new AtomicBoolean();
     private volatile Function<OriginRequest, Response> fallback;
+    private final java.util.Map<String, Served> served = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Answers the next request with each of {@code responses}, in order. */
     public FaultyOrigin enqueue(Response... responses) {
@@ -45,16 +45,19 @@ public final class FaultyOrigin implements Origin {
         return this;
     }
 
-    /** When the queue is empty, serves {@code body} to every request, honouring ranges. */
+    /**
+     * When the queue is empty, serves {@code body} to every request, honouring ranges (bounded ones
+     * too) asked with this ETag or none, as a static file server does; answers say they accept ranges.
+     */
     public FaultyOrigin serve(byte[] body, String etag) {
-        fallback = request -> {
-            if (request.offset() > 0
-                    && Objects.equals(request.validators().ifRange(), etag)
-                    && request.offset() <= body.length) {
-                return Response.partial(body, request.offset()).etag(etag);
-            }
-            return Response.ok(body).etag(etag);
-        };
+        Served all = Served.bytes(body).etag(etag);
+        fallback = all::answer;
+        return this;
+    }
+
+    /** Serves {@code uri} (exactly as requested) as {@code what} says, before the queue and the fallback. */
+    public FaultyOrigin serve(String uri, Served what) {
+        served.put(uri, what);
         return this;
     }
 
@@ -68,6 +71,10 @@ public final class FaultyOrigin implements Origin {
     public Mono<OriginResponse> open(OriginRequest request) {
         return Mono.defer(() -> {
             requests.add(request);
+            Served at = served.get(request.uri().toString());
+            if (at != null) {
+                return at.answer(request).respond(this);
+            }
             Response next = queue.poll();
             if (next == null && fallback != null) {
                 next = fallback.apply(request);
@@ -138,6 +145,8 @@ public final class FaultyOrigin implements Origin {
         private Scheduler delayScheduler;
         private boolean neverAnswers;
         private Scheduler signalOn;
+        private boolean acceptsRanges;
+        private Served.Counter counter;
 
         private Response(
                 Throwable openError,
@@ -176,15 +185,32 @@ public final class FaultyOrigin implements Origin {
 
         /** The rest of {@code whole} from {@code offset}, as a 206 would be. */
         public static Response partial(byte[] whole, long offset) {
+            return partial(whole, offset, whole.length);
+        }
+
+        /** The bytes {@code [offset, end)} of {@code whole}, as a 206 to a bounded range would be. */
+        public static Response partial(byte[] whole, long offset, long end) {
             return new Response(
                     null,
                     OriginResponse.Status.PARTIAL,
                     offset,
                     whole.length,
-                    whole.length - offset,
+                    end - offset,
                     (at, n) -> ByteBuffer.wrap(whole, (int) (offset + at), n)
                             .slice()
                             .asReadOnlyBuffer());
+        }
+
+        /** A whole answer that says the origin accepts ranges ({@code Accept-Ranges: bytes}). */
+        public Response acceptsRanges() {
+            acceptsRanges = true;
+            return this;
+        }
+
+        /** Counts the body bytes this answer sends into {@code counter} too. */
+        Response countInto(Served.Counter counter) {
+            this.counter = counter;
+            return this;
         }
 
         /** A failure to open, as an origin would raise it. */
@@ -287,7 +313,7 @@ public final class FaultyOrigin implements Origin {
             }
             Mono<OriginResponse> response = Mono.just(
                     status == OriginResponse.Status.FULL
-                            ? OriginResponse.full(length, validators, body)
+                            ? OriginResponse.full(length, validators, body).withAcceptsRanges(acceptsRanges)
                             : OriginResponse.partial(offset, length, validators, body));
             return signalOn == null ? response : response.publishOn(signalOn);
         }
@@ -309,6 +335,9 @@ public final class FaultyOrigin implements Origin {
                 ByteBuffer next = source.chunk(at, n);
                 sink.next(next);
                 origin.bytesSent.addAndGet(n); // Counted once the engine has taken the chunk.
+                if (counter != null) {
+                    counter.add(n);
+                }
                 return at + n;
             });
             if (delayPerChunk != null) {

@@ -122,6 +122,7 @@ public final class StreamingWriter {
     private long end; // Guarded by claims: where this range stops; shrinks when another stream takes the rest.
     private long claimed; // Guarded by claims: the bytes before it are this writer's to write.
     private volatile @Nullable Run run;
+    private volatile @Nullable String stopped; // Why stop() was called, also before write() started.
 
     /**
      * @param position where the body starts in the file; {@code digest} already holds the bytes
@@ -260,6 +261,7 @@ public final class StreamingWriter {
      * it has not started or has already ended.
      */
     public void stop(String reason) {
+        stopped = reason;
         Run r = run;
         if (r != null) {
             r.interrupt(new Stalled(reason), false);
@@ -313,6 +315,10 @@ public final class StreamingWriter {
             run = r;
             sink.onCancel(() -> r.fail(new CancellationException("download cancelled")));
             body.subscribe(r);
+            String why = stopped;
+            if (why != null) {
+                r.interrupt(new Stalled(why), false); // Stopped before it started.
+            }
         });
     }
 
@@ -428,6 +434,14 @@ public final class StreamingWriter {
         @Override
         public void onSubscribe(Subscription s) {
             upstream = s;
+            boolean done;
+            synchronized (this) {
+                done = upstreamDone;
+            }
+            if (done) {
+                s.cancel(); // Stopped or failed before the body was subscribed: never take a byte of it.
+                return;
+            }
             startWatchdog();
             requestMore();
         }
