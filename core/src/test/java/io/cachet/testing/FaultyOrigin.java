@@ -36,6 +36,7 @@ public final class FaultyOrigin implements Origin {
     private final AtomicInteger bodyCancels = new AtomicInteger();
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicBoolean askedPastStall = new AtomicBoolean();
+    private final AtomicInteger stalled = new AtomicInteger();
     private volatile Function<OriginRequest, Response> fallback;
     private final java.util.Map<String, Served> served = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -119,6 +120,11 @@ public final class FaultyOrigin implements Origin {
      */
     public boolean askedPastStall() {
         return askedPastStall.get();
+    }
+
+    /** How many bodies with a {@code stallAfter} point have been asked for bytes past it. */
+    public int stalled() {
+        return stalled.get();
     }
 
     /** Responses still queued. */
@@ -346,7 +352,13 @@ public final class FaultyOrigin implements Origin {
             if (failAfter >= 0) {
                 chunks = chunks.concatWith(Flux.error(bodyError));
             } else if (stallAfter >= 0) {
-                chunks = chunks.concatWith(Flux.<ByteBuffer>never().doOnRequest(n -> origin.askedPastStall.set(true)));
+                AtomicBoolean reached = new AtomicBoolean();
+                chunks = chunks.concatWith(Flux.<ByteBuffer>never().doOnRequest(n -> {
+                    origin.askedPastStall.set(true);
+                    if (reached.compareAndSet(false, true)) {
+                        origin.stalled.incrementAndGet();
+                    }
+                }));
             }
             if (gate != null) {
                 chunks = gate.thenMany(chunks);

@@ -70,6 +70,8 @@ public final class Download {
     static final long CHECKPOINT_BYTES = 16L * 1024 * 1024;
     /** Flush the part's data to the device every this many bytes, so the final fsync is short. */
     static final long SYNC_EVERY = 64L * 1024 * 1024;
+    /** How long a download waits for its ranges' writes in flight to end before it keeps what it has. */
+    static final Duration STOPPING = Duration.ofSeconds(30);
 
     private final Context ctx;
     private final FetchRequest request;
@@ -125,8 +127,17 @@ public final class Download {
                 Mono.fromCallable(this::openPart).subscribeOn(ctx.io()),
                 p -> attempt().map(sha256 -> p.handOver(sha256, resumed)),
                 p -> Mono.empty(),
-                (p, error) -> Mono.fromRunnable(() -> stop(error)).subscribeOn(ctx.io()),
-                p -> Mono.fromRunnable(() -> stop(null)).subscribeOn(ctx.io()));
+                (p, error) -> stopping(error),
+                p -> stopping(null));
+    }
+
+    /** After a failure or cancellation: once parallel ranges, if any, are over, keeps or removes the part. */
+    private Mono<Void> stopping(@Nullable Throwable error) {
+        RangeDownload r = ranges;
+        Mono<Void> over = r == null
+                ? Mono.empty()
+                : r.over().timeout(STOPPING, ctx.timer()).onErrorResume(e -> Mono.empty());
+        return over.then(Mono.<Void>fromRunnable(() -> stop(error)).subscribeOn(ctx.io()));
     }
 
     private PartFile openPart() {

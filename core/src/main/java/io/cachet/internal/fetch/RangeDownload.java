@@ -61,6 +61,7 @@ final class RangeDownload {
     private final ConnectionGovernor governor;
     private final ProgressReporter progress;
     private final AtomicReference<CacheEvent.Connections> announced = new AtomicReference<>();
+    private final reactor.core.publisher.Sinks.Empty<Void> over = reactor.core.publisher.Sinks.empty();
 
     // Guarded by this.
     private final RangePlan plan;
@@ -179,6 +180,11 @@ final class RangeDownload {
     /** The hashed prefix and its digest, if no update is in flight. */
     StreamingWriter.@Nullable Checkpoint snapshot() {
         return writer.snapshot();
+    }
+
+    /** Completes once it is over: every lane stopped and, if it did not succeed, the hashing drained. */
+    Mono<Void> over() {
+        return over.asMono();
     }
 
     // ---- lanes -------------------------------------------------------------------------------------
@@ -486,6 +492,7 @@ final class RangeDownload {
             }
         }
         leftovers.forEach(Disposable::dispose);
+        over.tryEmitEmpty();
         if (sink == null) {
             return;
         }

@@ -32,6 +32,10 @@ import reactor.core.publisher.Sinks;
  *       prefix's length and digest, so that an unpinned download can resume from proven bytes.
  * </ul>
  *
+ * <p>{@link #quiesce} drains: it stops taking buffers, hashes what is already on disk right after
+ * the frontier, and then signals, so that a download that stops keeps as long a proven prefix as
+ * its disk holds.
+ *
  * <p>Concurrency: one thread at a time updates the digest, the one that set {@code busy}; the
  * rest of the state is guarded by this. Reads complete on the channel's executor. No callback is
  * made while the monitor is held.
@@ -140,7 +144,11 @@ final class PrefixHasher {
                 frontier, StreamingWriter.copy(digest).digest());
     }
 
-    /** Stops taking bytes; completes once no update is in flight. */
+    /**
+     * Stops taking buffers from the writers, hashes from disk what is on disk right after the
+     * frontier, then completes: the digest then holds exactly the frontier's bytes, and no update is
+     * in flight.
+     */
     Mono<Void> quiesce() {
         Sinks.One<Void> signal;
         synchronized (this) {
@@ -149,11 +157,9 @@ final class PrefixHasher {
                 quiet = Sinks.one();
             }
             signal = quiet;
-            if (busy) {
-                return signal.asMono();
-            }
         }
-        signal.tryEmitEmpty();
+        catchUp();
+        settleQuiet();
         return signal.asMono();
     }
 
@@ -175,8 +181,8 @@ final class PrefixHasher {
         long from;
         long to;
         synchronized (this) {
-            if (busy || stopping || failure != null) {
-                return;
+            if (busy || failure != null) {
+                return; // When stopping, what is on disk after the frontier is still hashed (a drain).
             }
             Map.Entry<Long, Long> next = ahead.firstEntry();
             if (next == null || next.getKey() > frontier) {
@@ -269,7 +275,9 @@ final class PrefixHasher {
     private void settleQuiet() {
         Sinks.One<Void> signal;
         synchronized (this) {
-            signal = stopping && !busy ? quiet : null;
+            Map.Entry<Long, Long> next = ahead.firstEntry();
+            boolean drained = failure != null || next == null || next.getKey() > frontier;
+            signal = stopping && !busy && drained ? quiet : null;
         }
         if (signal != null) {
             signal.tryEmitEmpty();

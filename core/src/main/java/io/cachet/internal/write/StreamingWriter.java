@@ -209,8 +209,9 @@ public final class StreamingWriter {
         long onDisk();
 
         /**
-         * Stops hashing: completes once no read or update is in flight. Then {@link #digest()} holds
-         * exactly {@link #hashedThrough()} bytes.
+         * Stops hashing what the ranges write, hashes what is on disk right after the hashed prefix,
+         * and completes once no read or update is in flight. Then {@link #digest()} holds exactly
+         * {@link #hashedThrough()} bytes. Call once the ranges have stopped.
          */
         Mono<Void> quiesce();
 
@@ -645,7 +646,14 @@ public final class StreamingWriter {
                 startWrite(write, write.at);
             }
             if (hash) {
-                settings.executor().execute(this::hashNext);
+                try {
+                    settings.executor().execute(this::hashNext);
+                } catch (RuntimeException refused) { // The I/O threads are shutting down (the cache closes).
+                    synchronized (this) {
+                        hashing = false;
+                    }
+                    fail(refused);
+                }
             }
             if (finish) {
                 finish();

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +46,9 @@ class RangeWriterTest {
 
     @BeforeEach
     void open() throws IOException {
-        executor = Executors.newFixedThreadPool(4);
+        // Lock-free hand-over, as the cache's I/O threads have: bodies arrive on threads that must not park.
+        executor = new java.util.concurrent.ThreadPoolExecutor(
+                4, 4, 0, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedTransferQueue<>());
         file = AsynchronousFileChannel.open(
                 dir.resolve("part"),
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ),
