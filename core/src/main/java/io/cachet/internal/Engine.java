@@ -113,9 +113,9 @@ public final class Engine implements Cache {
         return new Engine(settings, disk, random, Download.Parallelism.of(settings.connections()));
     }
 
-    /** Opens a cache whose downloads in ranges start with as many connections as tests choose. */
-    public static Engine start(Settings settings, Download.Parallelism parallelism) {
-        return new Engine(settings, Disk.REAL, () -> ThreadLocalRandom.current().nextDouble(), parallelism);
+    /** Opens a cache whose file system, randomness and parallel ranges (how many connections to start with) tests control. */
+    public static Engine start(Settings settings, Disk disk, DoubleSupplier random, Download.Parallelism parallelism) {
+        return new Engine(settings, disk, random, parallelism);
     }
 
     private static List<Origin> discoverOrigins() {

@@ -76,7 +76,11 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
 
     /** Builds a cache whose downloads in ranges use {@code parallelism} (to start with several connections). */
     public Engine open(Cache.Builder builder, io.cachet.internal.fetch.Download.Parallelism parallelism) {
-        Engine engine = Engine.start(TestAccess.settings(builder), parallelism);
+        Engine engine = Engine.start(
+                TestAccess.settings(builder),
+                io.cachet.internal.fs.Disk.REAL,
+                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
+                parallelism);
         caches.add(engine);
         return engine;
     }
