@@ -27,8 +27,10 @@ import reactor.core.publisher.Mono;
             "At most --concurrency fetches run at a time. A failing line does not stop the others; each failure is"
                     + " reported on stderr.",
             "",
-            "MANIFEST has one artifact a line: URL [SHA256 [KEY]], separated by blanks ('-' as SHA256 leaves it"
-                    + " unpinned). Blank lines and lines starting with '#' are skipped. '-' reads the manifest from stdin."
+            "MANIFEST has one artifact a line: URL [SHA256 [KEY]] [<MIRROR>...], separated by blanks ('-' as SHA256"
+                    + " leaves it unpinned). A field in angle brackets, such as <https://mirror.example/m.bin>, is a"
+                    + " mirror of the artifact, used as --mirror is; a line with mirrors needs its SHA256. Blank lines"
+                    + " and lines starting with '#' are skipped. '-' reads the manifest from stdin."
                     + " It is UTF-8 (a leading byte-order mark is skipped); one that is not is refused before any download."
         },
         footer = {
@@ -106,6 +108,7 @@ final class FetchAllCommand implements Callable<Integer> {
         }
         int code = ExitCodes.OK;
         try (session;
+                Transfers transfers = Transfers.watch(session.cache());
                 Progress progress = Progress.start(io, session.cache(), output.showProgress(io), lines.size())) {
             Cache cache = session.cache();
             // Each line counts as done when it ends, whatever its place; results print in manifest order.
@@ -116,7 +119,7 @@ final class FetchAllCommand implements Callable<Integer> {
                 Artifact artifact = outcome.artifact();
                 FetchRequest request = outcome.line().request();
                 if (artifact != null && request != null) {
-                    String result = Results.line(request, artifact, json.json);
+                    String result = Results.line(request, artifact, json.json, transfers.of(request.key()));
                     progress.print(() -> io.out().println(result));
                 } else {
                     if (session.stopping()) {

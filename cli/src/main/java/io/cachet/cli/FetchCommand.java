@@ -20,12 +20,17 @@ import picocli.CommandLine.Parameters;
             "Fetches one artifact into the cache and prints the absolute path of the verified file.",
             "",
             "If another process is downloading it, waits for that download (showing its progress) instead of starting"
-                    + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3)."
+                    + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3).",
+            "",
+            "A large file from a server that serves ranges is fetched over several connections at once (see"
+                    + " --connections). With --sha256, --mirror names other servers of the same file: used when the URL"
+                    + " fails, and for ranges at the same time; one that fails or serves other bytes is dropped."
         },
         footer = {
             "",
             "stdout: the path, one line; with --json one object:",
-            "  {\"key\",\"url\",\"path\",\"sha256\",\"size\",\"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"}",
+            "  {\"key\",\"url\",\"path\",\"sha256\",\"size\",\"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\",",
+            "   \"connections\": most at once (0 if nothing was downloaded), \"sources\": [the URLs bytes came from]}",
             "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout (see 'cachet --help')."
         })
 final class FetchCommand implements Callable<Integer> {
@@ -58,6 +63,13 @@ final class FetchCommand implements Callable<Integer> {
                     "An extra request header, such as credentials; repeatable. Never sent to another host on redirect.")
     List<Map.Entry<String, String>> headers = new ArrayList<>();
 
+    @Option(
+            names = "--mirror",
+            paramLabel = "URL",
+            description = "Another URL of the same file; repeatable, tried in order. Needs --sha256, which is what"
+                    + " proves a mirror's bytes. --header values are never sent to a mirror.")
+    List<String> mirrors = new ArrayList<>();
+
     @Mixin
     Options.CacheDir cacheDir;
 
@@ -81,7 +93,9 @@ final class FetchCommand implements Callable<Integer> {
             FetchRequest request = request();
             session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
             Artifact artifact;
-            try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
+            Transfers transfers = Transfers.watch(session.cache());
+            try (transfers;
+                    Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 try {
                     artifact = Session.await(session.cache().fetch(request));
                 } catch (RuntimeException e) {
@@ -92,7 +106,7 @@ final class FetchCommand implements Callable<Integer> {
                 progress.close(true);
             }
             session.close();
-            io.out().println(Results.line(request, artifact, json.json));
+            io.out().println(Results.line(request, artifact, json.json, transfers.of(request.key())));
             io.out().flush();
             return ExitCodes.OK;
         } catch (RuntimeException e) {
@@ -119,6 +133,13 @@ final class FetchCommand implements Callable<Integer> {
         }
         for (Map.Entry<String, String> header : headers) {
             request = request.withHeader(header.getKey(), header.getValue());
+        }
+        if (!mirrors.isEmpty()) {
+            if (sha256 == null) {
+                throw new UsageException("--mirror needs --sha256: only the pinned digest proves that a mirror serves"
+                        + " the same bytes; add --sha256 HEX, or leave the mirrors out");
+            }
+            request = request.withMirrors(Mirrors.parse(mirrors));
         }
         return request;
     }

@@ -13,22 +13,32 @@ import java.util.Locale;
  * object on one line:
  *
  * <pre>
- * {"key":"...","url":"...","path":"/abs/blobs/sha256/ab/ab...","sha256":"ab...","size":123,"source":"download"}
+ * {"key":"...","url":"...","path":"/abs/blobs/sha256/ab/ab...","sha256":"ab...","size":123,"source":"download",
+ *  "connections":8,"sources":["https://host/a.bin","https://mirror/a.bin"]}
  * </pre>
  *
  * {@code source} is {@code hit} (already cached), {@code download} (this process downloaded it),
  * {@code resumed} (this process finished an earlier, interrupted download) or {@code waited}
  * (another caller or process downloaded it while this one waited). {@code url} is the URL without
  * user info or fragment; its query is kept, as stdout is the caller's own result (messages on
- * stderr never show a query).
+ * stderr never show a query). {@code connections} is the most connections this process's download
+ * had open at once (1 for one stream, 0 if it downloaded nothing), {@code sources} the URLs its
+ * bytes came from, the request's own first, then mirrors (redacted, as in messages: a query shows
+ * as {@code ?...}).
  */
 final class Results {
     private Results() {}
 
     static String line(FetchRequest request, Artifact artifact, boolean json) {
+        return line(request, artifact, json, Transfers.Used.NONE);
+    }
+
+    static String line(FetchRequest request, Artifact artifact, boolean json, Transfers.Used used) {
         if (!json) {
             return artifact.path().toString();
         }
+        boolean downloaded =
+                artifact.source() == Artifact.Source.DOWNLOADED || artifact.source() == Artifact.Source.RESUMED;
         return Json.object()
                 .put("key", artifact.key().value())
                 .put("url", shown(request.uri()))
@@ -36,6 +46,8 @@ final class Results {
                 .put("sha256", artifact.sha256().hex())
                 .put("size", artifact.size())
                 .put("source", source(artifact.source()))
+                .put("connections", downloaded ? used.connections() : 0)
+                .put("sources", downloaded ? used.sources() : java.util.List.of())
                 .toString();
     }
 

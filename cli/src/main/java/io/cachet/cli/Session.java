@@ -71,6 +71,9 @@ final class Session implements AutoCloseable {
             if (network.idleTimeout != null) {
                 builder.idleTimeout(network.idleTimeout);
             }
+            if (network.connections != null) {
+                builder.connections(network.connections);
+            }
         }
         return new Session(builder.build(), io);
     }
