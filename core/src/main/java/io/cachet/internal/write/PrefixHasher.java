@@ -21,10 +21,11 @@ import reactor.core.publisher.Sinks;
  * </pre>
  *
  * <ul>
- *   <li><b>From memory</b> ({@link #offer}): a range writer offers each buffer before it lets go of
- *       it; the hasher takes it only if it starts exactly at the frontier and nothing else is being
- *       hashed. The range at the front of the file is therefore hashed as it streams in, like one
- *       stream is.
+ *   <li><b>From memory</b> ({@link #offer}): a range writer offers each buffer once it is written,
+ *       before it lets go of it; the hasher takes it only if it starts exactly at the frontier and
+ *       nothing else is being hashed. The range at the front of the file is therefore hashed as it
+ *       streams in, like one stream is. Only written bytes are ever hashed, so the hashed prefix is
+ *       always in the file: a download whose every byte is hashed has every byte on disk.
  *   <li><b>From disk</b> ({@link #written}): bytes written past a gap are only noted (a map of
  *       on-disk extents ahead of the frontier); when the frontier reaches them, they are read back
  *       from the file a chunk at a time and hashed. Nothing past a gap is ever held in memory.

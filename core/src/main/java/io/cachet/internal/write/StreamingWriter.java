@@ -58,9 +58,9 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>One range of several ({@link #ranges}): the same writer then streams one response body into
  * the artifact's bytes {@code [start, end)} of a part file that other writers fill at the same
- * time. Its hash lane offers each buffer to the part's in-order hasher, which takes it only if it
- * is next in the artifact (otherwise its bytes are read back from disk once the prefix before them
- * is complete, never held in memory); its end may shrink while it runs ({@link #shrinkTo}), when
+ * time. Each buffer, once written, goes down its hash lane to the part's in-order hasher, which
+ * takes it only if it is next in the artifact (otherwise its bytes are read back from disk once the
+ * prefix before them is complete, never held in memory); its end may shrink while it runs ({@link #shrinkTo}), when
  * another connection takes over the rest, and reaching it ends the writer successfully.
  *
  * <p>Concurrency: the upstream signals {@code onNext}/{@code onComplete}/{@code onError} serially
@@ -374,12 +374,13 @@ public final class StreamingWriter {
         final ByteBuffer buffer;
         final long at;
         final int length;
-        int lanesLeft = 2; // Guarded by the Run.
+        int lanesLeft; // Guarded by the Run.
 
-        Slot(ByteBuffer buffer, long at) {
+        Slot(ByteBuffer buffer, long at, int lanes) {
             this.buffer = buffer;
             this.at = at;
             this.length = buffer.remaining();
+            this.lanesLeft = lanes;
         }
     }
 
@@ -495,8 +496,9 @@ public final class StreamingWriter {
             synchronized (this) {
                 buffered += n;
                 if (full != null) {
-                    toWrite.addAll(full);
-                    toHash.addAll(full);
+                    for (Slot slot : full) {
+                        enqueue(slot);
+                    }
                 }
             }
             if (last) {
@@ -513,8 +515,7 @@ public final class StreamingWriter {
             boolean cancel;
             synchronized (this) {
                 if (last != null) {
-                    toWrite.add(last);
-                    toHash.add(last);
+                    enqueue(last);
                 }
                 cancel = !upstreamDone;
                 upstreamDone = true;
@@ -525,9 +526,21 @@ public final class StreamingWriter {
             pump();
         }
 
+        /**
+         * Queues a full buffer. One stream's goes down both lanes at once. A range's goes to the write
+         * lane only, and to the hash lane once it is written: the part's hasher then never takes bytes
+         * that are not on disk, so a prefix it has hashed is a prefix the file holds. Called holding this.
+         */
+        private void enqueue(Slot slot) {
+            toWrite.add(slot);
+            if (shared == null) {
+                toHash.add(slot);
+            }
+        }
+
         /** Turns the buffer being filled into a slot; upstream thread only. */
         private Slot seal(ByteBuffer target) {
-            Slot slot = new Slot(target.flip(), fillStart);
+            Slot slot = new Slot(target.flip(), fillStart, shared == null ? 2 : 1);
             fillStart += slot.length;
             filling = null;
             return slot;
@@ -538,8 +551,7 @@ public final class StreamingWriter {
             Slot last = flushFilling();
             synchronized (this) {
                 if (last != null) {
-                    toWrite.add(last);
-                    toHash.add(last);
+                    enqueue(last);
                 }
                 upstreamDone = true;
             }
@@ -584,8 +596,7 @@ public final class StreamingWriter {
                 Slot last = flushFilling();
                 if (last != null) {
                     synchronized (this) {
-                        toWrite.add(last);
-                        toHash.add(last);
+                        enqueue(last);
                     }
                 }
             } else if (cancel && upstream != null) {
@@ -695,9 +706,17 @@ public final class StreamingWriter {
                     syncing = true;
                     lastSync = written;
                 }
+                if (shared != null) {
+                    toHash.add(slot); // Written: now the part's hasher may take it (in this section, so pump waits for
+                    // it).
+                }
             }
             if (sync) {
                 settings.executor().execute(this::syncInBackground);
+            }
+            if (shared != null) {
+                pump();
+                return;
             }
             laneDone(slot);
         }
@@ -709,6 +728,14 @@ public final class StreamingWriter {
                 writeView = null;
             }
             fail(t instanceof IOException io ? new WriteFailed(io) : t);
+            if (shared != null) {
+                synchronized (this) {
+                    buffered -= slot.length; // Never hashed, never reported written.
+                }
+                BufferPool.SHARED.release(slot.buffer);
+                pump();
+                return;
+            }
             laneDone(slot);
         }
 

@@ -126,6 +126,40 @@ class RangeWriterTest {
     }
 
     @Test
+    void bytesAreHashedOnlyOnceTheyAreOnDiskSoAHashedPrefixIsAlwaysInTheFile() throws Exception {
+        byte[] body = Bytes.random(512 * 1024, 9);
+        List<Runnable> held = new CopyOnWriteArrayList<>();
+        AsynchronousFileChannel slowDisk = new DelegatingChannel(file) {
+            @Override
+            public <A> void write(
+                    ByteBuffer src, long position, A attachment, CompletionHandler<Integer, ? super A> handler) {
+                held.add(() -> delegate.write(src, position, attachment, handler));
+            }
+        };
+        StreamingWriter.Ranges ranges =
+                StreamingWriter.ranges(slowDisk, 0, Bytes.digest(), body.length, settings(0, 0), progress::add);
+        var result = ranges.open(0, body.length)
+                .write(chunks(body, 0, body.length, 8192))
+                .toFuture();
+
+        io.cachet.testing.Await.until("a write is held", () -> !held.isEmpty());
+        assertThat(ranges.hashedThrough())
+                .as("nothing hashed while nothing is written")
+                .isZero();
+        while (!result.isDone()) {
+            for (Runnable write : held) {
+                held.remove(write);
+                write.run();
+            }
+            Thread.onSpinWait();
+        }
+
+        assertThat(result.get()).isEqualTo(body.length);
+        StepVerifier.create(ranges.hashed()).expectComplete().verify(Duration.ofSeconds(30));
+        assertThat(ranges.digest().digest()).isEqualTo(Bytes.digest().digest(body));
+    }
+
+    @Test
     void keptBytesAndAHashedPrefixAreNotAskedForAgain() throws Exception {
         byte[] body = Bytes.random(1024 * 1024, 4);
         Files.write(dir.resolve("part"), body); // The whole file is there, from an earlier attempt.
