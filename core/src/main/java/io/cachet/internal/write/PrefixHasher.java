@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.CompletionHandler;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -53,7 +53,9 @@ final class PrefixHasher {
 
     // Guarded by this.
     private long frontier;
-    private final TreeMap<Long, Long> ahead = new TreeMap<>(); // On disk, past the frontier: start -> end.
+    // On disk, past the frontier, not hashed: start -> end. Writers never overlap, so entries do not
+    // either; the one that starts at the frontier is the next to read back.
+    private final Map<Long, Long> ahead = new HashMap<>();
     private boolean busy;
     private boolean stopping;
     private Sinks.@Nullable One<Void> quiet;
@@ -101,24 +103,10 @@ final class PrefixHasher {
     /** Bytes {@code [from, to)} are on disk: hashed once the frontier reaches them. */
     void written(long from, long to) {
         synchronized (this) {
-            long start = Math.max(from, frontier);
-            if (to <= start) {
-                return;
+            if (to <= frontier) {
+                return; // Taken from memory already.
             }
-            // Merge with the extents it touches; writers never overlap, but a range may be offered in pieces.
-            Map.Entry<Long, Long> before = ahead.floorEntry(start);
-            if (before != null && before.getValue() >= start) {
-                start = before.getKey();
-                to = Math.max(to, before.getValue());
-                ahead.remove(before.getKey());
-            }
-            Map.Entry<Long, Long> after = ahead.ceilingEntry(start);
-            while (after != null && after.getKey() <= to) {
-                to = Math.max(to, after.getValue());
-                ahead.remove(after.getKey());
-                after = ahead.ceilingEntry(start);
-            }
-            ahead.put(start, to);
+            ahead.put(Math.max(from, frontier), to);
         }
         catchUp();
     }
@@ -185,13 +173,16 @@ final class PrefixHasher {
             if (busy || failure != null) {
                 return; // When stopping, what is on disk after the frontier is still hashed (a drain).
             }
-            Map.Entry<Long, Long> next = ahead.firstEntry();
-            if (next == null || next.getKey() > frontier) {
+            Long end = ahead.remove(frontier);
+            if (end == null) {
                 return;
             }
             busy = true;
             from = frontier;
-            to = Math.min(next.getValue(), from + READ_CHUNK);
+            to = Math.min(end, from + READ_CHUNK);
+            if (to < end) {
+                ahead.put(to, end); // The rest of the extent, for the next read.
+            }
         }
         ByteBuffer buffer = BufferPool.SHARED.acquire((int) (to - from));
         read(buffer, from, to);
@@ -252,14 +243,6 @@ final class PrefixHasher {
             if (checkpoint != null) {
                 lastCheckpoint = to;
             }
-            Map.Entry<Long, Long> first = ahead.firstEntry();
-            while (first != null && first.getKey() < to) {
-                ahead.remove(first.getKey());
-                if (first.getValue() > to) {
-                    ahead.put(to, first.getValue());
-                }
-                first = ahead.firstEntry();
-            }
             busy = false;
             complete = to >= length;
         }
@@ -276,8 +259,7 @@ final class PrefixHasher {
     private void settleQuiet() {
         Sinks.One<Void> signal;
         synchronized (this) {
-            Map.Entry<Long, Long> next = ahead.firstEntry();
-            boolean drained = failure != null || next == null || next.getKey() > frontier;
+            boolean drained = failure != null || !ahead.containsKey(frontier);
             signal = stopping && !busy && drained ? quiet : null;
         }
         if (signal != null) {

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.security.MessageDigest;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -31,8 +30,7 @@ final class RangeWriter implements StreamingWriter.Ranges {
     private final AtomicLong onDisk = new AtomicLong();
     private final AtomicLong sinceSync = new AtomicLong();
     private final AtomicBoolean syncing = new AtomicBoolean();
-    private final AtomicInteger progressWip = new AtomicInteger();
-    private long reported = -1; // Only the thread that won progressWip touches it.
+    private final ProgressRelay progress;
 
     RangeWriter(
             AsynchronousFileChannel channel,
@@ -56,6 +54,7 @@ final class RangeWriter implements StreamingWriter.Ranges {
         this.listener = listener;
         this.hasher = new PrefixHasher(channel, digest, hashedThrough, length, settings.checkpointEvery(), listener);
         this.onDisk.set(hashedThrough);
+        this.progress = new ProgressRelay(-1, onDisk::get, listener::written);
     }
 
     @Override
@@ -115,7 +114,7 @@ final class RangeWriter implements StreamingWriter.Ranges {
             sinceSync.set(0);
             settings.executor().execute(this::sync);
         }
-        reportProgress();
+        progress.report();
     }
 
     private void sync() {
@@ -127,24 +126,6 @@ final class RangeWriter implements StreamingWriter.Ranges {
             hasher.fail(e);
         } finally {
             syncing.set(false);
-        }
-    }
-
-    private void reportProgress() {
-        if (progressWip.getAndIncrement() != 0) {
-            return;
-        }
-        int missed = 1;
-        while (true) {
-            long now = onDisk.get();
-            if (now > reported) {
-                reported = now;
-                listener.written(now);
-            }
-            missed = progressWip.addAndGet(-missed);
-            if (missed == 0) {
-                return;
-            }
         }
     }
 }

@@ -416,10 +416,7 @@ public final class StreamingWriter {
         // Written by the upstream thread, read by the watchdog.
         private volatile long received;
 
-        // Progress reporting is serialised by this counter; only the reporting thread touches reported.
-        private final java.util.concurrent.atomic.AtomicInteger progressWip =
-                new java.util.concurrent.atomic.AtomicInteger();
-        private long reported = start;
+        private final ProgressRelay progress = new ProgressRelay(start, () -> position, listener::written);
 
         // Only the watchdog touches these.
         private long lastReceived = -1;
@@ -813,29 +810,10 @@ public final class StreamingWriter {
                             slot.at + slot.length); // After the hash lane: it took the bytes, or they are read back.
                 }
                 BufferPool.SHARED.release(slot.buffer);
-                reportProgress();
+                progress.report();
             }
             pump();
             requestMore();
-        }
-
-        /** Tells the listener the latest position, one call at a time, from whichever thread gets here. */
-        private void reportProgress() {
-            if (progressWip.getAndIncrement() != 0) {
-                return;
-            }
-            int missed = 1;
-            while (true) {
-                long now = position;
-                if (now > reported) {
-                    reported = now;
-                    listener.written(now);
-                }
-                missed = progressWip.addAndGet(-missed);
-                if (missed == 0) {
-                    return;
-                }
-            }
         }
 
         private void finish() {
