@@ -61,10 +61,10 @@ class RangeResumeTest {
                 .singleElement()
                 .satisfies(r -> assertThat(r.offset()).isEqualTo(kept));
         for (OriginRequest r : again.asked()) {
-            assertThat(r.isBounded()).as("only ranges: %s", r).isTrue();
             assertThat(r.validators().ifRange()).isEqualTo("\"v1\"");
+            long end = r.isBounded() ? r.end() : SIZE;
             for (long[] span : recorded) {
-                assertThat(r.end() <= span[0] || r.offset() >= span[1])
+                assertThat(end <= span[0] || r.offset() >= span[1])
                         .as("%s asks nothing of the recorded %s", describe(r), describe(span))
                         .isTrue();
             }
@@ -79,9 +79,9 @@ class RangeResumeTest {
         List<long[]> recorded = stopWithRangesOnDisk(FetchRequest.of(URL));
         long prefix = checkpoint();
         assertThat(prefix)
-                .as("the checkpoint is the hashed prefix: the first range")
-                .isEqualTo(recorded.get(0)[1]);
-        assertThat(recorded).as("ranges past a gap were written too").hasSizeGreaterThan(1);
+                .as("the checkpoint is the hashed prefix, within the first recorded range")
+                .isPositive()
+                .isLessThanOrEqualTo(recorded.get(0)[1]);
 
         Served again = Served.bytes(BODY).chunks(64 * 1024).on(Schedulers.parallel());
         fixture.origin.serve(URL, again);

@@ -70,8 +70,6 @@ public final class Download {
     static final long CHECKPOINT_BYTES = 16L * 1024 * 1024;
     /** Flush the part's data to the device every this many bytes, so the final fsync is short. */
     static final long SYNC_EVERY = 64L * 1024 * 1024;
-    /** How long a download waits for its ranges' writes in flight to end before it keeps what it has. */
-    static final Duration STOPPING = Duration.ofSeconds(30);
 
     private final Context ctx;
     private final FetchRequest request;
@@ -131,13 +129,14 @@ public final class Download {
                 p -> stopping(null));
     }
 
-    /** After a failure or cancellation: once parallel ranges, if any, are over, keeps or removes the part. */
+    /**
+     * After a failure or cancellation: keeps or removes the part, on the I/O threads (scheduled at
+     * once: a cache that closes runs what is queued before its threads stop). Parallel ranges are
+     * over by then when they failed; when cancelled, their writes still in flight fail on the closed
+     * channel, and only the ranges already written are recorded.
+     */
     private Mono<Void> stopping(@Nullable Throwable error) {
-        RangeDownload r = ranges;
-        Mono<Void> over = r == null
-                ? Mono.empty()
-                : r.over().timeout(STOPPING, ctx.timer()).onErrorResume(e -> Mono.empty());
-        return over.then(Mono.<Void>fromRunnable(() -> stop(error)).subscribeOn(ctx.io()));
+        return Mono.<Void>fromRunnable(() -> stop(error)).subscribeOn(ctx.io());
     }
 
     private PartFile openPart() {

@@ -61,7 +61,6 @@ final class RangeDownload {
     private final ConnectionGovernor governor;
     private final ProgressReporter progress;
     private final AtomicReference<CacheEvent.Connections> announced = new AtomicReference<>();
-    private final reactor.core.publisher.Sinks.Empty<Void> over = reactor.core.publisher.Sinks.empty();
 
     // Guarded by this.
     private final RangePlan plan;
@@ -177,14 +176,9 @@ final class RangeDownload {
         return plan.onDisk(running);
     }
 
-    /** The hashed prefix and its digest, if no update is in flight. */
+    /** The hashed prefix and its digest (waits a moment for an update in flight; null if it goes on). */
     StreamingWriter.@Nullable Checkpoint snapshot() {
         return writer.snapshot();
-    }
-
-    /** Completes once it is over: every lane stopped and, if it did not succeed, the hashing drained. */
-    Mono<Void> over() {
-        return over.asMono();
     }
 
     // ---- lanes -------------------------------------------------------------------------------------
@@ -492,7 +486,6 @@ final class RangeDownload {
             }
         }
         leftovers.forEach(Disposable::dispose);
-        over.tryEmitEmpty();
         if (sink == null) {
             return;
         }

@@ -124,10 +124,24 @@ final class PrefixHasher {
         return digest;
     }
 
-    /** The frontier and a copy of its digest, unless an update is in flight. */
-    synchronized StreamingWriter.@Nullable Checkpoint snapshot() {
-        if (busy) {
-            return null;
+    /**
+     * The frontier and a copy of its digest, once no update is in flight (waiting at most {@code
+     * patience} for one to end, which takes one read and hash of a chunk); null if one still is.
+     * Blocks: for the I/O threads only.
+     */
+    synchronized StreamingWriter.@Nullable Checkpoint snapshot(java.time.Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (busy) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
         }
         return new StreamingWriter.Checkpoint(
                 frontier, StreamingWriter.copy(digest).digest());
@@ -214,6 +228,7 @@ final class PrefixHasher {
                     BufferPool.SHARED.release(b);
                     synchronized (PrefixHasher.this) {
                         busy = false;
+                        PrefixHasher.this.notifyAll(); // A snapshot may be waiting.
                     }
                     fail(t);
                     settleQuiet();
@@ -223,6 +238,7 @@ final class PrefixHasher {
             BufferPool.SHARED.release(buffer);
             synchronized (this) {
                 busy = false;
+                notifyAll(); // A snapshot may be waiting.
             }
             fail(e);
             settleQuiet();
@@ -244,6 +260,7 @@ final class PrefixHasher {
                 lastCheckpoint = to;
             }
             busy = false;
+            notifyAll(); // A snapshot may be waiting.
             complete = to >= length;
         }
         if (checkpoint != null) {

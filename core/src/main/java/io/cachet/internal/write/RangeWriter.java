@@ -22,6 +22,9 @@ import reactor.core.publisher.Mono;
  * <p>Thread-safe: ranges report from their I/O threads; progress is told one call at a time.
  */
 final class RangeWriter implements StreamingWriter.Ranges {
+    /** How long a snapshot waits for an update in flight: one chunk read back and hashed, with room. */
+    static final java.time.Duration SNAPSHOT_PATIENCE = java.time.Duration.ofSeconds(2);
+
     private final AsynchronousFileChannel channel;
     private final StreamingWriter.Settings rangeSettings;
     private final StreamingWriter.Settings settings;
@@ -95,7 +98,7 @@ final class RangeWriter implements StreamingWriter.Ranges {
 
     @Override
     public StreamingWriter.@Nullable Checkpoint snapshot() {
-        return hasher.snapshot();
+        return hasher.snapshot(SNAPSHOT_PATIENCE);
     }
 
     // ---- from the ranges' writers --------------------------------------------------------------------

@@ -215,7 +215,10 @@ public final class StreamingWriter {
          */
         Mono<Void> quiesce();
 
-        /** The hashed prefix's length and SHA-256, if no update is in flight now; else null. */
+        /**
+         * The hashed prefix's length and SHA-256, once no update is in flight (waiting a moment for
+         * one to end); null if one still is. Blocks briefly: call it on the I/O threads.
+         */
         @Nullable
         Checkpoint snapshot();
     }
