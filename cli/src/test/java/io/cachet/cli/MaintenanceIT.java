@@ -83,6 +83,29 @@ class MaintenanceIT {
         }
     }
 
+    @Test
+    void verifyHitReHashesACachedArtifactAndReplacesOneChangedInPlace() throws Exception {
+        Path cache = tmp.resolve("cache");
+        byte[] body = Bytes.random(100_000, 25);
+        server.serve("/m.bin", body);
+        String url = server.url("/m.bin").toString();
+        CachetProcess first = CachetProcess.run(tmp, "fetch", url, "--cache-dir", cache.toString());
+        Path blob = Path.of(first.out().strip());
+        blob.toFile().setWritable(true);
+        byte[] changed = body.clone();
+        changed[10] ^= 1;
+        Files.write(blob, changed); // Same size: a hit cannot tell.
+
+        CachetProcess trusted = CachetProcess.run(tmp, "fetch", url, "--cache-dir", cache.toString(), "--json");
+        CachetProcess verified =
+                CachetProcess.run(tmp, "fetch", url, "--cache-dir", cache.toString(), "--json", "--verify-hit");
+
+        assertThat(MiniJson.parse(trusted.out().strip())).containsEntry("source", "hit");
+        assertThat(verified.code()).as(verified.toString()).isZero();
+        assertThat(MiniJson.parse(verified.out().strip())).containsEntry("source", "download");
+        assertThat(blob).hasBinaryContent(body);
+    }
+
     private static void signal(String signal, long pid) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
                 .inheritIO()
