@@ -9,6 +9,7 @@ import io.cachet.reactor.testing.TestClients;
 import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginRequest;
 import io.cachet.spi.OriginResponse;
+import io.cachet.spi.Text;
 import io.cachet.spi.Validators;
 import java.io.IOException;
 import java.net.URI;
@@ -340,8 +341,8 @@ class NettyOriginTest {
                 .expectErrorSatisfies(e -> {
                     assertThat(e)
                             .isInstanceOf(OriginFailure.class)
-                            .hasMessage(
-                                    "the value of header X-Token contains a line break or control character; it was not sent");
+                            .hasMessage("the header 'X-Token' was not sent: a header value must not contain control"
+                                    + " characters such as CR, LF or NUL");
                     assertThat(((OriginFailure) e).isTransient()).isFalse();
                 })
                 .verify(WAIT);
@@ -352,8 +353,20 @@ class NettyOriginTest {
     @Test
     void aHeaderTheOriginSetsItselfIsRefused() {
         StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("Range", "bytes=0-1")))
-                .expectErrorMessage("the header Range is set by the origin, not by the caller")
+                .expectErrorMessage("the header 'Range' was not sent: Cachet sets this header itself (for resume,"
+                        + " ranges and framing); leave it out")
                 .verify(WAIT);
+    }
+
+    @Test
+    void keepAliveIsRefusedByTheSameRuleAsFetchRequests() {
+        StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("Keep-Alive", "timeout=5")))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(OriginFailure.class)
+                        .hasMessageContaining(Text.headerProblem("Keep-Alive", "timeout=5")))
+                .verify(WAIT);
+
+        assertThat(server.requestCount()).isZero();
     }
 
     // ---- timeouts ----

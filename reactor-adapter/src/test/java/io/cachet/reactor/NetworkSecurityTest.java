@@ -33,8 +33,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import reactor.test.StepVerifier;
 
 /**
- * RELIABILITY.md §5, the rows a network origin answers for: S2, S3, S7, S8, S9, S10, S11, S17,
- * S18, end to end (core engine, {@link NettyOrigin}, loopback servers).
+ * The threats a network origin answers for, end to end (core engine, {@link NettyOrigin}, loopback
+ * servers): file names chosen by the server (S2), redirects choosing a protocol (S3), https
+ * downgraded to http (S7), credentials carried to another origin (S8), compression bombs (S9),
+ * unbounded sizes (S10), a slowloris holding the lock (S11), redirects into internal networks
+ * (S17), and secrets or CR/LF leaking through messages and headers (S18).
  */
 class NetworkSecurityTest extends EndToEnd {
     private static final byte[] BODY = Bytes.random(100_000, 77);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.test.StepVerifier;
 
 /**
- * RELIABILITY.md §4.1 N13-N21, the answers going wrong: statuses, range answers that do not fit,
+ * The answers going wrong (faults N13-N21): statuses, range answers that do not fit,
  * a changed object, compression, redirect loops, malformed framing. Retry-After in virtual time is
  * in {@link RetryAfterEndToEndTest}, N20 (TLS) in {@link TlsTest}, N1-N12 in {@link
  * ConnectionFaultsTest}; N22 (segmented downloads) does not apply, Cachet fetches one stream.

@@ -9,15 +9,16 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,13 +46,29 @@ import reactor.netty.http.client.HttpClientResponse;
 public final class HttpOrigin {
     private static final Logger log = LoggerFactory.getLogger(HttpOrigin.class);
 
-    /** Headers only the origin sets; a caller may not. */
     /**
-     * How to talk to origins.
+     * What {@code NettyOrigin.Builder} collected; see its setters for each value and its default.
      *
-     * @param client the caller's client or a default one; its connection pool and event loops are
-     *     used as they are
-     * @param http the client for http URLs: {@code client} with this origin's settings applied
+     * @param client the caller's client, or null for reactor-netty's default one
+     * @param environment where proxy variables are read, or null for {@link System#getenv()}
+     */
+    public record Options(
+            @Nullable HttpClient client,
+            Duration connectTimeout,
+            Duration responseHeaderTimeout,
+            int maxRedirects,
+            Predicate<URI> redirectFilter,
+            @Nullable URI proxy,
+            @Nullable String noProxy,
+            @Nullable Map<String, String> environment,
+            boolean http2,
+            List<X509Certificate> trusted,
+            Clock clock) {}
+
+    /**
+     * How to talk to origins, derived from {@link Options} by {@link Clients}.
+     *
+     * @param http the client for http URLs: the caller's client with this origin's settings applied
      * @param https the client for https URLs, made on first use: preparing TLS loads the JDK's
      *     trust store, which a cache that only fetches over http should not pay for at start-up
      * @param maxRedirects how many redirects to follow, at most {@link RedirectPolicy#MAX_REDIRECTS}
@@ -59,10 +76,9 @@ public final class HttpOrigin {
      * @param responseHeaderTimeout how long to wait for a response's headers, or null for no limit
      * @param clock the clock {@code Retry-After} dates are read against
      */
-    public record Settings(
-            HttpClient client,
+    record Settings(
             HttpClient http,
-            java.util.function.Supplier<HttpClient> https,
+            Supplier<HttpClient> https,
             int maxRedirects,
             Predicate<URI> redirectFilter,
             @Nullable Duration responseHeaderTimeout,
@@ -75,7 +91,17 @@ public final class HttpOrigin {
     private final RedirectPolicy redirects;
     private final Mono<Void> loopsReady;
 
-    public HttpOrigin(Settings settings) {
+    /**
+     * The origin {@code options} describe.
+     *
+     * @throws IllegalArgumentException if a proxy URL (given or from the environment) cannot be
+     *     used, or certificates were given for a client that configures TLS itself
+     */
+    public static HttpOrigin create(Options options) {
+        return new HttpOrigin(Clients.settings(options));
+    }
+
+    HttpOrigin(Settings settings) {
         this.settings = settings;
         this.redirects = new RedirectPolicy(settings.maxRedirects(), settings.redirectFilter());
         // reactor-netty creates the client's event loops on first use, and every thread that gets
@@ -89,21 +115,6 @@ public final class HttpOrigin {
     /** The largest number of redirects any origin follows. */
     public static int maxRedirects() {
         return RedirectPolicy.MAX_REDIRECTS;
-    }
-
-    /**
-     * Applies the proxies chosen explicitly or by the environment to {@code client} for URLs of
-     * {@code scheme}; see {@link Proxies#apply}.
-     *
-     * @throws IllegalArgumentException if a proxy URL cannot be used, saying which
-     */
-    public static HttpClient withProxy(
-            HttpClient client,
-            String scheme,
-            @Nullable URI explicitProxy,
-            @Nullable String explicitNoProxy,
-            Map<String, String> environment) {
-        return Proxies.apply(client, scheme, explicitProxy, explicitNoProxy, environment);
     }
 
     /** See {@code NettyOrigin.open}. */
@@ -217,42 +228,22 @@ public final class HttpOrigin {
         return uri.getPort() == -1 ? host : host + ":" + uri.getPort();
     }
 
-    /** The caller's headers, checked: no line breaks or controls, nothing the origin sets itself. */
+    /**
+     * The caller's headers, checked by the rule {@code FetchRequest} applies too ({@link
+     * Text#headerProblem}): an HTTP token for a name, no control character in a value, nothing the
+     * origin sets itself.
+     */
     private static Map<String, String> callerHeaders(Map<String, String> headers) {
         Map<String, String> checked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (Map.Entry<String, String> h : headers.entrySet()) {
-            String name = h.getKey();
-            String value = h.getValue();
-            if (name.isEmpty() || !name.chars().allMatch(HttpOrigin::isTokenChar)) {
-                throw new OriginFailure(
-                        "the header name '" + Redact.printable(name, 40) + "' is not an HTTP token",
-                        0,
-                        false,
-                        null,
-                        null);
+            String problem = Text.headerProblem(h.getKey(), h.getValue());
+            if (problem != null) {
+                throw OriginFailure.permanentFailure(
+                        "the header '" + Text.printable(h.getKey(), 40) + "' was not sent: " + problem);
             }
-            if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
-                throw new OriginFailure(
-                        "the value of header " + name + " contains a line break or control character; it was not sent",
-                        0,
-                        false,
-                        null,
-                        null);
-            }
-            if (Text.RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                throw new OriginFailure(
-                        "the header " + name + " is set by the origin, not by the caller", 0, false, null, null);
-            }
-            checked.put(name, value);
+            checked.put(h.getKey(), h.getValue());
         }
         return checked;
-    }
-
-    private static boolean isTokenChar(int c) {
-        return (c >= 'a' && c <= 'z')
-                || (c >= 'A' && c <= 'Z')
-                || (c >= '0' && c <= '9')
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     /** One response: its head, and its body still waiting in reactor-netty's inbound queue. */

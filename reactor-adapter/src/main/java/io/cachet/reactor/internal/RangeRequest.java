@@ -2,6 +2,7 @@ package io.cachet.reactor.internal;
 
 import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginResponse;
+import io.cachet.spi.Text;
 import io.cachet.spi.Validators;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,7 +83,7 @@ final class RangeRequest {
             throw malformed(
                     head,
                     url,
-                    "sent 206 Partial Content with an unsatisfied range '" + Redact.printable(value, 80) + "'");
+                    "sent 206 Partial Content with an unsatisfied range '" + Text.printable(value, 80) + "'");
         }
         long length = contentLength(head, url);
         if (length >= 0 && length != range.length()) {
@@ -152,13 +153,13 @@ final class RangeRequest {
                 try {
                     n = ContentRange.number(part.strip(), "length");
                 } catch (IllegalArgumentException e) {
-                    throw malformed(head, url, "sent an unusable Content-Length '" + Redact.printable(value, 40) + "'");
+                    throw malformed(head, url, "sent an unusable Content-Length '" + Text.printable(value, 40) + "'");
                 }
                 if (length != -1 && n != length) {
                     throw malformed(
                             head,
                             url,
-                            "sent conflicting Content-Length values " + Redact.printable(values.toString(), 80));
+                            "sent conflicting Content-Length values " + Text.printable(values.toString(), 80));
                 }
                 length = n;
             }
@@ -171,9 +172,7 @@ final class RangeRequest {
             return ContentRange.parse(value);
         } catch (IllegalArgumentException e) {
             throw malformed(
-                    head,
-                    url,
-                    "sent an unusable Content-Range '" + Redact.printable(value, 80) + "': " + e.getMessage());
+                    head, url, "sent an unusable Content-Range '" + Text.printable(value, 80) + "': " + e.getMessage());
         }
     }
 
@@ -184,7 +183,7 @@ final class RangeRequest {
                 String c = coding.strip().toLowerCase(Locale.ROOT);
                 if (!c.isEmpty() && !c.equals("identity")) {
                     throw new OriginFailure(
-                            "the origin compressed the body (Content-Encoding: " + Redact.printable(value, 80)
+                            "the origin compressed the body (Content-Encoding: " + Text.printable(value, 80)
                                     + ") although identity was asked for; Cachet never decodes a body into the cache, so fix the"
                                     + " origin or the CDN in front of it",
                             head.status(),
@@ -199,7 +198,7 @@ final class RangeRequest {
                 String c = coding.strip().toLowerCase(Locale.ROOT);
                 if (!c.isEmpty() && !c.equals("chunked") && !c.equals("identity")) {
                     throw new OriginFailure(
-                            "the origin sent the body with Transfer-Encoding: " + Redact.printable(value, 80)
+                            "the origin sent the body with Transfer-Encoding: " + Text.printable(value, 80)
                                     + "; only chunked is accepted, Cachet never decodes a body into the cache",
                             head.status(),
                             false,

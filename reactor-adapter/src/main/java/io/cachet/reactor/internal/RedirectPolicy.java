@@ -1,6 +1,7 @@
 package io.cachet.reactor.internal;
 
 import io.cachet.spi.OriginFailure;
+import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -11,8 +12,11 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which redirects are followed, and with which of the caller's headers (RELIABILITY.md I9, N19, S3,
- * S7, S8, S17). Every hop is checked on its own, so a chain A → B → A is judged hop by hop:
+ * Which redirects are followed, and with which of the caller's headers. Redirects are how an origin,
+ * or whoever controls one hop, sends a client somewhere it was not asked to go: in a loop, to
+ * {@code file:}, from https down to plain http, into an internal network, or to a host that should
+ * not see the caller's token (curl's CVE-2018-1000007 and reactor-netty's CVE-2020-5404 were that).
+ * Every hop is checked on its own, so a chain A → B → A is judged hop by hop:
  *
  * <ul>
  *   <li>At most {@code maxRedirects} hops (the hard cap is {@link #MAX_REDIRECTS}).
@@ -71,7 +75,7 @@ final class RedirectPolicy {
         URI target = resolve(from, location.strip(), here);
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw refused("refused the redirect from " + here + " to a '" + Redact.printable(scheme, 20)
+            throw refused("refused the redirect from " + here + " to a '" + Text.printable(scheme, 20)
                     + ":' URL; only http and https redirects are followed");
         }
         if (isHttps(from) && scheme.equals("http")) {
@@ -102,7 +106,7 @@ final class RedirectPolicy {
         try {
             relative = new URI(location);
         } catch (URISyntaxException e) {
-            throw refused("the redirect from " + here + " has an unusable Location '" + Redact.printable(location, 100)
+            throw refused("the redirect from " + here + " has an unusable Location '" + Text.printable(location, 100)
                     + "': " + e.getReason());
         }
         URI target = from.resolve(relative);
@@ -123,8 +127,8 @@ final class RedirectPolicy {
         try {
             return new URI(b.toString());
         } catch (URISyntaxException e) {
-            throw refused("the redirect from " + here + " has an unusable Location '" + Redact.printable(location, 100)
-                    + "'");
+            throw refused(
+                    "the redirect from " + here + " has an unusable Location '" + Text.printable(location, 100) + "'");
         }
     }
 
