@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cachet.reactor.testing.Bodies;
 import io.cachet.reactor.testing.FaultyServer;
 import io.cachet.reactor.testing.Response;
+import io.cachet.reactor.testing.Served;
 import io.cachet.reactor.testing.TestClients;
 import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginRequest;
@@ -76,6 +77,10 @@ class NettyOriginTest {
         return origin.open(request.toRequest());
     }
 
+    private static reactor.core.publisher.Mono<OriginResponse> open(NettyOrigin origin, OriginRequest request) {
+        return origin.open(request);
+    }
+
     private static OriginRequest resume(URI uri, long offset, Validators v) {
         return new OriginRequest(uri, offset, OriginRequest.TO_THE_END, v, Map.of(), -1);
     }
@@ -133,6 +138,193 @@ class NettyOriginTest {
         var recorded = server.takeRequest();
         assertThat(recorded.header("Range")).isEqualTo("bytes=40000-");
         assertThat(recorded.header("If-Range")).isEqualTo(etag);
+    }
+
+    // ---- bounded ranges ----
+
+    private static OriginRequest range(URI uri, long offset, long end, Validators v) {
+        return OriginRequest.of(uri).withRange(offset, end, v);
+    }
+
+    private static void assertUnusableRange(Throwable e, String message) {
+        assertThat(e).isInstanceOf(OriginFailure.class).hasMessageContaining(message);
+        assertThat(((OriginFailure) e).isUnusableRange()).isTrue();
+        assertThat(((OriginFailure) e).isTransient()).isTrue();
+    }
+
+    @Test
+    void aBoundedRangeAsksForExactlyItsBytesWithIfRangeAndGetsThem() {
+        server.serve("/a.bin", BODY);
+        String etag = FaultyServer.etagOf(BODY);
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 4096, 8192, new Validators(etag, null))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
+                    assertThat(r.response().offset()).isEqualTo(4096);
+                    assertThat(r.response().length()).isEqualTo(BODY.length);
+                    assertThat(r.response().acceptsRanges()).isTrue();
+                    assertThat(r.body()).isEqualTo(Arrays.copyOfRange(BODY, 4096, 8192));
+                })
+                .expectComplete()
+                .verify(WAIT);
+
+        var recorded = server.takeRequest();
+        assertThat(recorded.header("Range")).isEqualTo("bytes=4096-8191");
+        assertThat(recorded.header("If-Range")).isEqualTo(etag);
+    }
+
+    @Test
+    void aBoundedRangeFromZeroIsARangeRequestToo() {
+        server.serve("/a.bin", BODY);
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 0, 1000, Validators.NONE)))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
+                    assertThat(r.response().offset()).isZero();
+                    assertThat(r.body()).isEqualTo(Arrays.copyOf(BODY, 1000));
+                })
+                .expectComplete()
+                .verify(WAIT);
+
+        var recorded = server.takeRequest();
+        assertThat(recorded.header("Range")).isEqualTo("bytes=0-999");
+        assertThat(recorded.header("If-Range")).isNull();
+    }
+
+    @Test
+    void aBoundedRangePastTheEndGetsTheBytesUpToTheEnd() {
+        server.serve("/a.bin", BODY);
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 99_000, 120_000, Validators.NONE)))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(Arrays.copyOfRange(BODY, 99_000, BODY.length)))
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aBoundedRangeAnsweredWithTheWholeArtifactStaysFullForTheEngineToFallBack() {
+        server.serve("/a.bin", Served.bytes(BODY).ignoreRangesAfter(0));
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 4096, 8192, Validators.NONE)))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
+                    assertThat(r.response().offset()).isZero();
+                    assertThat(r.response().acceptsRanges()).isFalse();
+                    assertThat(r.body()).isEqualTo(BODY);
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aBoundedRangeOfAVersionThatChangedGetsTheNewVersionWhole() {
+        byte[] next = Bodies.random(90_000, 2);
+        server.serve("/a.bin", Served.bytes(BODY).newVersionAfter(0, next));
+
+        StepVerifier.create(receive(
+                        origin(),
+                        range(server.url("/a.bin"), 4096, 8192, new Validators(FaultyServer.etagOf(BODY), null))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
+                    assertThat(r.response().validators().etag()).isEqualTo(Served.etagOf(next, 2));
+                    assertThat(r.body()).isEqualTo(next);
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aServerThatSaysItAcceptsRangesIsSeenToOnAFullAnswer() {
+        server.serve("/a.bin", BODY).enqueue(Response.ok(BODY));
+
+        StepVerifier.create(receive(origin(), request(server.url("/b.bin"))))
+                .assertNext(r -> assertThat(r.response().acceptsRanges()).isFalse())
+                .expectComplete()
+                .verify(WAIT);
+        StepVerifier.create(receive(origin(), request(server.url("/a.bin"))))
+                .assertNext(r -> assertThat(r.response().acceptsRanges()).isTrue())
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aPartialAnswerForAnotherRangeIsAnUnusableRange() {
+        server.enqueue(Response.range(BODY, 0, 3999).etag("\"v1\""));
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 4096, 8192, new Validators("\"v1\"", null))))
+                .expectErrorSatisfies(e ->
+                        assertUnusableRange(e, "sent 'bytes 0-3999/100000' for the range bytes=4096-8191 asked for"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aResumeWhoseRangeEndsPastTheLengthIsAnUnusableRange() {
+        server.enqueue(Response.status(206)
+                .header("Content-Range", "bytes 60000-100009/100005")
+                .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)));
+
+        StepVerifier.create(open(origin(), resume(server.url("/a.bin"), 60_000, Validators.NONE)))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "unusable Content-Range 'bytes 60000-100009/100005'"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void anUnparsableContentRangeIsAnUnusableRange() {
+        server.enqueue(
+                Response.status(206).header("Content-Range", "lines 1-2/3").body(new byte[3]));
+
+        StepVerifier.create(open(origin(), resume(server.url("/a.bin"), 1, Validators.NONE)))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "unusable Content-Range 'lines 1-2/3'"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void severalRangesInOneAnswerAreAnUnusableRange() {
+        server.enqueue(Response.status(206)
+                .header("Content-Type", "multipart/byteranges; boundary=x")
+                .body("--x--".getBytes(StandardCharsets.US_ASCII)));
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 0, 10, Validators.NONE)))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "several ranges"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aChunkedRangeWithMoreBytesThanItsContentRangeFailsAsAnUnusableRange() {
+        server.enqueue(Response.status(206)
+                .header("Content-Range", "bytes 10-19/100")
+                .body(Arrays.copyOfRange(BODY, 10, 30))
+                .chunked());
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 10, 20, Validators.NONE))
+                        .flatMap(r -> Bodies.read(r.body())))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "more than the 10 bytes of its Content-Range"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aChunkedRangeThatEndsShortFailsLikeATruncatedBody() {
+        server.enqueue(Response.status(206)
+                .header("Content-Range", "bytes 10-19/100")
+                .body(Arrays.copyOfRange(BODY, 10, 15))
+                .chunked());
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 10, 20, Validators.NONE))
+                        .flatMap(r -> Bodies.read(r.body())))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining("ended after 5 of the 10 bytes of its Content-Range"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aRangeCutMidwayFailsWithAnIoError() {
+        server.serve("/a.bin", Served.bytes(BODY).cutRangeAfter(4096, 100));
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 4096, 8192, Validators.NONE))
+                        .flatMap(r -> Bodies.read(r.body())))
+                .expectError(IOException.class)
+                .verify(WAIT);
     }
 
     // ---- connections ----

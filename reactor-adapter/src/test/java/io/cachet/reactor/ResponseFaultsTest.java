@@ -413,23 +413,42 @@ class ResponseFaultsTest extends EndToEnd {
     }
 
     @Test
-    void n21AnOverflowingContentRangeIsRejected() {
+    void n21AnOverflowingContentRangeOnResumeStartsOverFromZero() {
         server.enqueue(Response.ok(BODY).etag(ETAG).disconnectAfter(60_000))
                 .enqueue(Response.status(206)
                         .etag(ETAG)
                         .header("Content-Range", "bytes 60000-99999999999999999999/*")
-                        .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)));
-        Cache cache = cache(3);
+                        .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)))
+                .enqueue(Response.ok(BODY).etag(ETAG));
+        Cache cache = cache(1);
 
         StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-                .expectErrorSatisfies(e -> assertThat(e)
-                        .isInstanceOfSatisfying(
-                                OriginException.class,
-                                o -> assertThat(o.isTransient()).isFalse())
-                        .hasMessageContaining("unusable Content-Range 'bytes 60000-99999999999999999999/*'"))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
                 .verify(WAIT);
 
-        assertThat(server.requestCount()).isEqualTo(2);
-        assertHoldsNothing();
+        assertThat(server.requests()).extracting(r -> r.header("Range")).containsExactly(null, "bytes=60000-", null);
+        assertHoldsOnly(BODY);
+    }
+
+    @Test
+    void aResumeWhoseRangeEndsPastTheLengthStartsOverFromZeroInsteadOfFailing() {
+        server.enqueue(Response.ok(BODY).etag(ETAG).disconnectAfter(60_000))
+                .enqueue(Response.status(206)
+                        .etag(ETAG)
+                        .header("Content-Range", "bytes 60000-" + (BODY.length + 4) + "/" + BODY.length)
+                        .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)))
+                .serve("/model.bin", BODY);
+        Cache cache = cache(1);
+        EventRecorder events = record(cache);
+
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .assertNext(a -> assertThat(a.source()).isEqualTo(Artifact.Source.DOWNLOADED))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(server.requests()).extracting(r -> r.header("Range")).containsExactly(null, "bytes=60000-", null);
+        assertThat(events.types()).doesNotContain(RESUMED, FAILED);
+        assertHoldsOnly(BODY);
     }
 }

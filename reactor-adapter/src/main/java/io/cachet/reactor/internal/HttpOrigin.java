@@ -7,6 +7,7 @@ import io.cachet.spi.Text;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
@@ -145,12 +146,12 @@ public final class HttpOrigin {
                         return follow(request, hop.target(), hop.headers(), hops + 1, left);
                     }
                     case FULL, PARTIAL, RANGE_NOT_SATISFIABLE -> {
-                        RangeRequest.Answer answer =
-                                RangeRequest.interpret(request.offset(), request.validators(), head, where);
-                        Flux<ByteBuffer> body = exchange.body();
-                        if (!answer.hasBody()) {
+                        RangeRequest.Answer answer = RangeRequest.interpret(request, head, where);
+                        Flux<ByteBuffer> body = Flux.empty();
+                        if (answer.hasBody()) {
+                            body = exactly(exchange.body(), answer.bodyLength(), uri);
+                        } else {
                             exchange.discard();
-                            body = Flux.empty();
                         }
                         boolean ranges = answer.status() == OriginResponse.Status.PARTIAL
                                 || "bytes".equalsIgnoreCase(head.header("Accept-Ranges"));
@@ -183,7 +184,7 @@ public final class HttpOrigin {
     private Mono<Exchange> exchange(
             HttpClient client, OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
         String host = hostOf(uri);
-        Map<String, String> range = RangeRequest.headers(request.offset(), request.validators());
+        Map<String, String> range = RangeRequest.headers(request);
         Mono<Exchange> exchange = client.headers(h -> {
                     if (foreign) {
                         h.remove(HttpHeaderNames.AUTHORIZATION);
@@ -212,6 +213,34 @@ public final class HttpOrigin {
                             "no response headers from " + host + " within " + limit.toMillis() + " ms")));
         }
         return exchange;
+    }
+
+    /**
+     * {@code body}, failing unless it holds exactly {@code expected} bytes (any number for -1): a
+     * range's body that completes short fails like a truncated body, and one that runs past its
+     * {@code Content-Range} is an unusable range. Only a chunked body can do either; a
+     * {@code Content-Length} is checked against the range before, and Netty frames by it.
+     */
+    static Flux<ByteBuffer> exactly(Flux<ByteBuffer> body, long expected, URI uri) {
+        if (expected < 0) {
+            return body;
+        }
+        return Flux.defer(() -> {
+            long[] seen = {0};
+            return body.<ByteBuffer>handle((buffer, sink) -> {
+                        seen[0] += buffer.remaining();
+                        if (seen[0] > expected) {
+                            sink.error(OriginFailure.unusableRange("the origin sent more than the " + expected
+                                    + " bytes of its Content-Range from " + Redact.url(uri)));
+                        } else {
+                            sink.next(buffer);
+                        }
+                    })
+                    .concatWith(Mono.defer(() -> seen[0] < expected
+                            ? Mono.error(new IOException("the body from " + Redact.url(uri) + " ended after " + seen[0]
+                                    + " of the " + expected + " bytes of its Content-Range"))
+                            : Mono.empty()));
+        });
     }
 
     private static ResponseHead head(HttpClientResponse response) {
