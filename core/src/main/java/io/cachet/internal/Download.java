@@ -493,6 +493,12 @@ final class Download {
                     .subscribeOn(engine.io)
                     .then(attempt());
         }
+        if (error instanceof OriginFailure unusable && unusable.isUnusableRange() && position > 0 && !restarted) {
+            restarted = true; // An answer to the resume that cannot be placed: start over, never splice.
+            return Mono.<Void>fromRunnable(this::resetToZero)
+                    .subscribeOn(engine.io)
+                    .then(attempt());
+        }
         CachetException failure = classify(error);
         if (failure instanceof OriginException originFailure) {
             if (originFailure.status() == 416 && position > 0 && !restarted) {
