@@ -41,6 +41,9 @@ class NettyOriginTest {
     @RegisterExtension
     final TestClients clients = new TestClients();
 
+    @RegisterExtension
+    final TestClients oneConnection = new TestClients(1);
+
     private NettyOrigin origin() {
         return NettyOrigin.builder(clients.client()).build();
     }
@@ -384,6 +387,23 @@ class NettyOriginTest {
                     assertThat(r.response().length()).isEqualTo(BODY.length);
                     assertThat(r.body()).isEmpty();
                 })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void theBodyOfARangeNotSatisfiableIsDroppedAndItsConnectionFreed() {
+        String etag = FaultyServer.etagOf(BODY);
+        server.enqueue(Response.rangeNotSatisfiable(BODY.length).etag(etag).body(new byte[50_000]))
+                .enqueue(Response.ok(BODY));
+        NettyOrigin origin = NettyOrigin.builder(oneConnection.client()).build();
+
+        StepVerifier.create(receive(origin, resume(server.url("/a.bin"), BODY.length, new Validators(etag, null))))
+                .assertNext(r -> assertThat(r.body()).isEmpty())
+                .expectComplete()
+                .verify(WAIT);
+        StepVerifier.create(receive(origin, request(server.url("/a.bin")))) // The pool's one connection is free.
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
                 .expectComplete()
                 .verify(WAIT);
     }
