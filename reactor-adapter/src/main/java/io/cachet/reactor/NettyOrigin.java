@@ -30,14 +30,24 @@ import reactor.netty.http.client.HttpClient;
  * <p>Characteristics:
  *
  * <ul>
- *   <li><b>One GET per hop</b>, sent with {@code Accept-Encoding: identity} and, when resuming,
- *       {@code Range: bytes=N-} with {@code If-Range} (strong ETag, else Last-Modified). A 200 is
- *       the whole artifact, a 206 the rest from where its {@code Content-Range} starts, a 416 whose
- *       {@code Content-Range} is {@code bytes *}{@code /N} at the offset an empty remainder.
+ *   <li><b>One GET per hop</b>, sent with {@code Accept-Encoding: identity} and, for a resume or
+ *       a bounded request, {@code Range: bytes=N-} or {@code bytes=N-M} with {@code If-Range}
+ *       (strong ETag, else Last-Modified) when there are validators. A 200 is the whole artifact
+ *       ({@code FULL}, whatever was asked); a 206 is used only if its {@code Content-Range} names
+ *       exactly the range asked for (cut at the artifact's end) and its body holds exactly those
+ *       bytes, and is otherwise an {@link io.cachet.spi.OriginFailure#unusableRange unusable
+ *       range}; a 416 whose {@code Content-Range} is {@code bytes *}{@code /N} at the offset is an
+ *       empty remainder. {@code acceptsRanges} is true after a 206 or {@code Accept-Ranges: bytes}.
  *   <li><b>Body</b>: streamed with backpressure as reactor-netty's pooled buffers, each exposed
  *       without a copy and released right after the engine's {@code onNext}; a body that ends
  *       early fails, a cancelled one closes its connection. A compressed body (any
  *       {@code Content-Encoding} but identity) fails permanently and is never decoded.
+ *   <li><b>User info</b> in the URL ({@code http://user:password@host/}) is sent, as curl does,
+ *       as {@code Authorization: Basic} with user and password percent-decoded (UTF-8), to that
+ *       origin only (same scheme, host and port, redirects included) and never to another origin
+ *       a redirect leads to, nor back to this one after that. An {@code Authorization} the caller
+ *       sets (in the request, or as a default of its {@code HttpClient}) is sent instead. User
+ *       info never goes into the request line, {@code Host}, a message or a log.
  *   <li><b>Redirects</b> are followed here, hop by hop: at most {@link Builder#maxRedirects} (10
  *       at most), only to http and https, never from https to http; the request's headers
  *       ({@code Authorization}, {@code Cookie}, tokens) are dropped for good once a hop changes

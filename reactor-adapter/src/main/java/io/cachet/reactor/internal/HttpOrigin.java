@@ -120,20 +120,33 @@ public final class HttpOrigin {
 
     /** See {@code NettyOrigin.open}. */
     public Mono<OriginResponse> open(OriginRequest request) {
-        return loopsReady.then(
-                Mono.defer(() -> follow(request, request.uri(), callerHeaders(request.headers()), 0, false)));
+        return loopsReady.then(Mono.defer(() -> follow(
+                request,
+                UserInfo.strip(request.uri()),
+                callerHeaders(request.headers()),
+                UserInfo.basic(request.uri()),
+                0,
+                false)));
     }
 
     /**
      * One hop.
      *
+     * @param uri where this hop goes, without user info
+     * @param userAuth the {@code Authorization} made of the URL's user info, or null; only for the
+     *     origin the caller asked for, and only if neither the caller nor its client sets one
      * @param foreign whether the chain has left the origin the caller asked for: then credentials
      *     that the HttpClient itself adds by default are removed too
      */
     private Mono<OriginResponse> follow(
-            OriginRequest request, URI uri, Map<String, String> headers, int hops, boolean foreign) {
+            OriginRequest request,
+            URI uri,
+            Map<String, String> headers,
+            @Nullable String userAuth,
+            int hops,
+            boolean foreign) {
         String where = hops == 0 ? "" : Redact.url(uri);
-        return exchange(request, uri, headers, foreign).flatMap(exchange -> {
+        return exchange(request, uri, headers, userAuth, foreign).flatMap(exchange -> {
             ResponseHead head = exchange.head();
             try {
                 switch (StatusClassifier.of(head.status())) {
@@ -143,7 +156,7 @@ public final class HttpOrigin {
                                 redirects.next(uri, head.status(), head.header("Location"), headers, hops);
                         log.debug("{} redirects ({}) to {}", Redact.url(uri), head.status(), Redact.url(hop.target()));
                         boolean left = foreign || !RedirectPolicy.sameOrigin(uri, hop.target());
-                        return follow(request, hop.target(), hop.headers(), hops + 1, left);
+                        return follow(request, hop.target(), hop.headers(), left ? null : userAuth, hops + 1, left);
                     }
                     case FULL, PARTIAL, RANGE_NOT_SATISFIABLE -> {
                         RangeRequest.Answer answer = RangeRequest.interpret(request, head, where);
@@ -170,19 +183,25 @@ public final class HttpOrigin {
         });
     }
 
-    private Mono<Exchange> exchange(OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+    private Mono<Exchange> exchange(
+            OriginRequest request, URI uri, Map<String, String> headers, @Nullable String userAuth, boolean foreign) {
         if (!"https".equalsIgnoreCase(uri.getScheme())) {
-            return exchange(settings.http(), request, uri, headers, foreign);
+            return exchange(settings.http(), request, uri, headers, userAuth, foreign);
         }
         // The https client is made on first use, which reads the JDK's trust store: never on the
         // caller's thread, which may be an event loop.
         return Mono.fromSupplier(settings.https())
                 .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(client -> exchange(client, request, uri, headers, foreign));
+                .flatMap(client -> exchange(client, request, uri, headers, userAuth, foreign));
     }
 
     private Mono<Exchange> exchange(
-            HttpClient client, OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+            HttpClient client,
+            OriginRequest request,
+            URI uri,
+            Map<String, String> headers,
+            @Nullable String userAuth,
+            boolean foreign) {
         String host = hostOf(uri);
         Map<String, String> range = RangeRequest.headers(request);
         Mono<Exchange> exchange = client.headers(h -> {
@@ -192,6 +211,9 @@ public final class HttpOrigin {
                         h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
                     }
                     headers.forEach(h::set);
+                    if (userAuth != null && !h.contains(HttpHeaderNames.AUTHORIZATION)) {
+                        h.set(HttpHeaderNames.AUTHORIZATION, userAuth);
+                    }
                     h.set(HttpHeaderNames.ACCEPT_ENCODING, "identity");
                     range.forEach(h::set);
                 })
