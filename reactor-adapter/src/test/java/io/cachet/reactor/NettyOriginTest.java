@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.reactor.testing.Bodies;
 import io.cachet.reactor.testing.FaultyServer;
+import io.cachet.reactor.testing.RawServer;
+import io.cachet.reactor.testing.RecordedRequest;
 import io.cachet.reactor.testing.Response;
 import io.cachet.reactor.testing.Served;
 import io.cachet.reactor.testing.TestClients;
@@ -43,6 +45,9 @@ class NettyOriginTest {
 
     @RegisterExtension
     final TestClients oneConnection = new TestClients(1);
+
+    @RegisterExtension
+    final RawServer raw = new RawServer();
 
     private NettyOrigin origin() {
         return NettyOrigin.builder(clients.client()).build();
@@ -470,6 +475,67 @@ class NettyOriginTest {
         var atCdn = server.takeRequest();
         assertThat(atCdn.header("Range")).isEqualTo("bytes=1000-");
         assertThat(atCdn.header("If-Range")).isEqualTo(etag);
+    }
+
+    @Test
+    void aRawUtf8LocationIsFollowedPercentEncodedAsUtf8() {
+        raw.enqueueBytes("HTTP/1.1 302 Found\r\nLocation: /models/r\u00e9seau.bin\r\nContent-Length: 0\r\n\r\n"
+                        .getBytes(StandardCharsets.UTF_8))
+                .enqueue("HTTP/1.1 200 OK\nContent-Length: " + BODY.length, BODY);
+
+        StepVerifier.create(receive(origin(), request(raw.url("/a.bin"))))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(raw.requests())
+                .extracting(RecordedRequest::target)
+                .containsExactly("/a.bin", "/models/r%C3%A9seau.bin");
+    }
+
+    @Test
+    void aLocationClimbingAboveTheRootStaysAtTheRoot() {
+        server.enqueue(Response.redirect(302, "../../../f")).enqueue(Response.ok(BODY));
+
+        StepVerifier.create(receive(origin(), request(server.url("/r"))))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+
+        server.takeRequest();
+        assertThat(server.takeRequest().target()).isEqualTo("/f");
+    }
+
+    @Test
+    void anEarlyHintsAnswerIsInterimAndTheFinalAnswerIsUsed() {
+        raw.enqueue(
+                "HTTP/1.1 103 Early Hints\nLink: </style.css>; rel=preload\n\nHTTP/1.1 200 OK\nContent-Length: "
+                        + BODY.length,
+                BODY);
+
+        StepVerifier.create(receive(origin(), request(raw.url("/a.bin"))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
+                    assertThat(r.body()).isEqualTo(BODY);
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void severalInterimAnswersBeforeARedirectAreSkippedToo() {
+        raw.enqueue(
+                        "HTTP/1.1 100 Continue\n\nHTTP/1.1 103 Early Hints\nLink: </a>\n\nHTTP/1.1 103 Early Hints\n"
+                                + "Link: </b>\n\nHTTP/1.1 302 Found\nLocation: /b.bin\nContent-Length: 0",
+                        new byte[0])
+                .enqueue("HTTP/1.1 200 OK\nContent-Length: " + BODY.length, BODY);
+
+        StepVerifier.create(receive(origin(), request(raw.url("/a.bin"))))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(raw.requests()).extracting(RecordedRequest::target).containsExactly("/a.bin", "/b.bin");
     }
 
     @Test

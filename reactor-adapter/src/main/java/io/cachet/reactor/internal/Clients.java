@@ -25,6 +25,7 @@ import reactor.netty.tcp.SslProvider;
  * <ul>
  *   <li>Redirects off (followed hop by hop by the origin) and compression off (no {@code gzip} is
  *       asked for or decoded), whatever the caller's client says.
+ *   <li>Interim responses (103 Early Hints) dropped before reactor-netty sees them.
  *   <li>The connect timeout.
  *   <li>Unless the client configures TLS itself: HTTP/2 and HTTP/1.1 offered by ALPN, and the
  *       JDK's trust store plus any extra trusted certificates, with host-name verification.
@@ -36,8 +37,11 @@ final class Clients {
 
     static HttpOrigin.Settings settings(HttpOrigin.Options options) {
         HttpClient base = options.client() != null ? options.client() : HttpClient.create();
-        HttpClient c = base.followRedirect(false).compress(false).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
-                Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+        HttpClient c = base.followRedirect(false)
+                .compress(false)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+                .doOnRequest(InterimResponses::install);
         boolean ownTls = base.configuration().sslProvider() != null;
         if (ownTls && !options.trusted().isEmpty()) {
             throw new IllegalArgumentException(
