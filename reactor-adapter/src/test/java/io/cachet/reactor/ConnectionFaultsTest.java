@@ -96,6 +96,7 @@ class ConnectionFaultsTest extends EndToEnd {
         // so a connect neither succeeds nor is refused, exactly like a firewalled host.
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Fillers fillers = Fillers.until(silent.getLocalPort())) {
+            assertThat(fillers.sockets()).isNotEmpty(); // Held open to the end: they keep the queue full.
             Cache cache = cache(
                     NettyOrigin.builder(clients.client())
                             .connectTimeout(Duration.ofMillis(300))
