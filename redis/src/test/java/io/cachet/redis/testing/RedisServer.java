@@ -227,13 +227,6 @@ public final class RedisServer implements BeforeEachCallback, AfterEachCallback,
 
     /** The redis-server binary, or an error saying how to install it. */
     static String binary() {
-        String configured = System.getProperty("cachet.redis.server");
-        if (configured != null && !configured.isBlank()) {
-            if (!Files.isExecutable(Path.of(configured))) {
-                throw new AssertionError("-Dcachet.redis.server=" + configured + " is not an executable file");
-            }
-            return configured;
-        }
         List<Path> candidates = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {
@@ -246,6 +239,17 @@ public final class RedisServer implements BeforeEachCallback, AfterEachCallback,
         candidates.add(Path.of("/usr/bin/redis-server"));
         candidates.add(Path.of("/usr/sbin/redis-server"));
         candidates.add(Path.of("/usr/local/bin/redis-server"));
+        return binary(System.getProperty("cachet.redis.server"), candidates);
+    }
+
+    /** The configured binary, else the first executable candidate, else an error saying how to install one. */
+    static String binary(String configured, List<Path> candidates) {
+        if (configured != null && !configured.isBlank()) {
+            if (!Files.isExecutable(Path.of(configured))) {
+                throw new AssertionError("-Dcachet.redis.server=" + configured + " is not an executable file");
+            }
+            return configured;
+        }
         for (Path candidate : candidates) {
             if (Files.isExecutable(candidate)) {
                 return candidate.toString();
