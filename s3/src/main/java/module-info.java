@@ -3,6 +3,7 @@
  * Exports only {@code io.cachet.s3}; it reaches the engine through {@code io.cachet.spi} alone.
  */
 @org.jspecify.annotations.NullMarked
+@SuppressWarnings("module") // "cachet.s3" ends in a digit: it names the service, as the artifact does
 module cachet.s3 {
     requires transitive cachet.core;
     requires software.amazon.awssdk.services.s3;
