@@ -1,23 +1,24 @@
-package io.cachet.internal.retry;
+package io.cachet.internal.fetch;
 
 import io.cachet.OriginException;
 import io.cachet.RetryPolicy;
+import io.cachet.internal.retry.Backoff;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which failures are retried, and after how long (DESIGN.md decision 8): only transient origin
+ * Which failures are retried, and after how long (docs/architecture.md, "Retries and limits"): only transient origin
  * failures, at most {@link RetryPolicy#maxRetries()} times, after an exponential, jittered delay
  * that a {@code Retry-After} can lengthen but never beyond {@link RetryPolicy#maxRetryAfter()}.
  * Integrity and storage failures never come here.
  */
-public final class Retries {
+final class Retries {
     private final RetryPolicy policy;
     private final Backoff backoff;
     private final DoubleSupplier random;
 
-    public Retries(RetryPolicy policy, DoubleSupplier random) {
+    Retries(RetryPolicy policy, DoubleSupplier random) {
         this.policy = policy;
         this.backoff = new Backoff(policy.firstBackoff(), policy.maxBackoff(), 2.0, policy.jitter());
         this.random = random;
@@ -27,7 +28,8 @@ public final class Retries {
      * The delay before the next attempt after attempt number {@code attempt} (from 1) failed with
      * {@code failure}, or null to give up.
      */
-    public @Nullable Duration delayAfter(int attempt, OriginException failure) {
+    @Nullable
+    Duration delayAfter(int attempt, OriginException failure) {
         if (!failure.isTransient() || attempt > policy.maxRetries()) {
             return null;
         }
@@ -44,7 +46,7 @@ public final class Retries {
         return delay;
     }
 
-    public RetryPolicy policy() {
+    RetryPolicy policy() {
         return policy;
     }
 }

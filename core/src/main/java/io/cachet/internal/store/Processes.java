@@ -9,41 +9,34 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Who owns a part file: host, pid and process start time, so that a later process can tell a
- * dead owner from a live one. A pid alone is not enough (pids are recycled); the start time tells
- * a recycled pid apart. An owner on another host can never be proven gone.
- *
- * @param host the host name
- * @param pid the process id
- * @param startMillis the process start time in epoch milliseconds, or 0 if unknown
+ * What this host can prove about a process: whether it still runs. Used to decide, for every
+ * temporary file Cachet makes, whether its owner is gone (only then may another process adopt or
+ * delete it). A pid alone is not enough, since pids are recycled: the start time tells a recycled
+ * pid apart; without one, a live process with that pid counts as the owner (the safe answer).
  */
-public record ProcessIdentity(String host, long pid, long startMillis) {
+final class Processes {
     private static final long START_TOLERANCE_MILLIS = 1000;
-    private static final ProcessIdentity CURRENT = probe();
+    static final Store.Owner CURRENT = probe();
 
-    public static ProcessIdentity current() {
-        return CURRENT;
-    }
-
-    /** Whether this is the running process. */
-    public boolean isCurrent() {
-        return equals(CURRENT);
-    }
+    private Processes() {}
 
     /**
-     * Whether this owner certainly no longer runs: same host, and no live process with this pid
-     * and start time. Unknown start times and other hosts are never "provably gone".
+     * Whether the owner certainly no longer runs: on this host, and no live process with this pid
+     * (and, when known, this start time). Another host's process can never be proven gone.
      */
-    public boolean isProvablyGone() {
-        if (!host.equals(CURRENT.host) || startMillis == 0) {
+    static boolean isProvablyGone(Store.Owner owner) {
+        if (!owner.host().equals(CURRENT.host()) || owner.pid() <= 0 || owner.equals(CURRENT)) {
             return false;
         }
-        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-        if (handle.isEmpty() || !handle.get().isAlive() || isZombie(pid)) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(owner.pid());
+        if (handle.isEmpty() || !handle.get().isAlive() || isZombie(owner.pid())) {
             return true;
         }
+        if (owner.startMillis() == 0) {
+            return false; // A live process has this pid; without a start time it may be the owner.
+        }
         Optional<Instant> start = handle.get().info().startInstant();
-        return start.isPresent() && Math.abs(start.get().toEpochMilli() - startMillis) > START_TOLERANCE_MILLIS;
+        return start.isPresent() && Math.abs(start.get().toEpochMilli() - owner.startMillis()) > START_TOLERANCE_MILLIS;
     }
 
     /**
@@ -67,28 +60,10 @@ public record ProcessIdentity(String host, long pid, long startMillis) {
         }
     }
 
-    /**
-     * Whether another process with {@code pid} may be running on this host: alive and not a zombie.
-     * Without a start time to compare, a recycled pid counts as running (the safe answer: its part
-     * is left for later). False for this process and for pids that are not positive.
-     */
-    public static boolean mayBeRunning(long pid) {
-        if (pid <= 0 || pid == CURRENT.pid) {
-            return false;
-        }
-        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-        return handle.isPresent() && handle.get().isAlive() && !isZombie(pid);
-    }
-
-    /** Whether this owner may still be running (the opposite of provably gone). */
-    public boolean mayBeAlive() {
-        return !isProvablyGone();
-    }
-
-    private static ProcessIdentity probe() {
+    private static Store.Owner probe() {
         ProcessHandle self = ProcessHandle.current();
         long start = self.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-        return new ProcessIdentity(hostName(), self.pid(), start);
+        return new Store.Owner(hostName(), self.pid(), start);
     }
 
     private static String hostName() {

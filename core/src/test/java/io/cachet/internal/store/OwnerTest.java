@@ -13,17 +13,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * DESIGN.md decision 6: a part is adopted only when its owner is provably gone. A killed owner
+ * docs/architecture.md, "Resume": a part is adopted only when its owner is provably gone. A killed owner
  * stays a zombie until its parent reaps it, and the JDK reports zombies as alive; but a zombie has
  * closed every file it had and will never write again, so it is gone.
  */
 @Timeout(30)
-class ProcessIdentityTest {
+class OwnerTest {
 
     @Test
     void theRunningProcessIsNotGone() {
-        assertThat(ProcessIdentity.current().isProvablyGone()).isFalse();
-        assertThat(ProcessIdentity.current().isCurrent()).isTrue();
+        assertThat(Store.Owner.current().isProvablyGone()).isFalse();
+        assertThat(Store.Owner.current().isCurrent()).isTrue();
     }
 
     @Test
@@ -53,12 +53,11 @@ class ProcessIdentityTest {
                     .as("the JDK's view of a zombie")
                     .contains(true);
 
-            ProcessIdentity zombie =
-                    new ProcessIdentity(ProcessIdentity.current().host(), pid, start);
+            Store.Owner zombie = new Store.Owner(Store.Owner.current().host(), pid, start);
 
             assertThat(zombie.isProvablyGone()).isTrue();
-            ProcessIdentity living = new ProcessIdentity(
-                    ProcessIdentity.current().host(),
+            Store.Owner living = new Store.Owner(
+                    Store.Owner.current().host(),
                     parent.pid(),
                     parent.info().startInstant().map(Instant::toEpochMilli).orElse(0L));
             assertThat(living.isProvablyGone()).isFalse();
@@ -69,12 +68,20 @@ class ProcessIdentityTest {
     }
 
     @Test
-    void anOwnerOnAnotherHostOrWithoutAStartTimeIsNeverProvablyGone() {
-        assertThat(new ProcessIdentity("another-host", Long.MAX_VALUE, 1).isProvablyGone())
+    void anOwnerOnAnotherHostIsNeverProvablyGoneAndOneWithoutAStartTimeOnlyWhenItsPidIsFree() {
+        assertThat(new Store.Owner("another-host", Long.MAX_VALUE, 1).isProvablyGone())
                 .isFalse();
-        assertThat(new ProcessIdentity(ProcessIdentity.current().host(), Long.MAX_VALUE, 0).isProvablyGone())
+        assertThat(new Store.Owner(Store.Owner.current().host(), Long.MAX_VALUE, 0).isProvablyGone())
+                .as("no process has this pid")
+                .isTrue();
+        assertThat(new Store.Owner(
+                                Store.Owner.current().host(),
+                                ProcessHandle.current().parent().orElseThrow().pid(),
+                                0)
+                        .isProvablyGone())
+                .as("a live process has this pid, and without a start time it may be the owner")
                 .isFalse();
-        assertThat(new ProcessIdentity(ProcessIdentity.current().host(), Long.MAX_VALUE, 1).isProvablyGone())
+        assertThat(new Store.Owner(Store.Owner.current().host(), Long.MAX_VALUE, 1).isProvablyGone())
                 .isTrue();
     }
 
