@@ -155,6 +155,38 @@ class S3TierTest {
     }
 
     @Test
+    void aPartLostToAServerErrorIsSentAgainAndTheUploadCompletes() throws IOException {
+        S3Tier tier = tier();
+        Blob blob = blob(13, 11 * MIB);
+        s3.proxy().failNext(1, 503, r -> r.startsWith("PUT ") && r.contains("partNumber=2"));
+
+        tier.upload(blob.sha, blob.file, blob.size()).block(WAIT);
+
+        assertThat(s3.proxy().requests())
+                .filteredOn(r -> r.contains("partNumber=2"))
+                .hasSize(2);
+        assertThat(Files.readAllBytes(s3.file(bucket, "cache/sha256/" + blob.sha.hex())))
+                .isEqualTo(blob.bytes);
+    }
+
+    @Test
+    void aMultipartUploadThatCannotCompleteIsAbortedAndLeavesNoObject() throws IOException {
+        S3Tier tier = tier();
+        Blob blob = blob(14, 11 * MIB);
+        s3.proxy().failNext(1, 500, r -> r.startsWith("POST ") && r.contains("uploadId="));
+
+        StepVerifier.create(tier.upload(blob.sha, blob.file, blob.size()))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOfSatisfying(
+                                OriginFailure.class,
+                                f -> assertThat(f.isTransient()).isTrue()))
+                .verify(WAIT);
+
+        assertThat(s3.proxy().requests()).anyMatch(r -> r.startsWith("DELETE ") && r.contains("uploadId="));
+        assertThat(tier.find(blob.sha).blockOptional(WAIT)).isEmpty();
+    }
+
+    @Test
     void anUploadThatFailsMidWayLeavesNoObject() throws IOException {
         S3Tier tier = tier();
         Blob blob = blob(5, 13 * MIB);

@@ -240,7 +240,8 @@ public final class S3Blobs implements AutoCloseable {
 
     /**
      * Writes the object, conditionally unless it must replace a wrong one; a 412 or 409 means
-     * another writer of the same bytes was first.
+     * another writer of the same bytes was first. (After a 409 that writer may still fail; the blob
+     * is then missing, and the next host that downloads it uploads it: the tier only saves work.)
      */
     private Mono<Void> write(String key, Path file, long size, boolean replace) {
         boolean conditional = conditionalWrites && !replace;

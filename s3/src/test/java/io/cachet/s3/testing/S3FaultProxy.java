@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -62,6 +63,7 @@ public final class S3FaultProxy implements AutoCloseable {
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Boolean> writing = new ConcurrentHashMap<>();
     private volatile int failureStatus = 500;
+    private volatile Predicate<String> failing = request -> true;
     private volatile Conditional conditional = Conditional.ENFORCE;
 
     private S3FaultProxy(int upstreamPort, Path data) {
@@ -92,7 +94,16 @@ public final class S3FaultProxy implements AutoCloseable {
 
     /** The next {@code count} requests are answered with {@code status} and an S3 error body. */
     public void failNext(int count, int status) {
+        failNext(count, status, request -> true);
+    }
+
+    /**
+     * The next {@code count} requests whose {@code METHOD /bucket/key?query} line {@code matches}
+     * are answered with {@code status}; the others pass.
+     */
+    public void failNext(int count, int status, Predicate<String> matches) {
         failureStatus = status;
+        failing = matches;
         failuresLeft.set(count);
     }
 
@@ -108,6 +119,7 @@ public final class S3FaultProxy implements AutoCloseable {
     /** Clears faults and the request log; conditional writes are enforced again. */
     public void reset() {
         failuresLeft.set(0);
+        failing = request -> true;
         conditional = Conditional.ENFORCE;
         requests.clear();
     }
@@ -125,8 +137,9 @@ public final class S3FaultProxy implements AutoCloseable {
     }
 
     private Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
-        requests.add(request.method() + " " + request.uri());
-        if (failuresLeft.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+        String line = request.method() + " " + request.uri();
+        requests.add(line);
+        if (failing.test(line) && failuresLeft.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
             int status = failureStatus;
             return error(request, response, status, status >= 500 ? "InternalError" : "AccessDenied");
         }
