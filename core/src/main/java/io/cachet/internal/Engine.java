@@ -15,6 +15,7 @@ import io.cachet.internal.commit.Commit;
 import io.cachet.internal.commit.DirectorySync;
 import io.cachet.internal.flight.SingleFlight;
 import io.cachet.internal.lock.LockManager;
+import io.cachet.internal.log.EventLog;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.retry.Retries;
 import io.cachet.internal.store.Disk;
@@ -99,6 +100,7 @@ public final class Engine implements Cache {
         this.commit = new Commit(store.layout(), disk, permissions, directories, io);
         this.retries = new Retries(settings.retryPolicy(), random);
         this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
+        EventLog.attach(events.flux(), io);
     }
 
     /** Opens a cache on the real file system. */
