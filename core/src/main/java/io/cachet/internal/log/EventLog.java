@@ -5,6 +5,7 @@ import io.cachet.Cache;
 import io.cachet.CacheEvent;
 import io.cachet.CachetException;
 import io.cachet.Key;
+import io.cachet.OriginException;
 import io.cachet.spi.Text;
 import java.time.Duration;
 import java.util.HashMap;
@@ -83,7 +84,7 @@ public final class EventLog {
                 write(
                         Level.WARN,
                         "download retrying: " + key + ", attempt " + retrying.attempt() + " failed ("
-                                + message(retrying.cause()) + "); next attempt in "
+                                + reason(retrying.cause()) + "); next attempt in "
                                 + Text.duration(retrying.delay()),
                         null);
             }
@@ -217,6 +218,11 @@ public final class EventLog {
     private void clear() {
         downloads.clear();
         waits.clear();
+    }
+
+    /** What went wrong in a few words: the attempt's own reason, without the advice for a final failure. */
+    private static String reason(CachetException error) {
+        return error instanceof OriginException origin ? Text.printable(origin.reason(), 1000) : message(error);
     }
 
     private static String message(Throwable error) {
