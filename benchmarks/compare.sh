@@ -8,7 +8,7 @@
 #      small files of 64 KiB, with their SHA-256s;
 #   2. starts its own nginx (own config, sendfile on, bound to 127.0.0.1) serving them;
 #   3. runs each scenario's commands alternately (A B C D, B C D A, ...), RUNS times each, every run
-#      into an output directory that did not exist before (BENCHMARKING.md: ext4 here does not reuse
+#      into an output directory that did not exist before (docs/benchmarking.md, quirk 2: ext4 here does not reuse
 #      recently freed inodes, so "rm -rf, run again" would measure that instead);
 #   4. prints a Markdown table: median, min and max seconds, the rate at the median, and each peer's
 #      time divided by Cachet's (above 1: Cachet is faster);
@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
 done
 case $runs in ''|*[!0-9]*) echo "compare.sh: --runs needs a number" >&2; exit 2 ;; esac
 if [ "$runs" -lt 5 ]; then
-  echo "compare.sh: warning: $runs runs; BENCHMARKING.md asks for medians over at least 5" >&2
+  echo "compare.sh: warning: $runs runs; docs/benchmarking.md asks for medians over at least 5" >&2
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)

@@ -4,7 +4,7 @@ module cachet.core {
     requires transitive reactor.core;
     requires transitive org.reactivestreams;
     requires org.slf4j;
-    requires static org.jspecify;
+    requires static transitive org.jspecify;
 
     exports io.cachet;
     exports io.cachet.spi;

@@ -1,7 +1,7 @@
 package io.cachet;
 
 import io.cachet.internal.Engine;
-import io.cachet.internal.Settings;
+import io.cachet.internal.Engine.Settings;
 import io.cachet.spi.Origin;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,7 +110,7 @@ public interface Cache extends AutoCloseable {
         private Duration throughputWindow = Duration.ofSeconds(60);
         private long maxArtifactSize = Long.MAX_VALUE;
         private boolean sharedWithGroup;
-        private int writeBufferSize = Settings.DEFAULT_WRITE_BUFFER;
+        private int writeBufferSize = Engine.Settings.DEFAULT_WRITE_BUFFER;
 
         Builder() {}
 

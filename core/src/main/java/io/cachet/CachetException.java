@@ -14,10 +14,16 @@ import org.jspecify.annotations.Nullable;
  *       deadline; nothing was changed, and its lock was left alone.
  *   <li>{@link StorageException}: the cache directory could not be written (disk full,
  *       permission, read-only); nothing half-written was left at a final path.
+ *   <li>{@link CacheClosedException}: the cache was closed before or during the fetch.
  * </ul>
  */
 public abstract sealed class CachetException extends RuntimeException
-        permits InvalidRequestException, OriginException, IntegrityException, LockTimeoutException, StorageException {
+        permits InvalidRequestException,
+                OriginException,
+                IntegrityException,
+                LockTimeoutException,
+                StorageException,
+                CacheClosedException {
     private static final long serialVersionUID = 1L;
 
     CachetException(String message, @Nullable Throwable cause) {

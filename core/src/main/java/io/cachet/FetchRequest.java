@@ -4,6 +4,7 @@ import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,8 +29,20 @@ import org.jspecify.annotations.Nullable;
  * @param sha256 the expected digest, or null to trust the first download and report its digest
  * @param size the expected size in bytes, or {@link #UNKNOWN_SIZE}
  * @param headers extra request headers, such as credentials; not part of the artifact's identity
+ *     (sent to {@code uri}'s origin only, never to a mirror)
+ * @param mirrors other URIs serving the same bytes, tried when {@code uri} fails, stalls or serves
+ *     wrong bytes; only allowed with a pinned {@code sha256}, which is what makes them safe
+ * @param verifyHit whether a hit is re-hashed before it is returned (a blob changed in place on disk
+ *     is then caught, and downloaded again), at the cost of reading the whole file
  */
-public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size, Map<String, String> headers) {
+public record FetchRequest(
+        URI uri,
+        Key key,
+        @Nullable Sha256 sha256,
+        long size,
+        Map<String, String> headers,
+        List<URI> mirrors,
+        boolean verifyHit) {
 
     /** The {@link #size} of a request that does not know how big the artifact is. */
     public static final long UNKNOWN_SIZE = -1;
@@ -47,12 +60,13 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
                     "the expected size must not be negative (use UNKNOWN_SIZE when unknown)");
         }
         headers = checkHeaders(headers);
+        mirrors = checkMirrors(mirrors);
     }
 
     /** A request for {@code uri}, cached under the URI, unpinned, of unknown size. */
     public static FetchRequest of(URI uri) {
         checkUri(uri);
-        return new FetchRequest(uri, Key.of(uri), null, UNKNOWN_SIZE, Map.of());
+        return new FetchRequest(uri, Key.of(uri), null, UNKNOWN_SIZE, Map.of(), List.of(), false);
     }
 
     /** A request for the URI written as text. */
@@ -64,13 +78,13 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
             return of(new URI(uri.strip()));
         } catch (URISyntaxException e) {
             throw InvalidRequestException.of(
-                    "uri", '"' + Text.printable(uri) + '"', "not a valid URI (" + e.getReason() + ")");
+                    "uri", '"' + Text.printable(uri, 200) + '"', "not a valid URI (" + e.getReason() + ")");
         }
     }
 
     /** The same request cached under {@code key}. */
     public FetchRequest withKey(Key key) {
-        return new FetchRequest(uri, key, sha256, size, headers);
+        return new FetchRequest(uri, key, sha256, size, headers, mirrors, verifyHit);
     }
 
     /** The same request cached under the name {@code key}. */
@@ -80,7 +94,7 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
 
     /** The same request, pinned to {@code sha256}. */
     public FetchRequest withSha256(@Nullable Sha256 sha256) {
-        return new FetchRequest(uri, key, sha256, size, headers);
+        return new FetchRequest(uri, key, sha256, size, headers, mirrors, verifyHit);
     }
 
     /** The same request, pinned to the digest written in hex. */
@@ -90,7 +104,7 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
 
     /** The same request, expecting exactly {@code size} bytes. */
     public FetchRequest withSize(long size) {
-        return new FetchRequest(uri, key, sha256, size, headers);
+        return new FetchRequest(uri, key, sha256, size, headers, mirrors, verifyHit);
     }
 
     /** The same request with one more header (replacing one of the same name). */
@@ -98,7 +112,21 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
         Map<String, String> more = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         more.putAll(headers);
         more.put(name, value);
-        return new FetchRequest(uri, key, sha256, size, more);
+        return new FetchRequest(uri, key, sha256, size, more, mirrors, verifyHit);
+    }
+
+    /**
+     * The same request, also served by {@code mirrors} (tried in order when the URI fails, stalls or
+     * serves wrong bytes). Mirrors need a pinned digest: a fetch with mirrors and no digest fails
+     * with {@link InvalidRequestException} before any request.
+     */
+    public FetchRequest withMirrors(URI... mirrors) {
+        return new FetchRequest(uri, key, sha256, size, headers, List.of(mirrors), verifyHit);
+    }
+
+    /** The same request, re-hashing a hit before returning it ({@code true}), or trusting it. */
+    public FetchRequest withVerifyHit(boolean verifyHit) {
+        return new FetchRequest(uri, key, sha256, size, headers, mirrors, verifyHit);
     }
 
     /** Whether the request pins a digest. */
@@ -114,6 +142,8 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
                 + (sha256 == null ? "" : " sha256=" + sha256)
                 + (size == UNKNOWN_SIZE ? "" : " size=" + size)
                 + (headers.isEmpty() ? "" : " headers=" + headers.keySet())
+                + (mirrors.isEmpty() ? "" : " mirrors=" + mirrors.size())
+                + (verifyHit ? " verify-hit" : "")
                 + "]";
     }
 
@@ -140,13 +170,23 @@ public record FetchRequest(URI uri, Key key, @Nullable Sha256 sha256, long size,
                 throw InvalidRequestException.of(
                         "uri",
                         shown(uri),
-                        "the scheme '" + Text.printable(scheme) + "' is not supported; use http, https or file");
+                        "the scheme '" + Text.printable(scheme, 20) + "' is not supported; use http, https or file");
         }
     }
 
     /** The URI as an error message shows it; only made for messages (every request is checked). */
     private static String shown(URI uri) {
         return '"' + Text.redact(uri) + '"';
+    }
+
+    private static List<URI> checkMirrors(List<URI> mirrors) {
+        if (mirrors == null || mirrors.isEmpty()) {
+            return List.of();
+        }
+        for (URI mirror : mirrors) {
+            checkUri(mirror);
+        }
+        return List.copyOf(mirrors);
     }
 
     private static Map<String, String> checkHeaders(Map<String, String> headers) {

@@ -40,22 +40,15 @@ public record Key(String value) {
         return new Key(name);
     }
 
-    /** The key used when a request names none: the URI without user info and fragment. */
+    /**
+     * The key used when a request names none: the URI in its normalized form, without user info and
+     * fragment. Normalization is RFC 3986's only (scheme and host in lower case, no default port,
+     * no dot segments, percent-encoded unreserved characters decoded and other escapes in upper
+     * case), so two URIs share a key only if they name the same resource: {@code %26} and {@code &},
+     * {@code %2F} and {@code /}, {@code %2B} and {@code +} stay different.
+     */
     public static Key of(URI uri) {
-        try {
-            URI plain = new URI(
-                    uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT),
-                    null,
-                    uri.getHost(),
-                    uri.getPort(),
-                    uri.getPath(),
-                    uri.getQuery(),
-                    null);
-            return new Key(plain.toASCIIString());
-        } catch (URISyntaxException e) {
-            throw InvalidRequestException.of(
-                    "uri", Text.redact(uri), "the URI cannot be used as a key: " + e.getReason());
-        }
+        return new Key(UriKeys.normalize(uri));
     }
 
     /** Whether this key is a URI rather than a chosen name. */

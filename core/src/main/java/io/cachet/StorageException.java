@@ -30,6 +30,8 @@ public final class StorageException extends CachetException {
     private final transient Path path;
     private final String operation;
     private final Reason reason;
+    private final String detail;
+    private final @Nullable String committed;
 
     /**
      * @param path the file or directory concerned
@@ -39,10 +41,30 @@ public final class StorageException extends CachetException {
      * @param cause the underlying failure, if any
      */
     public StorageException(Path path, String operation, Reason reason, String detail, @Nullable Throwable cause) {
-        super(message(path, operation, reason, detail), cause);
+        this(path, operation, reason, detail, null, cause);
+    }
+
+    private StorageException(
+            Path path,
+            String operation,
+            Reason reason,
+            String detail,
+            @Nullable String committed,
+            @Nullable Throwable cause) {
+        super(message(path, operation, reason, detail, committed), cause);
         this.path = path;
         this.operation = operation;
         this.reason = reason;
+        this.detail = detail;
+        this.committed = committed;
+    }
+
+    /**
+     * The same failure, having happened after part of the work was committed: the message says
+     * {@code committed} instead of "nothing was committed".
+     */
+    public StorageException withCommitted(String committed) {
+        return new StorageException(path, operation, reason, detail, committed, getCause());
     }
 
     /** Classifies an {@link IOException} by what the operating system reported. */
@@ -72,17 +94,23 @@ public final class StorageException extends CachetException {
         return Reason.IO;
     }
 
-    private static String message(Path path, String operation, Reason reason, String detail) {
+    private static String message(
+            Path path, String operation, Reason reason, String detail, @Nullable String committed) {
         String advice = switch (reason) {
             case NO_SPACE -> "free space on that file system, or point the cache at another directory";
             case PERMISSION ->
                 "give this user write access to the cache directory, or use another one (a cache that"
-                        + " several users share must be opened with sharedWithGroup(true) by all of them)";
+                        + " several users share must be opened as shared with their group by every one of them)";
             case READ_ONLY -> "the file system is read-only: point the cache at a writable directory";
             case UNSAFE_LAYOUT -> "fix the directory as described, or point the cache elsewhere";
             case IO -> "check the disk and the cache directory";
         };
-        return "could not " + operation + " " + path + ": " + detail + ". Nothing was committed; " + advice + ".";
+        String outcome = committed == null ? "Nothing was committed" : capitalized(committed);
+        return "could not " + operation + " " + path + ": " + detail + ". " + outcome + "; " + advice + ".";
+    }
+
+    private static String capitalized(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
     /** The file or directory concerned. */
@@ -98,6 +126,11 @@ public final class StorageException extends CachetException {
     /** The kind of failure. */
     public Reason reason() {
         return reason;
+    }
+
+    /** What was committed before the failure, if anything: empty when nothing was. */
+    public java.util.Optional<String> committed() {
+        return java.util.Optional.ofNullable(committed);
     }
 
     @Override

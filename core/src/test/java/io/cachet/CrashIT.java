@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Issue 3, behaviour 3 (RELIABILITY.md P3, P4 and the crash table of §6): a holder that dies,
+ * Issue 3, behaviour 3 (docs/reliability.md P3, P4 and the crash table of "The durable commit"): a holder that dies,
  * mid-body or at any step of the commit, costs at most the bytes it had not yet written. The lock
  * dies with it; the next process adopts what is provably orphaned, or finds the blob published.
  */
@@ -80,7 +80,7 @@ class CrashIT {
         assertThat(Files.readAllBytes(CacheFiles.blob(jvms.root(), sha))).isEqualTo(body);
     }
 
-    /** The steps of the commit (RELIABILITY.md §6) at which a holder is made to crash. */
+    /** The steps of the commit (docs/reliability.md, "The durable commit") at which a holder is made to crash. */
     enum CrashPoint {
         AFTER_THE_LAST_BYTE(false, "--halt-before=FORCE", "--halt-on=part"),
         AFTER_FORCE(false, "--halt-after=FORCE", "--halt-on=part"),

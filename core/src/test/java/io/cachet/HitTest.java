@@ -1,12 +1,14 @@
 package io.cachet;
 
 import static io.cachet.CacheEvent.Type.HIT;
+import static io.cachet.testing.CacheDirectoryAssert.assertThatCache;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
 import io.cachet.testing.EventRecorder;
+import io.cachet.testing.FaultyDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** DESIGN.md decisions 3 and 4: a content-addressed store; verified once, trusted on hits. */
+/** docs/architecture.md, "A content-addressed store" and "The commit is atomic and durable": a content-addressed store; verified once, trusted on hits. */
 @Timeout(120)
 class HitTest {
     private static final byte[] BODY = Bytes.random(300_000, 41);
@@ -74,9 +76,7 @@ class HitTest {
         assertThat(events.types()).containsExactly(HIT);
         assertThat(cache.entries().map(CacheEntry::key).collectList().block())
                 .containsExactlyInAnyOrder(Key.of("model-a"), Key.of("model-b"));
-        try (Stream<Path> blobs = Files.walk(fixture.root().resolve("blobs"))) {
-            assertThat(blobs.filter(Files::isRegularFile)).hasSize(1);
-        }
+        assertThatCache(fixture.root()).hasBlobCount(1).hasBlob(SHA);
     }
 
     @Test
@@ -146,6 +146,127 @@ class HitTest {
 
         assertThat(again.source()).isEqualTo(Artifact.Source.DOWNLOADED);
         assertThat(fixture.origin.opens()).isEqualTo(2);
+    }
+
+    @Test
+    void aPinnedRequestUnderANewKeyNeverAcceptsATruncatedBlobOfItsDigest() throws Exception {
+        fixture.origin.enqueue(ok(BODY), ok(BODY));
+        Cache cache = fixture.open();
+        Path blob = cache.fetch(
+                        FetchRequest.of("https://origin.test/a").withSha256(SHA).withKey("first"))
+                .block(Duration.ofSeconds(30))
+                .path();
+        rewriteInPlace(blob, java.util.Arrays.copyOf(BODY, 1000)); // Truncated, as after a crash without fsync.
+
+        Artifact second = cache.fetch(
+                        FetchRequest.of("https://origin.test/a").withSha256(SHA).withKey("second"))
+                .block(Duration.ofSeconds(30));
+
+        assertThat(second.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(second.size()).isEqualTo(BODY.length);
+        assertThat(Files.readAllBytes(second.path())).isEqualTo(BODY);
+        assertThat(cache.entries()
+                        .filter(e -> e.key().equals(Key.of("second")))
+                        .blockFirst()
+                        .size())
+                .isEqualTo(BODY.length);
+    }
+
+    @Test
+    void aPinnedRequestUnderANewKeyReusesAnIntactBlobWhoseSizeItDoesNotKnow() {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        cache.fetch(FetchRequest.of("https://origin.test/a").withSha256(SHA).withKey("first"))
+                .block(Duration.ofSeconds(30));
+
+        Artifact second = cache.fetch(
+                        FetchRequest.of("https://origin.test/a").withSha256(SHA).withKey("second"))
+                .block(Duration.ofSeconds(30));
+
+        assertThat(second.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(second.size()).isEqualTo(BODY.length);
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnpinnedKeyRecordedFromAnotherUrlIsRefusedNamingBothUrlsAndAPinnedOneIsServed() {
+        fixture.origin.enqueue(ok(BODY));
+        Cache cache = fixture.open();
+        cache.fetch(FetchRequest.of("https://origin.test/v1.bin").withKey("model"))
+                .block(Duration.ofSeconds(30));
+
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                () -> cache.fetch(FetchRequest.of("https://origin.test/v2.bin?token=secret")
+                                .withKey("model"))
+                        .block(Duration.ofSeconds(30)));
+
+        assertThat(refused)
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("https://origin.test/v1.bin")
+                .hasMessageContaining("https://origin.test/v2.bin?...")
+                .hasMessageContaining("pin the digest")
+                .hasMessageNotContaining("secret");
+        assertThat(fixture.origin.opens()).as("no bytes from another URL").isEqualTo(1);
+        Artifact pinned = cache.fetch(FetchRequest.of("https://origin.test/v2.bin")
+                        .withKey("model")
+                        .withSha256(SHA))
+                .block(Duration.ofSeconds(30));
+        assertThat(pinned.source()).isEqualTo(Artifact.Source.HIT);
+    }
+
+    @Test
+    void urlsThatDifferOnlyInHowTheirQueryIsEscapedAreDifferentArtifacts() {
+        byte[] other = Bytes.random(1000, 44);
+        fixture.origin.enqueue(ok(BODY), ok(other));
+        Cache cache = fixture.open();
+
+        Artifact escaped =
+                cache.fetch(FetchRequest.of("https://origin.test/q?a=1%26b=2")).block(Duration.ofSeconds(30));
+        Artifact plain =
+                cache.fetch(FetchRequest.of("https://origin.test/q?a=1&b=2")).block(Duration.ofSeconds(30));
+
+        assertThat(escaped.sha256()).isEqualTo(SHA);
+        assertThat(plain.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(plain.sha256()).isEqualTo(Bytes.sha256(other));
+    }
+
+    @Test
+    void aVerifiedBlobIsServedWhenItsRecordCannotBeUpdated() {
+        fixture.origin.enqueue(ok(BODY));
+        fixture.open().fetch(FetchRequest.of("https://origin.test/a")).block(Duration.ofSeconds(30)); // Unpinned.
+        FaultyDisk disk = new FaultyDisk()
+                .fail(
+                        FaultyDisk.Op.MOVE,
+                        p -> p.getParent().getFileName().toString().equals("refs"),
+                        new java.io.IOException("Read-only file system"));
+        Cache cache = fixture.open(fixture.builder(), disk); // As another process, with refs/ read-only.
+
+        Artifact pinned = cache.fetch(FetchRequest.of("https://origin.test/a").withSha256(SHA))
+                .block(Duration.ofSeconds(30));
+
+        assertThat(pinned.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(pinned.sha256()).isEqualTo(SHA);
+    }
+
+    @Test
+    void aHitAskedToBeVerifiedIsReHashedAndABlobChangedInPlaceIsQuarantinedAndDownloadedAgain() throws Exception {
+        fixture.origin.enqueue(ok(BODY), ok(BODY));
+        Cache cache = fixture.open();
+        FetchRequest request = FetchRequest.of("https://origin.test/a").withSha256(SHA);
+        Path blob = cache.fetch(request).block(Duration.ofSeconds(30)).path();
+        assertThat(cache.fetch(request.withVerifyHit(true))
+                        .block(Duration.ofSeconds(30))
+                        .source())
+                .isEqualTo(Artifact.Source.HIT);
+        rewriteInPlace(blob, Bytes.flip(BODY, 10)); // Same size: only a re-hash can tell.
+
+        Artifact again = cache.fetch(request.withVerifyHit(true)).block(Duration.ofSeconds(30));
+
+        assertThat(again.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(Files.readAllBytes(again.path())).isEqualTo(BODY);
+        try (Stream<Path> quarantined = Files.list(fixture.root().resolve("quarantine"))) {
+            assertThat(quarantined).hasSize(1);
+        }
     }
 
     private static void rewriteInPlace(Path blob, byte[] bytes) throws Exception {

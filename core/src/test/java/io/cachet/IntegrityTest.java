@@ -2,6 +2,7 @@ package io.cachet;
 
 import static io.cachet.CacheEvent.Type.FAILED;
 import static io.cachet.CacheEvent.Type.STARTED;
+import static io.cachet.testing.CacheDirectoryAssert.assertThatCache;
 import static io.cachet.testing.Failures.failure;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,8 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
 import io.cachet.testing.EventRecorder;
-import java.nio.file.Files;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,7 +48,7 @@ class IntegrityTest {
                 .contains("Check that the expected digest");
         assertThat(error.isTransient()).isFalse();
         assertThat(fixture.origin.opens()).as("never retried").isEqualTo(1);
-        assertThat(blobCount()).isZero();
+        assertThatCache(fixture.root()).hasNoBlobs();
         assertThat(events.distinctTypes()).startsWith(STARTED).endsWith(FAILED);
         assertThat(events.of(CacheEvent.Failed.class).get(0).error()).isSameAs(error);
     }
@@ -64,7 +63,7 @@ class IntegrityTest {
 
         assertThat(error.getMessage())
                 .startsWith("integrity check failed for weights-v2 from https://origin.test/weights.bin: ");
-        assertThat(blobCount()).isZero();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     @Test
@@ -84,7 +83,7 @@ class IntegrityTest {
                 .as("at most one chunk past the limit")
                 .isLessThanOrEqualTo(100_000 + 8192);
         assertThat(fixture.origin.bodyCancels()).isEqualTo(1);
-        assertThat(blobCount()).isZero();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     @Test
@@ -113,7 +112,7 @@ class IntegrityTest {
         assertThat(error.kind()).isEqualTo(IntegrityException.Kind.SIZE_MISMATCH);
         assertThat(error.actualSize()).isEqualTo(BODY.length);
         assertThat(error.actualSha256()).isEqualTo(SHA);
-        assertThat(blobCount()).isZero();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     @Test
@@ -125,15 +124,6 @@ class IntegrityTest {
                 failure(cache.fetch(FetchRequest.of("https://origin.test/x")).toFuture(), IntegrityException.class);
 
         assertThat(error.kind()).isEqualTo(IntegrityException.Kind.TOO_LARGE);
-        assertThat(blobCount()).isZero();
-    }
-
-    private long blobCount() throws Exception {
-        if (!Files.isDirectory(fixture.root().resolve("blobs"))) {
-            return 0;
-        }
-        try (Stream<java.nio.file.Path> files = Files.walk(fixture.root().resolve("blobs"))) {
-            return files.filter(Files::isRegularFile).count();
-        }
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Issue 3, behaviour 8 (RELIABILITY.md P8, S14): a third party deleting or replacing a lock file
+ * Issue 3, behaviour 8 (docs/reliability.md P8, S14): a third party deleting or replacing a lock file
  * costs at most a second download, never a corrupt file, and is reported; a lock file's contents
  * are never believed.
  */

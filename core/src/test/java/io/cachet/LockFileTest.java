@@ -4,7 +4,7 @@ import static io.cachet.testing.Failures.failure;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cachet.internal.store.KeyId;
+import io.cachet.internal.store.Store.KeyId;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
 import java.io.RandomAccessFile;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 3, behaviour 8 (RELIABILITY.md F9, S14): whatever sits at a lock path, the engine neither
+ * Issue 3, behaviour 8 (docs/reliability.md F9, S14): whatever sits at a lock path, the engine neither
  * crashes nor reads it. A lock file's contents are never parsed, whatever they are; a symlink or a
  * directory there is refused with an error that names the path and says what to do, and nothing
  * behind it is touched. The multi-process cases are {@link LockFileIT}.

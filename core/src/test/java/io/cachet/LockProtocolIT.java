@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 3, behaviour 2 (DESIGN.md decision 2; RELIABILITY.md I2, I4, P9, P13): the lock is an OS
+ * Issue 3, behaviour 2 (docs/architecture.md, "Across processes"; docs/reliability.md I2, I4, P9, P13): the lock is an OS
  * lock taken with {@code tryLock}, polled on a timer with capped, jittered backoff; the store is
  * checked again once it is acquired; the lock file is never deleted; and nothing else in the
  * holder's JVM opens it, so reading who holds a lock never drops it.
@@ -151,7 +151,7 @@ class LockProtocolIT {
     }
 
     /**
-     * Why only the lock manager may open a lock file (RELIABILITY.md I4): a POSIX lock belongs to
+     * Why only the lock manager may open a lock file (docs/reliability.md I4): a POSIX lock belongs to
      * the process, and closing <em>any</em> descriptor of the file releases it. This is the failure
      * the test above guards against, made on purpose, so the probe is known to see it.
      */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 3, behaviour 6 (DESIGN.md decision 5; RELIABILITY.md I3, P7, P11): where file locks lie
+ * Issue 3, behaviour 6 (docs/architecture.md, "Correct even when locks lie"; docs/reliability.md I3, P7, P11): where file locks lie
  * (Lustre, GPFS, some NFS) every process "gets" the lock, so locks only save bandwidth and never
  * decide correctness. Several processes downloading at once still end with one correct blob, and
  * a reader never sees a partial file. The warning for network file systems is {@code

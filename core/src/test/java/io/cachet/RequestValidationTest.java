@@ -7,12 +7,13 @@ import io.cachet.testing.CacheFixture;
 import io.cachet.testing.Failures;
 import java.net.URI;
 import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Bad input gets a clear error before any I/O (RELIABILITY.md S1, S18). */
+/** Bad input gets a clear error before any I/O (docs/reliability.md S1, S18). */
 class RequestValidationTest {
     @RegisterExtension
     final CacheFixture fixture = new CacheFixture();
@@ -140,6 +141,23 @@ class RequestValidationTest {
         assertThatThrownBy(() -> request.withHeader("Bad Name", "x")).isInstanceOf(InvalidRequestException.class);
         assertThat(request.withHeader("Authorization", "Bearer x").headers())
                 .containsEntry("authorization", "Bearer x");
+    }
+
+    @Test
+    void everyHeaderTheHttpOriginWouldRefuseIsRefusedHereBeforeAnyRequest() {
+        // One rule for both: a header that passed here used to fail later as a permanent origin failure.
+        FetchRequest request = FetchRequest.of("https://origin.test/a");
+        for (String name : List.of("Keep-Alive", "Proxy-Connection", "Expect", "Connection", "TE")) {
+            assertThatThrownBy(() -> request.withHeader(name, "x"))
+                    .as(name)
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("Cachet sets this header itself");
+        }
+        assertThatThrownBy(() -> request.withHeader("X-Token", "a\u0001b"))
+                .as("any control character, not only CR, LF and NUL")
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("control characters");
+        assertThat(request.withHeader("X-Token", "a\tb").headers()).containsEntry("X-Token", "a\tb");
     }
 
     @Test

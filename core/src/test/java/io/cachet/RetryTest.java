@@ -14,12 +14,14 @@ import static io.cachet.testing.FaultyOrigin.Response.refused;
 import static io.cachet.testing.FaultyOrigin.Response.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginRequest;
 import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
 import io.cachet.testing.EventRecorder;
 import io.cachet.testing.FaultyDisk;
+import io.cachet.testing.FaultyOrigin;
 import io.cachet.testing.TestTimer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** DESIGN.md decisions 6 and 8: transient failures are retried with backoff and resumed. */
+/** docs/architecture.md, "Resume" and "Retries and limits": transient failures are retried with backoff and resumed. */
 @Timeout(120)
 class RetryTest {
     private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 21);
@@ -210,6 +212,25 @@ class RetryTest {
         assertThat(fixture.origin.bodyCancels())
                 .as("the misplaced body was cancelled, not read")
                 .isEqualTo(1);
+    }
+
+    @Test
+    void anUnusableRangeAnswerToAResumeRestartsFromZeroOnceInsteadOfFailing() throws Exception {
+        fixture.origin.enqueue(
+                ok(BODY).etag("\"v1\"").disconnectAfter(1024 * 1024 + 5),
+                FaultyOrigin.Response.fail(OriginFailure.unusableRange(
+                        "sent Content-Range 'bytes 1048581-9999999/2000000', which ends past the artifact")),
+                ok(BODY).etag("\"v1\""));
+        Cache cache = cache();
+
+        CompletableFuture<Artifact> result = cache.fetch(REQUEST).toFuture();
+        timer.awaitDelay(Duration.ofMillis(500));
+        timer.advance(Duration.ofMillis(500));
+
+        assertThat(result.get(30, TimeUnit.SECONDS).sha256()).isEqualTo(SHA);
+        assertThat(fixture.origin.requests())
+                .extracting(OriginRequest::offset)
+                .containsExactly(0L, 1024L * 1024 + 5, 0L);
     }
 
     @Test

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 3, behaviour 9 (RELIABILITY.md I11, F12, S13): the modes of what a cache creates come
+ * Issue 3, behaviour 9 (docs/reliability.md I11, F12, S13): the modes of what a cache creates come
  * from its configuration, not from the umask: blobs read-only, lock files and key records
  * group-writable and directories set-group-ID in a cache shared with a group, and nothing ever
  * writable by others. Two real users of one group share a cache, each taking the other's locks.
@@ -149,7 +149,7 @@ class SharedCacheIT {
     }
 
     private Path ref(Path root) {
-        return CacheFiles.layout(root).ref(io.cachet.internal.store.KeyId.of(Key.of(KEY)));
+        return CacheFiles.ref(root, KEY);
     }
 
     private Path[] directories(Path root) {

@@ -24,7 +24,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
-/** DESIGN.md decision 1: one download per request in a JVM, shared by every caller. */
+/** docs/architecture.md, "Single flight per request, per cache": one download per request in a JVM, shared by every caller. */
 @Timeout(120)
 class SingleFlightTest {
     private static final byte[] BODY = Bytes.random(1024 * 1024, 7);
@@ -78,6 +78,25 @@ class SingleFlightTest {
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    @Test
+    void closingTheCacheFailsFetchesInFlightAndLaterOnesWithTheCachetExceptionFetchPromises() {
+        Sinks.Empty<Void> gate = Sinks.empty();
+        fixture.origin.enqueue(ok(BODY).gate(gate.asMono()));
+        fixture.allowResumableParts();
+        Cache cache = fixture.open();
+        CompletableFuture<Artifact> running = cache.fetch(REQUEST).toFuture();
+        io.cachet.testing.Await.until("the download started", () -> fixture.origin.opens() == 1);
+
+        cache.close();
+
+        assertThat(io.cachet.testing.Failures.failure(running, CacheClosedException.class))
+                .hasMessageContaining("was closed")
+                .hasMessageContaining("open a new cache");
+        assertThat(io.cachet.testing.Failures.failure(cache.fetch(REQUEST).toFuture(), CacheClosedException.class)
+                        .root())
+                .isEqualTo(cache.root());
     }
 
     @Test

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Issue 3, behaviours 4 and 5: the seed's scenario (RELIABILITY.md P5, the beaker regression) and
+ * Issue 3, behaviours 4 and 5: the seed's scenario (docs/reliability.md P5, the beaker regression) and
  * a waiter that is never silent. A holder slower than a waiter's patience keeps its lock: the
  * impatient waiter fails naming it and changes nothing, the patient one gets the holder's file.
  */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 3, behaviour 1 (RELIABILITY.md P2): several processes, each with many callers, fetching
+ * Issue 3, behaviour 1 (docs/reliability.md P2): several processes, each with many callers, fetching
  * one key at once from a slow origin cause one download, and every caller gets the same verified
  * file. Behaviour 7 (two caches in one JVM, one reached through a symlink) is {@link
  * SingleFlightTest#twoCachesOnOneDirectoryInOneJvmDownloadOnceAndNeverOverlapTheirFileLocks}.

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Disk full and read-only file systems, for real, on a tmpfs (RELIABILITY.md F1, F8, S10, S12). */
+/** Disk full and read-only file systems, for real, on a tmpfs (docs/reliability.md F1, F8, S10, S12). */
 @Timeout(120)
 class StorageFailureTest {
     private static final byte[] BODY = Bytes.random(2 * 1024 * 1024, 71);

@@ -1,12 +1,12 @@
 package io.cachet;
 
-import io.cachet.internal.Settings;
+import io.cachet.internal.Engine;
 
 /** Lets tests turn a builder into the engine's settings, to start an engine on a faulty disk. */
 public final class TestAccess {
     private TestAccess() {}
 
-    public static Settings settings(Cache.Builder builder) {
+    public static Engine.Settings settings(Cache.Builder builder) {
         return builder.settings();
     }
 }

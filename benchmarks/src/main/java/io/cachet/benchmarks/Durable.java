@@ -10,7 +10,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * The durable commit every baseline does, so that it is compared with Cachet on equal terms:
  * the file's bytes synced, an atomic rename to the final name, and the directory synced, which is
- * what Cachet's commit does (RELIABILITY.md §6) and what {@code sync f && mv} does in the shell.
+ * what Cachet's commit does (docs/reliability.md, "The durable commit") and what {@code sync f && mv} does in the shell.
  */
 final class Durable {
     private Durable() {}

@@ -11,7 +11,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * Fresh directories for benchmark runs, and their removal.
  *
- * <p>Every run writes into a directory that did not exist before (BENCHMARKING.md, quirk 2: ext4
+ * <p>Every run writes into a directory that did not exist before (docs/benchmarking.md, quirk 2: ext4
  * here does not reuse recently freed inodes, so "delete the output and run again" would measure
  * the inode scan instead of the download). The base is {@code -Dcachet.bench.dir}, else the
  * system's temporary directory; both are on the machine's one disk.

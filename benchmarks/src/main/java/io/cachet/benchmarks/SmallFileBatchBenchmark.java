@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * JVM start, through the front door, with every file distinct (a blob of its own). Each operation
  * is one batch into a cache directory that did not exist before; the directories are deleted only
  * when the trial ends, because deleting thousands of files just before the next batch would
- * make ext4 here scan past the freed inodes (BENCHMARKING.md, quirk 2) and measure that instead.
+ * make ext4 here scan past the freed inodes (docs/benchmarking.md, quirk 2) and measure that instead.
  * Warm-up: 3 batches.
  */
 @BenchmarkMode(Mode.SingleShotTime)

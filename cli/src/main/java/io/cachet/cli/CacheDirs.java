@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Where the cache is, in this order: {@code --cache-dir}; else {@code $CACHET_CACHE_DIR}; else
- * {@code $XDG_CACHE_HOME/cachet}; else {@code ~/.cache/cachet}. An empty variable counts as unset,
+ * {@code $XDG_CACHE_HOME/cachet}; else {@code $HOME/.cache/cachet} ({@link Io#home}). An empty variable counts as unset,
  * and so does a relative {@code XDG_CACHE_HOME}, as the XDG Base Directory specification says.
  */
 final class CacheDirs {

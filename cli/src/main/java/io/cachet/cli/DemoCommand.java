@@ -3,6 +3,7 @@ package io.cachet.cli;
 import io.cachet.Artifact;
 import io.cachet.FetchRequest;
 import io.cachet.Sha256;
+import io.cachet.spi.Text;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -103,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
             List<Got> got = new ArrayList<>();
             List<Process> children = new ArrayList<>();
             FetchRequest request = FetchRequest.of(url).withSha256(digest).withSize(SIZE);
-            try (Session session = Session.open(io, cacheDir, null);
+            try (Session session = Session.forFetching(io, cacheDir, false, null);
                     Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 CompletableFuture<List<Artifact>> threads = Flux.range(0, THREADS)
                         .flatMap(i -> session.cache().fetch(request), THREADS)
@@ -259,8 +260,8 @@ final class DemoCommand implements Callable<Integer> {
                 && !got.get(0).path().isEmpty();
         out.printf("what happened%n");
         out.printf("  origin requests  %d, for %d callers%n", server.requests(), got.size());
-        out.printf("  bytes served     %s (the artifact is %s)%n", Units.bytes(server.bytesSent()), Units.bytes(SIZE));
-        out.printf("  time             %s%n", Units.duration(took));
+        out.printf("  bytes served     %s (the artifact is %s)%n", Text.bytes(server.bytesSent()), Text.bytes(SIZE));
+        out.printf("  time             %s%n", Units.elapsed(took));
         out.printf(
                 "  sha256           %s%s%n",
                 digest.hex(), verified ? " (verified before any caller got the file)" : "");

@@ -5,7 +5,10 @@ import io.cachet.InvalidRequestException;
 import io.cachet.LockTimeoutException;
 import io.cachet.OriginException;
 import io.cachet.StorageException;
+import io.cachet.spi.Text;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import reactor.core.Exceptions;
@@ -13,7 +16,9 @@ import reactor.core.Exceptions;
 /**
  * How failures reach people: on stderr, one sentence saying what failed and why, then indented
  * detail lines: the exception's own message (which says what to do) and its typed fields, each
- * digest in full. A stack trace only with {@code --debug}.
+ * digest in full. A stack trace only with {@code --debug}. Every line goes through {@link
+ * Messages#line}: no URL's query or user info, no Java API a command-line user cannot reach, no
+ * control character, no endless word.
  *
  * <pre>
  * cachet: cannot fetch https://example.org/model.bin: integrity check failed
@@ -32,20 +37,18 @@ final class Errors {
     static int report(PrintStream err, String subject, Throwable failure, boolean debug) {
         Throwable t = Exceptions.unwrap(failure);
         int code = ExitCodes.of(t);
-        StringBuilder b = new StringBuilder("cachet: ")
-                .append(subject)
-                .append(": ")
-                .append(headline(t))
-                .append('\n');
-        boolean saidAll = t instanceof UsageException
-                || t instanceof CommandLine.ParameterException
-                || t instanceof InvalidRequestException;
-        if (!saidAll) {
-            b.append("  ").append(message(t)).append('\n');
+        List<String> lines = new ArrayList<>();
+        lines.add("cachet: " + subject + ": " + headline(t));
+        if (!saysAllInItsHeadline(t)) {
+            lines.add("  " + message(t));
         }
-        details(t, b);
+        details(t, lines);
         if (code == ExitCodes.INTERNAL) {
-            b.append("  this is a bug in cachet; please report it with the output of the same command and --debug\n");
+            lines.add("  this is a bug in cachet; please report it with the output of the same command and --debug");
+        }
+        StringBuilder b = new StringBuilder();
+        for (String line : lines) {
+            b.append(Messages.line(line)).append('\n');
         }
         synchronized (err) {
             err.print(b);
@@ -57,9 +60,25 @@ final class Errors {
         return code;
     }
 
+    /**
+     * What went wrong and what to do, on one line, for a JSON field: the exception's message, or the
+     * headline when that says it all.
+     */
+    static String summary(Throwable failure) {
+        Throwable t = Exceptions.unwrap(failure);
+        return Messages.line(
+                saysAllInItsHeadline(t) || ExitCodes.of(t) == ExitCodes.INTERNAL ? headline(t) : message(t));
+    }
+
+    private static boolean saysAllInItsHeadline(Throwable t) {
+        return t instanceof UsageException
+                || t instanceof CommandLine.ParameterException
+                || t instanceof InvalidRequestException;
+    }
+
     private static String headline(Throwable t) {
         if (t instanceof InvalidRequestException e) {
-            return "invalid " + e.field() + " " + e.value() + ": " + e.problem();
+            return "invalid " + e.field() + " " + shownValue(e) + ": " + e.problem();
         }
         if (t instanceof IntegrityException e) {
             return switch (e.kind()) {
@@ -85,12 +104,22 @@ final class Errors {
         return "internal error: " + t;
     }
 
+    /** The offending value; a URI that did not parse may still hold a query or user info. */
+    private static String shownValue(InvalidRequestException e) {
+        String v = e.value();
+        if (!e.field().equals("uri")) {
+            return v;
+        }
+        boolean quoted = v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"");
+        return '"' + Messages.redact(quoted ? v.substring(1, v.length() - 1) : v) + '"';
+    }
+
     private static String message(Throwable t) {
         String m = t.getMessage();
         return m == null ? t.getClass().getName() : m;
     }
 
-    private static void details(Throwable t, StringBuilder b) {
+    private static void details(Throwable t, List<String> b) {
         if (t instanceof IntegrityException e) {
             if (e.expectedSha256() != null) {
                 line(b, "expected sha256", e.expectedSha256().hex());
@@ -110,18 +139,17 @@ final class Errors {
                 line(b, "status", Integer.toString(e.status()));
             }
             line(b, "attempts", Integer.toString(e.attempts()));
-            e.retryAfter().ifPresent(d -> line(b, "retry after", Units.duration(d)));
+            e.retryAfter().ifPresent(d -> line(b, "retry after", Text.duration(d)));
         } else if (t instanceof StorageException e) {
             line(b, "path", String.valueOf(e.path()));
         } else if (t instanceof LockTimeoutException e) {
             e.holderPid().ifPresent(pid -> line(b, "holder pid", Long.toString(pid)));
             line(b, "lock file", String.valueOf(e.lockFile()));
-            line(b, "waited", Units.duration(e.waited()));
+            line(b, "waited", Text.duration(e.waited()));
         }
     }
 
-    private static void line(StringBuilder b, String name, String value) {
-        b.append("  ").append(name).append(':');
-        b.append(" ".repeat(Math.max(1, 17 - name.length()))).append(value).append('\n');
+    private static void line(List<String> lines, String name, String value) {
+        lines.add("  " + name + ":" + " ".repeat(Math.max(1, 17 - name.length())) + value);
     }
 }

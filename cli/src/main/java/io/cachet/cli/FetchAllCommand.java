@@ -3,10 +3,7 @@ package io.cachet.cli;
 import io.cachet.Artifact;
 import io.cachet.Cache;
 import io.cachet.FetchRequest;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -32,11 +29,13 @@ import reactor.core.publisher.Mono;
             "",
             "MANIFEST has one artifact a line: URL [SHA256 [KEY]], separated by blanks ('-' as SHA256 leaves it"
                     + " unpinned). Blank lines and lines starting with '#' are skipped. '-' reads the manifest from stdin."
+                    + " It is UTF-8 (a leading byte-order mark is skipped); one that is not is refused before any download."
         },
         footer = {
             "",
-            "stdout: one line per artifact fetched, in manifest order (path, or with --json one object, as for fetch);"
-                    + " failed lines print nothing there.",
+            "stdout: one line per artifact fetched, in manifest order (its path, or with --json one object as for fetch);"
+                    + " a failed line prints nothing there, or with --json, in its place:",
+            "  {\"url\",\"key\",\"error\": {\"exit\": the code the line alone would exit with, \"message\"}}",
             "Exit code: the highest of its lines' codes (0 if all succeeded; see 'cachet --help')."
         })
 final class FetchAllCommand implements Callable<Integer> {
@@ -53,6 +52,11 @@ final class FetchAllCommand implements Callable<Integer> {
             defaultValue = "" + DEFAULT_CONCURRENCY,
             description = "Fetches at a time (default: ${DEFAULT-VALUE}).")
     int concurrency;
+
+    @Option(
+            names = "--verify-hit",
+            description = "Re-hash every artifact already cached before trusting it (see fetch --verify-hit).")
+    boolean verifyHit;
 
     @Mixin
     Options.CacheDir cacheDir;
@@ -81,22 +85,27 @@ final class FetchAllCommand implements Callable<Integer> {
                     ? error
                     : new IllegalStateException("line " + line.number() + " ended without an artifact or an error");
         }
+
+        /** Tells the progress display that this line is done. */
+        void countIn(Progress progress) {
+            if (artifact != null) {
+                progress.finished(artifact);
+            } else {
+                progress.failed();
+            }
+        }
     }
 
     @Override
     public Integer call() {
         List<Manifest.Line> lines;
+        Session session;
         try {
             if (concurrency < 1) {
                 throw new UsageException("--concurrency must be at least 1: " + concurrency);
             }
-            lines = readManifest();
-        } catch (RuntimeException e) {
-            return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
-        }
-        Session session;
-        try {
-            session = Session.open(io, cacheDir.resolve(io), network);
+            lines = Manifest.read(readManifest());
+            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
         }
@@ -104,29 +113,21 @@ final class FetchAllCommand implements Callable<Integer> {
         try (session;
                 Progress progress = Progress.start(io, session.cache(), output.showProgress(io), lines.size())) {
             Cache cache = session.cache();
+            // Each line counts as done when it ends, whatever its place; results print in manifest order.
             Iterable<Outcome> outcomes = Flux.fromIterable(lines)
-                    .flatMapSequential(line -> fetch(cache, line), concurrency, 1)
+                    .flatMapSequential(line -> fetch(cache, line).doOnNext(o -> o.countIn(progress)), concurrency, 1)
                     .toIterable(1);
             for (Outcome outcome : outcomes) {
                 Artifact artifact = outcome.artifact();
                 FetchRequest request = outcome.line().request();
                 if (artifact != null && request != null) {
-                    progress.finished(artifact);
                     String result = Results.line(request, artifact, json.json);
                     progress.print(() -> io.out().println(result));
                 } else {
-                    progress.failed();
                     if (session.stopping()) {
                         return ExitCodes.INTERNAL; // Stopped by a signal; the JVM exits with its own status.
                     }
-                    int[] lineCode = new int[1];
-                    Manifest.Line line = outcome.line();
-                    progress.print(() -> lineCode[0] = Errors.report(
-                            io.err(),
-                            "line " + line.number() + ": cannot fetch " + Results.shown(line.url()),
-                            outcome.failure(),
-                            output.debug));
-                    code = ExitCodes.mostSevere(code, lineCode[0]);
+                    code = ExitCodes.mostSevere(code, failed(outcome, progress));
                 }
             }
             progress.close(true);
@@ -134,24 +135,40 @@ final class FetchAllCommand implements Callable<Integer> {
         return code;
     }
 
+    /** Reports a failed line on stderr (and with {@code --json} on stdout) and returns its exit code. */
+    private int failed(Outcome outcome, Progress progress) {
+        Manifest.Line line = outcome.line();
+        Throwable failure = outcome.failure();
+        int[] lineCode = new int[1];
+        progress.print(() -> {
+            lineCode[0] = Errors.report(
+                    io.err(),
+                    "line " + line.number() + ": cannot fetch " + Messages.url(line.url()),
+                    failure,
+                    output.debug);
+            if (json.json) {
+                io.out().println(Results.failure(line, lineCode[0], Errors.summary(failure)));
+            }
+        });
+        return lineCode[0];
+    }
+
     private Mono<Outcome> fetch(Cache cache, Manifest.Line line) {
         FetchRequest request = line.request();
         if (request == null) {
             return Mono.just(new Outcome(line, null, line.error()));
         }
-        return cache.fetch(request)
+        return cache.fetch(request.withVerifyHit(verifyHit))
                 .map(artifact -> new Outcome(line, artifact, null))
                 .onErrorResume(e -> Mono.just(new Outcome(line, null, e)));
     }
 
-    private List<Manifest.Line> readManifest() {
+    private byte[] readManifest() {
         try {
             if (manifest.equals("-")) {
-                return Manifest.read(new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8)));
+                return io.in().readAllBytes();
             }
-            try (BufferedReader reader = Files.newBufferedReader(Path.of(manifest), StandardCharsets.UTF_8)) {
-                return Manifest.read(reader);
-            }
+            return Files.readAllBytes(Path.of(manifest));
         } catch (NoSuchFileException e) {
             throw new UsageException("no manifest file " + manifest);
         } catch (IOException e) {

@@ -58,6 +58,12 @@ final class FetchCommand implements Callable<Integer> {
                     "An extra request header, such as credentials; repeatable. Never sent to another host on redirect.")
     List<Map.Entry<String, String>> headers = new ArrayList<>();
 
+    @Option(
+            names = "--verify-hit",
+            description = "Re-hash the artifact if it is already cached (a hit is otherwise trusted: it was verified"
+                    + " when stored); a file changed on disk is then quarantined and downloaded again.")
+    boolean verifyHit;
+
     @Mixin
     Options.CacheDir cacheDir;
 
@@ -79,7 +85,7 @@ final class FetchCommand implements Callable<Integer> {
         Session session = null;
         try {
             FetchRequest request = request();
-            session = Session.open(io, cacheDir.resolve(io), network);
+            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
             Artifact artifact;
             try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 try {
@@ -102,7 +108,7 @@ final class FetchCommand implements Callable<Integer> {
                 }
                 session.close();
             }
-            return Errors.report(io.err(), "cannot fetch " + Results.shown(url), e, output.debug);
+            return Errors.report(io.err(), "cannot fetch " + Messages.url(url), e, output.debug);
         }
     }
 
@@ -120,6 +126,6 @@ final class FetchCommand implements Callable<Integer> {
         for (Map.Entry<String, String> header : headers) {
             request = request.withHeader(header.getKey(), header.getValue());
         }
-        return request;
+        return request.withVerifyHit(verifyHit);
     }
 }

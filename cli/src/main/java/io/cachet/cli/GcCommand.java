@@ -1,6 +1,9 @@
 package io.cachet.cli;
 
 import io.cachet.GcResult;
+import io.cachet.spi.Text;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,8 +52,18 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GcResult r;
-        try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
-            r = Session.await(session.cache().gc(maxSize));
+        String note = "";
+        try {
+            Path root = cacheDir.resolve(io);
+            boolean shared = cacheDir.sharedWithGroup(io);
+            if (Files.exists(root)) {
+                try (Session session = Session.forMaintenance(io, root, shared)) {
+                    r = Session.await(session.cache().gc(maxSize));
+                }
+            } else {
+                r = new GcResult(0, 0, 0, 0, 0); // Nothing to collect, and nothing to create.
+                note = " (no cache at " + root + " yet)";
+            }
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot collect garbage", e, output.debug);
         }
@@ -68,9 +81,9 @@ final class GcCommand implements Callable<Integer> {
                     .append(r.blobsRemoved())
                     .append(r.blobsRemoved() == 1 ? " blob" : " blobs")
                     .append(" (")
-                    .append(Units.bytes(r.bytesFreed()))
+                    .append(Text.bytes(r.bytesFreed()))
                     .append("); ")
-                    .append(Units.bytes(r.bytesRemaining()))
+                    .append(Text.bytes(r.bytesRemaining()))
                     .append(" remain");
             if (r.busySkipped() > 0) {
                 b.append("; ").append(r.busySkipped()).append(" in use by another process, skipped");
@@ -82,7 +95,7 @@ final class GcCommand implements Callable<Integer> {
                         .append(r.partsRemoved() == 1 ? "file" : "files")
                         .append(" removed");
             }
-            io.out().println(b);
+            io.out().println(b.append(note));
         }
         io.out().flush();
         return ExitCodes.OK;

@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  * @param err errors, progress and summaries
  * @param in the manifest when it is {@code -}
  * @param env the environment variables
- * @param home the user's home directory
+ * @param home the user's home directory: {@code $HOME}, as shells and other tools read it
  * @param errIsTerminal whether stderr is a terminal (progress bars are drawn by default)
  * @param nanoTime a monotonic clock, for rates and ETAs
  * @param ownsProcess whether this is the real process: then signals close the cache
@@ -37,10 +37,26 @@ record Io(
                 System.err,
                 System.in,
                 System.getenv(),
-                Path.of(System.getProperty("user.home")),
+                home(System.getenv()),
                 stderrIsTerminal(),
                 System::nanoTime,
                 true);
+    }
+
+    /**
+     * {@code $HOME} when it is an absolute path, else the JVM's {@code user.home}: the JVM reads the
+     * password database, which is not what a script that sets {@code HOME} (CI runners, sudo, a
+     * container) means.
+     */
+    static Path home(Map<String, String> env) {
+        String home = env.get("HOME");
+        if (home != null && !home.isBlank()) {
+            Path path = Path.of(home);
+            if (path.isAbsolute()) {
+                return path;
+            }
+        }
+        return Path.of(System.getProperty("user.home"));
     }
 
     /**

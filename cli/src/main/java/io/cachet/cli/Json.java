@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One JSON object on one line (JSON Lines), fields in the order they were added. Values are
- * strings, whole numbers, booleans or null; strings are escaped as RFC 8259 requires, control
+ * strings, whole numbers, booleans, null or objects; strings are escaped as RFC 8259 requires, control
  * characters as a backslash, {@code u} and four hex digits.
  */
 final class Json {
@@ -27,6 +27,11 @@ final class Json {
     }
 
     Json put(String name, boolean value) {
+        fields.put(name, value);
+        return this;
+    }
+
+    Json put(String name, Json value) {
         fields.put(name, value);
         return this;
     }

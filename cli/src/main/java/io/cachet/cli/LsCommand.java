@@ -2,8 +2,12 @@ package io.cachet.cli;
 
 import io.cachet.CacheEntry;
 import io.cachet.Sha256;
+import io.cachet.spi.Text;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +21,8 @@ import picocli.CommandLine.Mixin;
 @Command(
         name = "ls",
         mixinStandardHelpOptions = true,
-        description = "Lists every key in the cache with its digest, size and last use, then the total size.",
+        description = "Lists every key in the cache with its digest, size and last use, then the total size."
+                + " A cache directory that does not exist is listed as empty, and not created.",
         footer = {
             "",
             "Columns: SHA256, SIZE, LAST USED (local time), KEY, then notes: 'unpinned' (the digest was trusted on"
@@ -47,10 +52,20 @@ final class LsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<CacheEntry> entries;
-        java.nio.file.Path root;
-        try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
-            root = session.cache().root();
-            entries = Session.await(session.cache().entries().collectList());
+        Path root;
+        String note = "";
+        try {
+            root = cacheDir.resolve(io);
+            boolean shared = cacheDir.sharedWithGroup(io);
+            if (Files.exists(root)) {
+                try (Session session = Session.forMaintenance(io, root, shared)) {
+                    root = session.cache().root();
+                    entries = Session.await(session.cache().entries().collectList());
+                }
+            } else {
+                entries = new ArrayList<>(); // Listing creates nothing: no directory, nothing in it.
+                note = " (no cache there yet)";
+            }
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot list the cache", e, output.debug);
         }
@@ -80,7 +95,7 @@ final class LsCommand implements Callable<Integer> {
                         Locale.ROOT,
                         "%s  %10s  %-16s  %s%s%n",
                         e.sha256().hex(),
-                        Units.bytes(e.size()),
+                        Text.bytes(e.size()),
                         WHEN.format(e.lastUsed()),
                         e.key().value(),
                         notes));
@@ -91,13 +106,14 @@ final class LsCommand implements Callable<Integer> {
             long total = blobs.values().stream().mapToLong(Long::longValue).sum();
             b.append(String.format(
                     Locale.ROOT,
-                    "%d %s, %d %s, %s in %s%n",
+                    "%d %s, %d %s, %s in %s%s%n",
                     entries.size(),
                     entries.size() == 1 ? "key" : "keys",
                     blobs.size(),
                     blobs.size() == 1 ? "blob" : "blobs",
-                    Units.bytes(total),
-                    root));
+                    Text.bytes(total),
+                    root,
+                    note));
         }
         io.out().print(b);
         io.out().flush();

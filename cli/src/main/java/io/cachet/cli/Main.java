@@ -10,9 +10,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code cachet}: fetch verified artifacts into a cache that many processes share.
  *
- * <p>The CLI uses only Cachet's public API ({@code io.cachet}, {@code io.cachet.spi} and {@link
- * io.cachet.Cache#events()}). It runs on the class path (no module-info): picocli reaches the
- * command classes by reflection.
+ * <p>The CLI uses only Cachet's public API ({@code io.cachet}, {@code io.cachet.spi}, {@code
+ * io.cachet.reactor} and {@link io.cachet.Cache#events()}); its module descriptor makes the
+ * compiler hold it to that. The runnable jar runs on the class path; picocli reaches the command
+ * classes by reflection, which the descriptor opens to it for the module path.
  *
  * <p>Streams: stdout holds results only (paths, or JSON lines with {@code --json}) and stays
  * empty on failure; stderr has errors, progress and summaries; logs go to stderr at warning level.
@@ -40,7 +41,7 @@ import picocli.CommandLine.Spec;
             "  6  gave up waiting for another process's lock (--lock-timeout)",
             "  fetch-all exits with the highest code of any of its lines.",
             "",
-            "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else ~/.cache/cachet.",
+            "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else $HOME/.cache/cachet.",
             "Try 'cachet demo' to see one download shared by many callers and processes."
         })
 public final class Main implements Callable<Integer> {
@@ -77,7 +78,7 @@ public final class Main implements Callable<Integer> {
         cli.setErr(new PrintWriter(io.err(), true));
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
-            io.err().println("cachet: " + e.getMessage());
+            io.err().println(Messages.line("cachet: " + e.getMessage()));
             if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, io.err())) {
                 io.err().print("  usage: " + failed.getHelp().synopsis(0));
             }

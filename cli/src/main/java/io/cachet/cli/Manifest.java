@@ -3,10 +3,16 @@ package io.cachet.cli;
 import io.cachet.CachetException;
 import io.cachet.FetchRequest;
 import io.cachet.InvalidRequestException;
-import java.io.BufferedReader;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -15,9 +21,17 @@ import org.jspecify.annotations.Nullable;
  * blanks. Blank lines and lines starting with {@code #} are skipped. {@code -} in place of the
  * digest leaves the artifact unpinned while still naming a key. A line that cannot be a request is
  * kept, with its error, so that it fails on its own and the other lines still run.
+ *
+ * <p>The text is UTF-8; a byte-order mark at the start (which some editors write) is skipped.
+ * Lines end with LF, CR LF or CR. Bytes that are not UTF-8 make the whole manifest unusable (a
+ * usage error naming the line, the byte and what to do): a line read in the wrong encoding could
+ * name another artifact, so nothing is fetched.
  */
 final class Manifest {
     private static final Pattern BLANKS = Pattern.compile("\\s+");
+    private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    private static final byte[] UTF16_BE = {(byte) 0xFE, (byte) 0xFF};
+    private static final byte[] UTF16_LE = {(byte) 0xFF, (byte) 0xFE};
 
     private Manifest() {}
 
@@ -26,27 +40,75 @@ final class Manifest {
      *
      * @param number the line number, from 1
      * @param url the URL as written
+     * @param key the key as written, or null if the line names none
      * @param request the request, or null if the line is invalid
      * @param error why the line is invalid, or null
      */
     record Line(
             int number,
             String url,
+            @Nullable String key,
             @Nullable FetchRequest request,
             @Nullable CachetException error) {}
 
-    static List<Line> read(BufferedReader reader) throws IOException {
+    /**
+     * The artifacts of a manifest's bytes.
+     *
+     * @throws UsageException if the bytes are not UTF-8
+     */
+    static List<Line> read(byte[] bytes) {
         List<Line> lines = new ArrayList<>();
+        CharsetDecoder utf8 = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        int start = startsWith(bytes, UTF8_BOM) ? UTF8_BOM.length : 0;
         int number = 0;
-        String text;
-        while ((text = reader.readLine()) != null) {
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n' && bytes[end] != '\r') {
+                end++;
+            }
             number++;
-            Line line = parse(number, text);
+            Line line = parse(number, decode(utf8, bytes, start, end, number));
             if (line != null) {
                 lines.add(line);
             }
+            boolean crlf = end + 1 < bytes.length && bytes[end] == '\r' && bytes[end + 1] == '\n';
+            start = end + (crlf ? 2 : 1);
         }
         return lines;
+    }
+
+    /** Line {@code number}, {@code bytes[start, end)}, as text; a usage error if it is not UTF-8. */
+    private static String decode(CharsetDecoder utf8, byte[] bytes, int start, int end, int number) {
+        ByteBuffer in = ByteBuffer.wrap(bytes, start, end - start);
+        CharBuffer out = CharBuffer.allocate(end - start);
+        utf8.reset();
+        CoderResult result = utf8.decode(in, out, true);
+        if (!result.isError()) {
+            result = utf8.flush(out);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            StringBuilder hex = new StringBuilder();
+            for (int i = at; i < Math.min(at + result.length(), end); i++) {
+                hex.append(hex.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "0x%02X", bytes[i] & 0xff));
+            }
+            String before = out.flip().toString();
+            String hint = number == 1 && (startsWith(bytes, UTF16_BE) || startsWith(bytes, UTF16_LE))
+                    ? "it looks like UTF-16; save the manifest as UTF-8"
+                    : "save the manifest as UTF-8 (this looks like another encoding, such as Latin-1)";
+            throw new UsageException("manifest line " + number + " is not valid UTF-8: " + hex + " at byte "
+                    + (at - start + 1) + " of the line"
+                    + (before.isEmpty() ? "" : ", after \"" + Messages.redact(before) + "\"")
+                    + "; " + hint);
+        }
+        return out.flip().toString();
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /** The artifact on this line, or null for a blank line or a comment. */
@@ -56,6 +118,7 @@ final class Manifest {
             return null;
         }
         String[] fields = BLANKS.split(t);
+        String key = fields.length > 2 ? fields[2] : null;
         try {
             if (fields.length > 3) {
                 throw new InvalidRequestException(
@@ -70,9 +133,9 @@ final class Manifest {
             if (fields.length > 2) {
                 request = request.withKey(fields[2]);
             }
-            return new Line(number, fields[0], request, null);
+            return new Line(number, fields[0], key, request, null);
         } catch (InvalidRequestException e) {
-            return new Line(number, fields[0], null, e);
+            return new Line(number, fields[0], key, null, e);
         }
     }
 }

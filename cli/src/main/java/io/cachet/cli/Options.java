@@ -1,7 +1,12 @@
 package io.cachet.cli;
 
+import io.cachet.spi.Text;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ITypeConverter;
@@ -12,18 +17,42 @@ import picocli.CommandLine.TypeConversionException;
 final class Options {
     private Options() {}
 
-    /** {@code --cache-dir}. */
+    /** {@code --cache-dir} and {@code --shared-with-group}: which cache, and whose. */
     static final class CacheDir {
+        static final String SHARED_VARIABLE = "CACHET_SHARED_WITH_GROUP";
+
         @Option(
                 names = "--cache-dir",
                 paramLabel = "DIR",
                 description =
-                        "The cache directory. Default: $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else ~/.cache/cachet.")
+                        "The cache directory. Default: $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else $HOME/.cache/cachet.")
         @Nullable
         Path cacheDir;
 
+        @Option(
+                names = "--shared-with-group",
+                description = "Share the cache with the users of its directory's group: what this command creates"
+                        + " is group-writable. Every user of a shared cache needs it. Default: $"
+                        + SHARED_VARIABLE + " (1 or 0), else off.")
+        boolean sharedWithGroup;
+
         Path resolve(Io io) {
             return CacheDirs.resolve(cacheDir, io.env(), io.home());
+        }
+
+        /** The flag, else the environment variable; a variable that is not a yes or a no is a usage error. */
+        boolean sharedWithGroup(Io io) {
+            if (sharedWithGroup) {
+                return true;
+            }
+            String value = io.env().getOrDefault(SHARED_VARIABLE, "").strip();
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "", "0", "false", "no", "off" -> false;
+                case "1", "true", "yes", "on" -> true;
+                default ->
+                    throw new UsageException(SHARED_VARIABLE + " must be 1 or 0 (or true or false), not '"
+                            + Text.printable(value, 40) + "'");
+            };
         }
     }
 
@@ -65,6 +94,8 @@ final class Options {
          */
         static final int DEFAULT_RETRIES = 3;
 
+        static final String CA_CERT_VARIABLE = "CACHET_CA_CERT";
+
         @Option(
                 names = "--retries",
                 paramLabel = "N",
@@ -83,6 +114,14 @@ final class Options {
         Duration lockTimeout;
 
         @Option(
+                names = "--ca-cert",
+                paramLabel = "FILE",
+                description = "Trust the certificates in FILE (PEM or DER: a private CA, or a server's own certificate)"
+                        + " for https, besides the system's; repeatable. Default: $" + CA_CERT_VARIABLE
+                        + " (files separated by ':'), else none. Host names are checked either way.")
+        List<Path> caCerts = new ArrayList<>();
+
+        @Option(
                 names = "--idle-timeout",
                 paramLabel = "DURATION",
                 converter = DurationConverter.class,
@@ -97,6 +136,21 @@ final class Options {
             if (idleTimeout != null && idleTimeout.isZero()) {
                 throw new UsageException("--idle-timeout must be more than 0");
             }
+        }
+
+        /** The certificates of {@code --ca-cert}, else of {@code $CACHET_CA_CERT}; a file that has none is a usage error. */
+        List<X509Certificate> trustedCertificates(Io io) {
+            if (!caCerts.isEmpty()) {
+                return Certificates.read(caCerts, "--ca-cert");
+            }
+            String variable = io.env().getOrDefault(CA_CERT_VARIABLE, "");
+            List<Path> files = new ArrayList<>();
+            for (String file : variable.split(":")) {
+                if (!file.isBlank()) {
+                    files.add(Path.of(file.strip()));
+                }
+            }
+            return Certificates.read(files, CA_CERT_VARIABLE);
         }
     }
 

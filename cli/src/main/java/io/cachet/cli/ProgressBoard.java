@@ -4,6 +4,7 @@ import io.cachet.Artifact;
 import io.cachet.CacheEvent;
 import io.cachet.Key;
 import io.cachet.OriginException;
+import io.cachet.spi.Text;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -107,8 +108,8 @@ final class ProgressBoard {
                     ? o.reason()
                     : Objects.requireNonNullElse(
                             r.cause().getMessage(), r.cause().toString());
-            bar(key, now).note = "attempt " + r.attempt() + " failed (" + clip(why, 40) + "); retrying in "
-                    + Units.duration(r.delay());
+            bar(key, now).note = "attempt " + r.attempt() + " failed (" + clip(Text.printable(why), 40)
+                    + "); retrying in " + Units.elapsed(r.delay());
         } else if (event instanceof CacheEvent.Committed
                 || event instanceof CacheEvent.Failed
                 || event instanceof CacheEvent.Hit) {
@@ -163,7 +164,7 @@ final class ProgressBoard {
         if (failed > 0) {
             b.append(", ").append(failed).append(" failed");
         }
-        b.append("  ").append(Units.bytes(transferred));
+        b.append("  ").append(Text.bytes(transferred));
         double rate = rate(transferSamples, now);
         if (rate > 0) {
             b.append("  ").append(Units.rate(rate));
@@ -173,22 +174,22 @@ final class ProgressBoard {
 
     /** The one line printed when the command ends. */
     String summary(long now) {
-        String elapsed = Units.duration(Duration.ofNanos(now - startNanos));
+        String elapsed = Units.elapsed(Duration.ofNanos(now - startNanos));
         double seconds = (now - startNanos) / 1e9;
         if (artifacts == 1 && failed == 0) {
             if (downloaded == 1) {
-                return "downloaded " + lastName + ": " + Units.bytes(lastSize) + " in " + elapsed + rate(seconds);
+                return "downloaded " + lastName + ": " + Text.bytes(lastSize) + " in " + elapsed + rate(seconds);
             }
             if (resumed == 1) {
-                return "resumed " + lastName + ": " + Units.bytes(transferred) + " downloaded in " + elapsed + ", "
-                        + Units.bytes(keptBytes) + " kept from an earlier attempt";
+                return "resumed " + lastName + ": " + Text.bytes(transferred) + " downloaded in " + elapsed + ", "
+                        + Text.bytes(keptBytes) + " kept from an earlier attempt";
             }
             if (hits == 1) {
-                return lastName + ": already in the cache (" + Units.bytes(lastSize) + ")";
+                return lastName + ": already in the cache (" + Text.bytes(lastSize) + ")";
             }
             if (waited == 1) {
                 String who = lastHolderPid > 0 ? "process " + lastHolderPid : "another caller";
-                return lastName + ": downloaded by " + who + " while this one waited (" + Units.bytes(lastSize) + ", "
+                return lastName + ": downloaded by " + who + " while this one waited (" + Text.bytes(lastSize) + ", "
                         + elapsed + ")";
             }
         }
@@ -208,7 +209,7 @@ final class ProgressBoard {
             b.append(waited).append(" waited for another download, ");
         }
         b.append(failed).append(" failed; ");
-        return b.append(Units.bytes(transferred))
+        return b.append(Text.bytes(transferred))
                 .append(" transferred")
                 .append(rate(seconds))
                 .toString();
@@ -321,13 +322,12 @@ final class ProgressBoard {
             } else if (total > 0) {
                 b.append(meter(bytes, total)).append(' ');
             }
-            b.append(total > 0 ? Units.progress(bytes, total) : Units.bytes(bytes));
+            b.append(total > 0 ? Units.progress(bytes, total) : Text.bytes(bytes));
             double rate = rate(samples, now);
             if (rate > 0) {
                 b.append("  ").append(Units.rate(rate));
                 if (total > 0 && bytes < total) {
-                    b.append("  ETA ")
-                            .append(Units.duration(Duration.ofMillis((long) ((total - bytes) * 1000 / rate))));
+                    b.append("  ETA ").append(Units.elapsed(Duration.ofMillis((long) ((total - bytes) * 1000 / rate))));
                 }
             }
             return b.toString();

@@ -2,6 +2,8 @@ package io.cachet.cli;
 
 import io.cachet.Artifact;
 import io.cachet.FetchRequest;
+import io.cachet.InvalidRequestException;
+import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -17,7 +19,8 @@ import java.util.Locale;
  * {@code source} is {@code hit} (already cached), {@code download} (this process downloaded it),
  * {@code resumed} (this process finished an earlier, interrupted download) or {@code waited}
  * (another caller or process downloaded it while this one waited). {@code url} is the URL without
- * user info or fragment: credentials never reach stdout.
+ * user info or fragment; its query is kept, as stdout is the caller's own result (messages on
+ * stderr never show a query).
  */
 final class Results {
     private Results() {}
@@ -36,18 +39,40 @@ final class Results {
                 .toString();
     }
 
-    static String source(Artifact.Source source) {
-        return source == Artifact.Source.DOWNLOADED ? "download" : source.name().toLowerCase(Locale.ROOT);
+    /**
+     * With {@code --json}, what {@code fetch-all} prints in a failed line's place: the line's URL
+     * and key as a result would show them, and the error: the exit code the line alone would have
+     * had, and the message. A URL that is not valid is shown redacted and clipped, as in messages; a
+     * key that is not valid as written; the key is null when the line names none and its URL is not
+     * valid.
+     *
+     * <pre>
+     * {"url":"...","key":"...","error":{"exit":4,"message":"could not download ... (HTTP 404 Not Found) ..."}}
+     * </pre>
+     */
+    static String failure(Manifest.Line line, int exit, String message) {
+        FetchRequest request = line.request();
+        if (request == null) {
+            try {
+                request = FetchRequest.of(line.url()); // Only the URL and its key are wanted here.
+            } catch (InvalidRequestException e) {
+                request = null;
+            }
+        }
+        String key = line.key();
+        return Json.object()
+                .put("url", request != null ? shown(request.uri()) : Messages.shortUrl(line.url()))
+                .put(
+                        "key",
+                        key != null
+                                ? Text.printable(key, Messages.MAX_WORD)
+                                : request != null ? request.key().value() : null)
+                .put("error", Json.object().put("exit", exit).put("message", message))
+                .toString();
     }
 
-    /** A URL as typed, for messages: without user info and fragment if it parses, else clipped. */
-    static String shown(String url) {
-        try {
-            return shown(new URI(url.strip()));
-        } catch (URISyntaxException e) {
-            String clipped = url.length() > 60 ? url.substring(0, 57) + "..." : url;
-            return '"' + clipped.replaceAll("\\p{Cntrl}", "?") + '"';
-        }
+    static String source(Artifact.Source source) {
+        return source == Artifact.Source.DOWNLOADED ? "download" : source.name().toLowerCase(Locale.ROOT);
     }
 
     /** The URI without user info and fragment. */

@@ -2,8 +2,11 @@ package io.cachet.cli;
 
 import io.cachet.Cache;
 import io.cachet.RetryPolicy;
+import io.cachet.reactor.NettyOrigin;
 import io.cachet.spi.Origin;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -13,10 +16,12 @@ import reactor.core.publisher.Mono;
  * told to stop (Ctrl-C, SIGTERM). Closing stops downloads in flight, keeps their part files for a
  * later fetch to resume, and releases every lock.
  *
- * <p>Origins: those found by {@link ServiceLoader} (the reactor-netty HTTP origin from {@code
- * cachet-reactor}, for {@code http} and {@code https}), then {@link Origin#files()} so that {@code
- * file:} URIs work for mirrors on disk. The builder's own discovery stops once an origin is
- * added, which is why the CLI does the discovery itself.
+ * <p>Origins, to fetch: the reactor-netty HTTP origin of {@code cachet-reactor} for {@code http}
+ * and {@code https}, built here so that it trusts {@code --ca-cert} and so that proxy variables it
+ * cannot use are a usage error rather than a crash; then any other origin found by {@link
+ * ServiceLoader}; then {@link Origin#files()} so that {@code file:} URIs work for mirrors on disk.
+ * The builder's own discovery stops once an origin is added, which is why the CLI does the
+ * discovery itself. Commands that fetch nothing open the cache without the network origin.
  */
 final class Session implements AutoCloseable {
     private final Cache cache;
@@ -42,13 +47,23 @@ final class Session implements AutoCloseable {
         return value;
     }
 
-    /** Opens the cache at {@code root} with the network settings. */
-    static Session open(Io io, Path root, Options.@Nullable Network network) {
-        Cache.Builder builder = Cache.builder().root(root);
-        ServiceLoader.load(Origin.class, Session.class.getClassLoader()).forEach(builder::origin);
-        builder.origin(Origin.files());
+    /**
+     * Opens the cache at {@code root} to fetch into it, shared with its group or not, with the
+     * network settings (the defaults when null).
+     *
+     * @throws UsageException if an option or environment variable cannot be used
+     */
+    static Session forFetching(Io io, Path root, boolean sharedWithGroup, Options.@Nullable Network network) {
         if (network != null) {
             network.check();
+        }
+        Cache.Builder builder = Cache.builder().root(root).sharedWithGroup(sharedWithGroup);
+        builder.origin(http(io, network == null ? List.of() : network.trustedCertificates(io)));
+        ServiceLoader.load(Origin.class, Session.class.getClassLoader()).stream()
+                .filter(provider -> provider.type() != NettyOrigin.class)
+                .forEach(provider -> builder.origin(provider.get()));
+        builder.origin(Origin.files());
+        if (network != null) {
             builder.retry(RetryPolicy.defaults().withMaxRetries(network.retries));
             if (network.lockTimeout != null) {
                 builder.lockTimeout(network.lockTimeout);
@@ -58,6 +73,32 @@ final class Session implements AutoCloseable {
             }
         }
         return new Session(builder.build(), io);
+    }
+
+    /**
+     * Opens the cache at {@code root} for {@code ls}, {@code verify} or {@code gc}, which fetch
+     * nothing: without a network origin, so that proxy settings do not matter to them.
+     */
+    static Session forMaintenance(Io io, Path root, boolean sharedWithGroup) {
+        Cache cache = Cache.builder()
+                .root(root)
+                .sharedWithGroup(sharedWithGroup)
+                .origin(Origin.files())
+                .build();
+        return new Session(cache, io);
+    }
+
+    private static NettyOrigin http(Io io, List<X509Certificate> trusted) {
+        NettyOrigin.Builder http = NettyOrigin.builder().environment(io.env());
+        if (!trusted.isEmpty()) {
+            http = http.trustedCertificates(trusted.toArray(X509Certificate[]::new));
+        }
+        try {
+            return http.build();
+        } catch (IllegalArgumentException e) {
+            // A proxy variable (https_proxy, ...) that cannot be used; the message names it.
+            throw new UsageException("cannot use the proxy settings: " + e.getMessage());
+        }
     }
 
     Cache cache() {

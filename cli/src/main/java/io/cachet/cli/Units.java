@@ -1,5 +1,6 @@
 package io.cachet.cli;
 
+import io.cachet.spi.Text;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
@@ -7,8 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The DURATION and SIZE syntax of the command line, and how the tool writes sizes, rates and
- * times back.
+ * The DURATION and SIZE syntax of the command line, and how the progress display writes rates
+ * and times back (sizes are written as {@link Text#bytes} writes them, as in every message).
  *
  * <pre>
  * DURATION  NUMBER UNIT        UNIT: ms, s, m, h      500ms  2s  1.5s  5m  1h   (0 alone is zero)
@@ -88,25 +89,10 @@ final class Units {
         return bytes.longValueExact();
     }
 
-    /** A byte count for people: {@code 512 B}, {@code 1.5 MiB}. */
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
-
     /** Progress as {@code 40.0/100.0 MiB}, or {@code 512.0 KiB/1.5 MiB} when the units differ. */
     static String progress(long done, long total) {
-        String d = bytes(done);
-        String t = bytes(total);
+        String d = Text.bytes(done);
+        String t = Text.bytes(total);
         int space = d.indexOf(' ');
         if (space > 0 && t.endsWith(d.substring(space))) {
             return d.substring(0, space) + "/" + t;
@@ -116,11 +102,15 @@ final class Units {
 
     /** A transfer rate: {@code 12.3 MiB/s}. */
     static String rate(double bytesPerSecond) {
-        return bytes((long) bytesPerSecond) + "/s";
+        return Text.bytes((long) bytesPerSecond) + "/s";
     }
 
-    /** An elapsed time or an ETA: {@code 850ms}, {@code 4.2s}, {@code 1m05s}, {@code 2h03m}. */
-    static String duration(Duration d) {
+    /**
+     * An elapsed time or an ETA on the progress display, rounded to what a glance takes in: {@code
+     * 850ms}, {@code 4.2s}, {@code 42s}, {@code 1m05s}, {@code 2h03m}. Messages say durations exactly,
+     * as {@link Text#duration} does.
+     */
+    static String elapsed(Duration d) {
         long ms = Math.max(0, d.toMillis());
         if (ms < 1000) {
             return ms + "ms";

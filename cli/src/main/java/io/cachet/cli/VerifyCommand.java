@@ -1,6 +1,9 @@
 package io.cachet.cli;
 
 import io.cachet.BlobCheck;
+import io.cachet.spi.Text;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -44,8 +47,18 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<BlobCheck> checks;
-        try (Session session = Session.open(io, cacheDir.resolve(io), null)) {
-            checks = Session.await(session.cache().verify().collectList());
+        String note = "";
+        try {
+            Path root = cacheDir.resolve(io);
+            boolean shared = cacheDir.sharedWithGroup(io);
+            if (Files.exists(root)) {
+                try (Session session = Session.forMaintenance(io, root, shared)) {
+                    checks = Session.await(session.cache().verify().collectList());
+                }
+            } else {
+                checks = List.of(); // Nothing to verify, and nothing to create.
+                note = " (no cache at " + root + " yet)";
+            }
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot verify the cache", e, output.debug);
         }
@@ -73,7 +86,7 @@ final class VerifyCommand implements Callable<Integer> {
                     b.append("corrupt ")
                             .append(c.sha256().hex())
                             .append(" (")
-                            .append(Units.bytes(c.size()))
+                            .append(Text.bytes(c.size()))
                             .append("): its bytes hash to ")
                             .append(c.actualSha256().hex())
                             .append("; ")
@@ -88,12 +101,13 @@ final class VerifyCommand implements Callable<Integer> {
         if (!json.json) {
             b.append(String.format(
                     Locale.ROOT,
-                    "verified %d %s (%s): %d intact, %d corrupt%n",
+                    "verified %d %s (%s): %d intact, %d corrupt%s%n",
                     checks.size(),
                     checks.size() == 1 ? "blob" : "blobs",
-                    Units.bytes(bytes),
+                    Text.bytes(bytes),
                     checks.size() - corrupt,
-                    corrupt));
+                    corrupt,
+                    note));
         }
         io.out().print(b);
         io.out().flush();

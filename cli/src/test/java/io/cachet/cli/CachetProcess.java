@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,14 +44,33 @@ final class CachetProcess {
 
     /** Starts {@code cachet args...} with its output in {@code dir}. */
     static CachetProcess start(Path dir, String... args) throws IOException {
-        List<String> command = new ArrayList<>(
-                List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar().toString()));
+        return start(dir, Map.of(), args);
+    }
+
+    /** Starts {@code cachet args...} with its output in {@code dir} and {@code env} added to its environment. */
+    static CachetProcess start(Path dir, Map<String, String> env, String... args) throws IOException {
+        return start(dir, env, command(List.of(), args));
+    }
+
+    /** {@code java [jvmOptions...] -jar cachet.jar args...}. */
+    static List<String> command(List<String> jvmOptions, String... args) {
+        List<String> command = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString()));
         command.addAll(List.of(args));
-        return start(dir, command);
+        return command;
     }
 
     /** Starts any command with its output in {@code dir}, without the cache variables of this process. */
     static CachetProcess start(Path dir, List<String> command) throws IOException {
+        return start(dir, Map.of(), command);
+    }
+
+    /**
+     * Starts any command with its output in {@code dir}, without the cache variables of this
+     * process, and with {@code env} added to its environment.
+     */
+    static CachetProcess start(Path dir, Map<String, String> env, List<String> command) throws IOException {
         int n = RUNS.incrementAndGet();
         Path out = dir.resolve("run-" + n + ".out");
         Path err = dir.resolve("run-" + n + ".err");
@@ -58,12 +78,18 @@ final class CachetProcess {
                 new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().remove("CACHET_CACHE_DIR");
         builder.environment().remove("XDG_CACHE_HOME");
+        builder.environment().putAll(env);
         return new CachetProcess(builder.start(), out, err, command);
     }
 
     /** Runs {@code cachet args...} to its end. */
     static CachetProcess run(Path dir, String... args) throws IOException {
-        CachetProcess p = start(dir, args);
+        return run(dir, Map.of(), args);
+    }
+
+    /** Runs {@code cachet args...} to its end, with {@code env} added to its environment. */
+    static CachetProcess run(Path dir, Map<String, String> env, String... args) throws IOException {
+        CachetProcess p = start(dir, env, args);
         p.await();
         return p;
     }

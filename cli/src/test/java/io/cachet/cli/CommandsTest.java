@@ -218,12 +218,14 @@ class CommandsTest {
         assertThat(code).isEqualTo(4);
         List<Map<String, Object>> results =
                 cli.out().lines().map(MiniJson::parse).toList();
-        assertThat(results).extracting(r -> r.get("sha256")).containsExactly(SHA_B.hex(), SHA_A.hex());
-        assertThat(results.get(1)).containsEntry("key", "a-key");
+        assertThat(results).extracting(r -> r.get("sha256")).containsExactly(SHA_B.hex(), null, SHA_A.hex(), null);
+        assertThat(results.get(1)).containsEntry("key", "missing").containsKey("error");
+        assertThat(results.get(2)).containsEntry("key", "a-key");
+        assertThat(results.get(3)).containsEntry("url", url("/a.bin")).containsKey("error");
         assertThat(cli.err())
                 .contains("cachet: line 3: cannot fetch " + url("/missing.bin"), "cachet: line 6: cannot fetch");
         assertThat(results.get(0)).containsEntry("source", "hit");
-        assertThat(results.get(1)).containsEntry("source", "download");
+        assertThat(results.get(2)).containsEntry("source", "download");
     }
 
     @Test
@@ -231,7 +233,7 @@ class CommandsTest {
         server.serve("/a.bin", A).serve("/b.bin", B);
         TestIo cli = cli().stdin(url("/a.bin") + "\n" + url("/b.bin") + " " + SHA_B.hex() + "\n");
 
-        assertThat(cli.run("fetch-all", "-")).isZero();
+        assertThat(cli.run("fetch-all", "-")).as(cli::err).isZero();
 
         List<String> paths = cli.out().lines().toList();
         assertThat(paths).hasSize(2);
@@ -287,6 +289,32 @@ class CommandsTest {
         assertThat(cli.run("ls")).isZero();
         assertThat(cli.out())
                 .isEqualTo("0 keys, 0 blobs, 0 B in " + tmp.resolve("cache").toRealPath() + "\n");
+    }
+
+    @Test
+    void lsVerifyAndGcOnADirectoryThatDoesNotExistSayItIsEmptyAndDoNotCreateIt() {
+        Path none = tmp.resolve("none");
+        TestIo cli = cli();
+
+        assertThat(cli.run("ls", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.out()).isEqualTo("0 keys, 0 blobs, 0 B in " + none + " (no cache there yet)\n");
+        cli.reset();
+        assertThat(cli.run("verify", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.out()).isEqualTo("verified 0 blobs (0 B): 0 intact, 0 corrupt (no cache at " + none + " yet)\n");
+        cli.reset();
+        assertThat(cli.run("gc", "--max-size", "0", "--cache-dir", none.toString()))
+                .isZero();
+        assertThat(cli.out()).isEqualTo("removed 0 blobs (0 B); 0 B remain (no cache at " + none + " yet)\n");
+        cli.reset();
+        assertThat(cli.run("ls", "--json", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.run("verify", "--json", "--cache-dir", none.toString())).isZero();
+        assertThat(cli.out()).isEmpty();
+        assertThat(cli.run("gc", "--max-size", "0", "--json", "--cache-dir", none.toString()))
+                .isZero();
+        assertThat(MiniJson.parse(cli.out())).containsEntry("blobs_removed", 0L).containsEntry("bytes_remaining", 0L);
+
+        assertThat(cli.err()).isEmpty();
+        assertThat(none).doesNotExist();
     }
 
     @Test

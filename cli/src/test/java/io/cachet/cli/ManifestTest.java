@@ -1,12 +1,12 @@
 package io.cachet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cachet.InvalidRequestException;
 import io.cachet.Key;
 import io.cachet.Sha256;
-import java.io.BufferedReader;
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class ManifestTest {
                 "  # indented comment",
                 "https://h/d.bin - d-v2");
 
-        List<Manifest.Line> lines = Manifest.read(new BufferedReader(new StringReader(text)));
+        List<Manifest.Line> lines = Manifest.read(text.getBytes(StandardCharsets.UTF_8));
 
         assertThat(lines).extracting(Manifest.Line::number).containsExactly(3, 4, 5, 7);
         assertThat(lines).allSatisfy(line -> assertThat(line.error()).isNull());
@@ -59,5 +59,42 @@ class ManifestTest {
         assertThat(Manifest.parse(1, "")).isNull();
         assertThat(Manifest.parse(1, "   \t")).isNull();
         assertThat(Manifest.parse(1, "#https://h/a.bin")).isNull();
+    }
+
+    @Test
+    void aByteOrderMarkAtTheStartIsSkippedAndEveryLineEndingIsALineEnd() {
+        byte[] text = ("\uFEFFhttps://h/a.bin\r\nhttps://h/b.bin\rhttps://h/c.bin\n\nhttps://h/d.bin")
+                .getBytes(StandardCharsets.UTF_8);
+
+        List<Manifest.Line> lines = Manifest.read(text);
+
+        assertThat(lines).extracting(Manifest.Line::number).containsExactly(1, 2, 3, 5);
+        assertThat(lines)
+                .extracting(Manifest.Line::url)
+                .containsExactly("https://h/a.bin", "https://h/b.bin", "https://h/c.bin", "https://h/d.bin");
+        assertThat(lines).allSatisfy(line -> assertThat(line.error()).isNull());
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreRefusedNamingTheLineTheByteAndTheTextBeforeIt() {
+        byte[] latin1 = "https://h/a.bin\nhttps://h/caf\u00e9.bin\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] truncated = {'h', 't', 't', 'p', (byte) 0xE2, (byte) 0x82};
+
+        assertThatThrownBy(() -> Manifest.read(latin1))
+                .isInstanceOf(UsageException.class)
+                .hasMessage("manifest line 2 is not valid UTF-8: 0xE9 at byte 14 of the line, after \"https://h/caf\";"
+                        + " save the manifest as UTF-8 (this looks like another encoding, such as Latin-1)");
+        assertThatThrownBy(() -> Manifest.read(truncated))
+                .isInstanceOf(UsageException.class)
+                .hasMessageStartingWith("manifest line 1 is not valid UTF-8: 0xE2 0x82 at byte 5 of the line");
+    }
+
+    @Test
+    void aUtf16ManifestIsToldToBeSavedAsUtf8() {
+        byte[] utf16 = "https://h/a.bin\n".getBytes(StandardCharsets.UTF_16);
+
+        assertThatThrownBy(() -> Manifest.read(utf16))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("line 1", "looks like UTF-16");
     }
 }

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Parses one flat JSON object (string, whole-number, boolean and null values), enough to read
+ * Parses one JSON object (string, whole-number, boolean, null and object values), enough to read
  * what {@code --json} prints without trusting the writer under test. Fails on anything else.
  */
 final class MiniJson {
@@ -51,6 +51,9 @@ final class MiniJson {
         char c = peek();
         if (c == '"') {
             return string();
+        }
+        if (c == '{') {
+            return object();
         }
         for (String word : new String[] {"true", "false", "null"}) {
             if (s.startsWith(word, i)) {

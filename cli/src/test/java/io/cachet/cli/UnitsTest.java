@@ -57,14 +57,14 @@ class UnitsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0, 0 B", "1023, 1023 B", "1024, 1.0 KiB", "1572864, 1.5 MiB", "104857600, 100.0 MiB"})
-    void formatsBytesForPeople(long bytes, String text) {
-        assertThat(Units.bytes(bytes)).isEqualTo(text);
+    @CsvSource({"0, 1048576, 0 B/1.0 MiB", "41943040, 104857600, 40.0/100.0 MiB", "524288, 1572864, 512.0 KiB/1.5 MiB"})
+    void formatsProgressWithTheUnitOnceWhenBothSidesShareIt(long done, long total, String text) {
+        assertThat(Units.progress(done, total)).isEqualTo(text);
     }
 
     @ParameterizedTest
     @CsvSource({"850, 850ms", "4200, 4.2s", "42000, 42s", "65000, 1m05s", "7380000, 2h03m"})
-    void formatsDurationsForPeople(long millis, String text) {
-        assertThat(Units.duration(Duration.ofMillis(millis))).isEqualTo(text);
+    void formatsElapsedTimesRoundedForTheProgressDisplay(long millis, String text) {
+        assertThat(Units.elapsed(Duration.ofMillis(millis))).isEqualTo(text);
     }
 }

@@ -3,8 +3,9 @@ package io.cachet.internal;
 import io.cachet.Artifact;
 import io.cachet.FetchRequest;
 import io.cachet.Key;
-import io.cachet.internal.store.KeyId;
+import io.cachet.internal.store.Store.KeyId;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import org.jspecify.annotations.Nullable;
 final class HitMemo {
     static final int MAX_ENTRIES = 16_384;
 
-    private record Entry(KeyId id, Artifact artifact, Path ref, Object refInode) {}
+    private record Entry(KeyId id, Artifact artifact, URI uri, Path ref, Object refInode) {}
 
     private final ConcurrentMap<Key, Entry> entries = new ConcurrentHashMap<>();
 
@@ -36,7 +37,8 @@ final class HitMemo {
             return null;
         }
         Artifact artifact = entry.artifact();
-        if ((request.sha256() != null && !request.sha256().equals(artifact.sha256()))
+        if ((request.sha256() == null && !request.uri().equals(entry.uri()))
+                || (request.sha256() != null && !request.sha256().equals(artifact.sha256()))
                 || (request.size() != FetchRequest.UNKNOWN_SIZE && request.size() != artifact.size())) {
             return null;
         }
@@ -62,8 +64,12 @@ final class HitMemo {
         return entry != null ? entry.id() : KeyId.of(key);
     }
 
-    /** Remembers a verified hit; {@code ref} is the key record that named it. */
-    void remember(KeyId id, Artifact hit, Path ref) {
+    /**
+     * Remembers a verified hit of a request for {@code uri}; {@code ref} is the key record that named
+     * it. An unpinned request for another URI goes to the full lookup, which knows where the bytes
+     * came from.
+     */
+    void remember(KeyId id, Artifact hit, URI uri, Path ref) {
         try {
             Object inode = Files.readAttributes(ref, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                     .fileKey();
@@ -73,7 +79,7 @@ final class HitMemo {
             if (entries.size() >= MAX_ENTRIES) {
                 entries.clear();
             }
-            entries.put(hit.key(), new Entry(id, hit.withSource(Artifact.Source.HIT), ref, inode));
+            entries.put(hit.key(), new Entry(id, hit.withSource(Artifact.Source.HIT), uri, ref, inode));
         } catch (IOException e) {
             // Not remembered; the next fetch takes the full lookup.
         }

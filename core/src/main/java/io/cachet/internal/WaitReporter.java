@@ -3,9 +3,10 @@ package io.cachet.internal;
 import io.cachet.CacheEvent;
 import io.cachet.Key;
 import io.cachet.internal.lock.LockManager;
-import io.cachet.internal.store.KeyId;
 import io.cachet.internal.store.Store;
+import io.cachet.internal.store.Store.KeyId;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * Turns a lock wait into events: one {@code Waiting} naming the holder, then {@code Progress}
@@ -15,37 +16,40 @@ import java.time.Duration;
 final class WaitReporter implements LockManager.Waiting {
     static final long READ_INTERVAL_MILLIS = 250;
 
-    private final Engine engine;
+    private final Store store;
     private final Key key;
     private final KeyId id;
+    private final Events events;
+    private final LongSupplier nowMillis;
 
     // Touched serially by the acquisition's polling steps.
     private boolean announced;
     private long lastRead;
     private long lastBytes = Long.MIN_VALUE;
 
-    WaitReporter(Engine engine, Key key, KeyId id) {
-        this.engine = engine;
+    WaitReporter(Store store, Key key, KeyId id, Events events, LongSupplier nowMillis) {
+        this.store = store;
         this.key = key;
         this.id = id;
+        this.events = events;
+        this.nowMillis = nowMillis;
     }
 
     @Override
     public void busy(boolean otherProcess, Duration waited) {
-        long now = engine.nowMillis();
+        long now = nowMillis.getAsLong();
         if (announced && now - lastRead < READ_INTERVAL_MILLIS) {
             return;
         }
         lastRead = now;
-        Store.Holder holder = engine.store.holder(id);
+        Store.Holder holder = store.holder(id);
         if (!announced) {
             announced = true;
-            engine.events.emit(new CacheEvent.Waiting(
-                    key, holder == null ? -1 : holder.owner().pid()));
+            events.emit(new CacheEvent.Waiting(key, holder == null ? -1 : holder.pid()));
         }
         if (holder != null && holder.bytes() >= 0 && holder.bytes() != lastBytes) {
             lastBytes = holder.bytes();
-            engine.events.emit(new CacheEvent.Progress(key, holder.bytes(), holder.total(), true));
+            events.emit(new CacheEvent.Progress(key, holder.bytes(), holder.total(), true));
         }
     }
 }

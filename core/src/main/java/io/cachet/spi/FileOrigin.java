@@ -10,7 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -23,6 +25,10 @@ import reactor.core.scheduler.Schedulers;
  * Serves {@code file:} URIs from the local file system, with the same resume semantics as HTTP:
  * the validators are the file's size and modification time, and a resume whose validators no
  * longer match gets the whole file.
+ *
+ * <p>A file that not every user may read is refused: a blob in the cache is readable by everyone
+ * who may read the cache, so caching it would widen who can read it. A file whose size says 0
+ * ({@code /proc}, {@code /sys}) is read to its end.
  *
  * <p>Reads are blocking {@link FileChannel} reads on {@link Schedulers#boundedElastic()}, one
  * chunk per request, so the body honours backpressure.
@@ -49,9 +55,9 @@ final class FileOrigin implements Origin {
         } catch (IllegalArgumentException e) {
             throw OriginFailure.permanentFailure("not a usable file URI: " + e.getMessage());
         }
-        BasicFileAttributes attributes;
+        PosixFileAttributes attributes;
         try {
-            attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            attributes = Files.readAttributes(path, PosixFileAttributes.class);
         } catch (NoSuchFileException e) {
             throw new OriginFailure("no such file", 404, false, null, e);
         } catch (AccessDeniedException e) {
@@ -61,6 +67,20 @@ final class FileOrigin implements Origin {
         }
         if (!attributes.isRegularFile()) {
             throw new OriginFailure("not a regular file", 404, false, null, null);
+        }
+        if (!attributes.permissions().contains(PosixFilePermission.OTHERS_READ)) {
+            throw new OriginFailure(
+                    "the file is not readable by every user (" + PosixFilePermissions.toString(attributes.permissions())
+                            + "), and blobs in the cache are: allow others to read it (chmod o+r) if it may be"
+                            + " shared, or do not cache it",
+                    403,
+                    false,
+                    null,
+                    null);
+        }
+        if (attributes.size() == 0) {
+            // Files under /proc and /sys say 0 and then have content: read those to the end, unannounced.
+            return OriginResponse.full(-1, Validators.NONE, read(path, 0, Long.MAX_VALUE));
         }
         long size = attributes.size();
         Validators validators = new Validators(
@@ -91,9 +111,16 @@ final class FileOrigin implements Origin {
                             try {
                                 while (chunk.hasRemaining()) {
                                     if (channel.read(chunk, position + chunk.position()) < 0) {
+                                        if (size == Long.MAX_VALUE) {
+                                            break; // Read to the end, whatever its size said.
+                                        }
                                         sink.error(new IOException("file shrank while being read: " + path));
                                         return position;
                                     }
+                                }
+                                if (chunk.position() == 0) {
+                                    sink.complete();
+                                    return position;
                                 }
                             } catch (IOException e) {
                                 sink.error(e);

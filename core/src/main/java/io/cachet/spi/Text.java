@@ -31,6 +31,9 @@ public final class Text {
             "keep-alive",
             "expect");
 
+    /** The longest URL a message shows. */
+    public static final int MAX_URL = 512;
+
     private static final String TOKEN_PUNCTUATION = "!#$%&'*+-.^_`|~";
     private static final String[] BYTE_UNITS = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
@@ -76,7 +79,8 @@ public final class Text {
 
     /**
      * A URI as it may appear in messages, logs and files other users can read: no user info, no
-     * fragment, a query shown as {@code ?...}, control characters escaped.
+     * fragment, a query shown as {@code ?...}, control characters escaped, at most {@value #MAX_URL}
+     * characters (then ending in {@code ...}).
      */
     public static String redact(URI uri) {
         StringBuilder b = new StringBuilder();
@@ -100,7 +104,7 @@ public final class Text {
         if (uri.getRawQuery() != null) {
             b.append("?...");
         }
-        return printable(b.toString(), Integer.MAX_VALUE);
+        return printable(b.toString(), MAX_URL);
     }
 
     /** {@code s} with control characters shown as {@code \\uXXXX}; see {@link #printable(String, int)}. */

@@ -1,5 +1,6 @@
 package io.cachet.internal;
 
+import static io.cachet.testing.CacheDirectoryAssert.assertThatCache;
 import static io.cachet.testing.Failures.failure;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** RELIABILITY.md §6: the durable commit, in its order, and what happens when a step fails. */
+/** docs/reliability.md, "The durable commit": the durable commit, in its order, and what happens when a step fails. */
 @Timeout(120)
 class CommitTest {
     private static final byte[] BODY = Bytes.random(1024 * 1024 + 99, 61);
@@ -47,6 +48,7 @@ class CommitTest {
 
         Path blob = artifact.path();
         Path blobDir = blob.getParent();
+        Path refs = fixture.root().toRealPath().resolve("refs");
         Path part = disk.calls().stream()
                 .filter(c -> c.op() == Op.CREATE_PART)
                 .findFirst()
@@ -60,13 +62,30 @@ class CommitTest {
                         org.assertj.core.groups.Tuple.tuple(Op.FORCE, part),
                         org.assertj.core.groups.Tuple.tuple(Op.SET_MODE, part),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, blob),
-                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, blobDir),
-                        org.assertj.core.groups.Tuple.tuple(
-                                Op.MOVE,
-                                fixture.root().toRealPath().resolve("refs").resolve(refName(calls))),
-                        org.assertj.core.groups.Tuple.tuple(
-                                Op.SYNC_DIRECTORY, fixture.root().toRealPath().resolve("refs")),
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, refs.resolve(refName(calls))),
                         org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
+        List<Call> afterRecord = calls.subList(
+                calls.indexOf(calls.stream()
+                        .filter(c -> c.op() == Op.MOVE && c.path().startsWith(refs))
+                        .findFirst()
+                        .orElseThrow()),
+                calls.size());
+        assertThat(afterRecord)
+                .as("both directories are synced once blob and record are in place, before the lock goes")
+                .extracting(Call::op, Call::path)
+                .contains(
+                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, blobDir),
+                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, refs));
+        List<Call> beforeBlob = calls.subList(
+                0,
+                calls.indexOf(calls.stream()
+                        .filter(c -> c.op() == Op.MOVE && c.path().equals(blob))
+                        .findFirst()
+                        .orElseThrow()));
+        assertThat(beforeBlob)
+                .as("the record is written aside before anything is published, so a full disk publishes nothing")
+                .anyMatch(c -> c.op() == Op.CREATE_FILE
+                        && c.path().getFileName().toString().startsWith(refName(calls) + "."));
         assertThat(calls).filteredOn(c -> c.op() == Op.FORCE).hasSize(1);
         assertThat((Integer) Files.getAttribute(blob, "unix:mode") & 0777).isEqualTo(0444);
         assertThat(Files.readAllBytes(blob)).isEqualTo(BODY);
@@ -84,7 +103,7 @@ class CommitTest {
                 .extracting(Call::op, Call::path)
                 .containsSubsequence(
                         org.assertj.core.groups.Tuple.tuple(
-                                Op.SET_MODE, artifact.path().getParent()),
+                                Op.CREATE_DIRECTORY, artifact.path().getParent()),
                         org.assertj.core.groups.Tuple.tuple(
                                 Op.SYNC_DIRECTORY, artifact.path().getParent().getParent()),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()));
@@ -102,7 +121,7 @@ class CommitTest {
         assertThat(error.path().toString()).endsWith(".part");
         assertThat(error).hasMessageContaining("Input/output error").hasMessageContaining("Nothing was committed");
         assertThat(disk.ops()).filteredOn(op -> op == Op.FORCE).hasSize(1);
-        assertThat(blobs()).isEmpty();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     @Test
@@ -119,7 +138,7 @@ class CommitTest {
 
         assertThat(error.operation()).isEqualTo("move");
         assertThat(error).hasMessageContaining("cross-device");
-        assertThat(blobs()).isEmpty();
+        assertThatCache(fixture.root()).hasNoBlobs();
     }
 
     @Test
@@ -196,6 +215,49 @@ class CommitTest {
                 .count();
     }
 
+    @Test
+    void aKeyRecordThatCannotBeMovedIntoPlaceSaysTheBlobWasCommittedAndTheNextPinnedFetchFindsIt() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk()
+                .fail(
+                        Op.MOVE,
+                        p -> p.getParent().getFileName().toString().equals("refs"),
+                        new IOException("No space left on device"));
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+
+        assertThat(error)
+                .hasMessageContaining("was committed, but its key record was not")
+                .hasMessageContaining(SHA.hex())
+                .hasMessageNotContaining("Nothing was committed");
+        assertThat(error.committed()).isPresent();
+        assertThatCache(fixture.root()).hasBlob(SHA).hasBlobCount(1);
+        disk.heal(Op.MOVE);
+        Artifact found = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        assertThat(found.source()).isEqualTo(Artifact.Source.HIT);
+        assertThat(fixture.origin.opens()).isEqualTo(1);
+    }
+
+    @Test
+    void aFullDiskWhileTheKeyRecordIsWrittenPublishesNothing() throws Exception {
+        fixture.origin.enqueue(ok(BODY));
+        FaultyDisk disk = new FaultyDisk()
+                .fail(
+                        Op.CREATE_FILE,
+                        p -> p.getParent().getFileName().toString().equals("tmp")
+                                && p.getFileName().toString().endsWith(".new")
+                                && !p.getFileName().toString().contains(".meta."),
+                        new IOException("No space left on device"));
+        Cache cache = fixture.open(fixture.builder(), disk);
+
+        StorageException error = failure(cache.fetch(REQUEST).toFuture(), StorageException.class);
+
+        assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
+        assertThat(error).hasMessageContaining("Nothing was committed");
+        assertThatCache(fixture.root()).hasNoBlobs();
+    }
+
     private static String refName(List<Call> calls) {
         return calls.stream()
                 .filter(c -> c.op() == Op.OPEN_LOCK)
@@ -205,11 +267,5 @@ class CommitTest {
                 .getFileName()
                 .toString()
                 .replace(".lock", "");
-    }
-
-    private List<Path> blobs() throws IOException {
-        try (Stream<Path> files = Files.walk(fixture.root().resolve("blobs"))) {
-            return files.filter(Files::isRegularFile).toList();
-        }
     }
 }

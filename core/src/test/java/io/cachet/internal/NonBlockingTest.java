@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * STYLE.md domain fact 6: file-system calls block, so they run on the cache's I/O threads, never on
+ * File-system calls block, so they run on the cache's I/O threads, never on
  * a thread that must not block (reactor's parallel threads, a transport's event loop). BlockHound is
  * installed for every test of this module by its JUnit Platform listener; the first test proves it.
  */

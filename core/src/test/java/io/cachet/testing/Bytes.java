@@ -83,4 +83,24 @@ public final class Bytes {
         buffer.duplicate().get(out);
         return out;
     }
+
+    /** Writes {@code bytes} to a new temporary file readable by everyone. */
+    public static java.nio.file.Path writeTemp(byte[] bytes) {
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("cachet-bytes-", ".bin");
+            java.nio.file.Files.write(file, bytes);
+            java.nio.file.Files.setPosixFilePermissions(
+                    file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Every byte of a body, in order. */
+    public static byte[] collect(reactor.core.publisher.Flux<ByteBuffer> body) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        body.doOnNext(b -> out.writeBytes(of(b))).blockLast(java.time.Duration.ofSeconds(30));
+        return out.toByteArray();
+    }
 }

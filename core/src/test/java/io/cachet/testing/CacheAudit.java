@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * RELIABILITY.md's AUDIT, run on a cache directory after a scenario: every blob hashes to its name
+ * The audit, run on a cache directory after a scenario: every blob hashes to its name
  * and is read-only; no part file is left behind (unless resumable parts are allowed, and then each
  * has its sidecar); no temporary record file is left; lock files live only in {@code locks/} and
  * are empty; no file descriptor of this process points into the cache.
@@ -81,7 +81,7 @@ public final class CacheAudit {
         if (Files.isDirectory(locks)) {
             try (Stream<Path> files = Files.list(locks)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
-                    if (!file.getFileName().toString().matches("[0-9a-f]{64}\\.lock")) {
+                    if (!file.getFileName().toString().matches("(blob-)?[0-9a-f]{64}\\.lock")) {
                         problems.add("unexpected file in locks: " + file);
                     } else if (!foreignLockContentsAllowed
                             && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)

@@ -2,8 +2,7 @@ package io.cachet.testing;
 
 import io.cachet.Key;
 import io.cachet.Sha256;
-import io.cachet.internal.store.KeyId;
-import io.cachet.internal.store.Layout;
+import io.cachet.internal.store.Store.KeyId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,25 +13,38 @@ import java.util.stream.Stream;
 
 /**
  * Where a cache keeps things, seen from outside the processes using it (by a test watching child
- * JVMs): the {@link Layout} of a root, and a wait for a part file to reach an exact size.
+ * JVMs): the documented layout of a root, written out here independently of the engine's code, and
+ * a wait for a part file to reach an exact size.
  */
 public final class CacheFiles {
     private CacheFiles() {}
 
-    public static Layout layout(Path root) {
+    private static Path real(Path root) {
         try {
-            return new Layout(root.toRealPath());
+            return root.toRealPath();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** The file-system name of a key: the SHA-256 of its text. */
+    public static String keyId(String key) {
+        return KeyId.of(Key.of(key)).hex();
+    }
+
     public static Path lockFile(Path root, String key) {
-        return layout(root).lockFile(KeyId.of(Key.of(key)));
+        return real(root).resolve("locks").resolve(keyId(key) + ".lock");
+    }
+
+    public static Path ref(Path root, String key) {
+        return real(root).resolve("refs").resolve(keyId(key));
     }
 
     public static Path blob(Path root, Sha256 sha256) {
-        return layout(root).blob(sha256);
+        return real(root)
+                .resolve("blobs/sha256")
+                .resolve(sha256.hex().substring(0, 2))
+                .resolve(sha256.hex());
     }
 
     /** The part files in {@code tmp/}. */

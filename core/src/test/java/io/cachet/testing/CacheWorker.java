@@ -9,8 +9,9 @@ import io.cachet.LockTimeoutException;
 import io.cachet.StorageException;
 import io.cachet.TestAccess;
 import io.cachet.internal.Engine;
-import io.cachet.internal.store.KeyId;
+import io.cachet.internal.fs.Disk;
 import io.cachet.internal.store.Store;
+import io.cachet.internal.store.Store.KeyId;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -68,7 +69,7 @@ import java.util.function.Predicate;
  * this JVM, every read another part of a program might make while this process holds the lock
  * (who holds it and how far, entries, verify, gc) and prints {@code DIAGNOSED holder=P bytes=N};
  * {@code STRAY-READ} reads the lock file the way a careless tool would (the forbidden thing,
- * RELIABILITY.md I4) and prints {@code STRAY-READ done}.
+ * docs/reliability.md I4) and prints {@code STRAY-READ done}.
  *
  * <p>Exit status: 0 when every fetch succeeded, else by the first failure: {@link #LOCK_TIMEOUT},
  * {@link #INTEGRITY}, {@link #STORAGE}, {@link #OTHER}; {@link #USAGE} for bad arguments; 137 at a
@@ -282,9 +283,9 @@ public final class CacheWorker {
                                 case "GO" -> origin.release();
                                 case "DIAGNOSE" -> diagnose(cache, id);
                                 case "STRAY-READ" -> {
-                                    Files.readAllBytes(cache.store()
-                                            .layout()
-                                            .lockFile(id)); // Opens and closes a second descriptor.
+                                    Files.readAllBytes(cache.root()
+                                            .resolve("locks")
+                                            .resolve(id.hex() + ".lock")); // Opens and closes a second descriptor.
                                     out("STRAY-READ done");
                                 }
                                 default -> out("UNKNOWN-COMMAND " + line);
@@ -301,11 +302,11 @@ public final class CacheWorker {
 
     /** Everything a program might read about a key while this process downloads it. */
     private static void diagnose(Engine cache, KeyId id) {
-        Store.Holder holder = cache.store().holder(id);
+        Store.Holder holder = Store.open(cache.root(), false, Disk.REAL).holder(id);
         long entries = cache.entries().count().block(Duration.ofSeconds(30));
         cache.verify().then().block(Duration.ofSeconds(30));
         cache.gc(Long.MAX_VALUE).block(Duration.ofSeconds(30));
-        out("DIAGNOSED holder=" + (holder == null ? -1 : holder.owner().pid()) + " bytes="
+        out("DIAGNOSED holder=" + (holder == null ? -1 : holder.pid()) + " bytes="
                 + (holder == null ? -1 : holder.bytes()) + " entries=" + entries);
     }
 

@@ -1,6 +1,6 @@
 package io.cachet.testing;
 
-import io.cachet.internal.store.Disk;
+import io.cachet.internal.fs.Disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
@@ -32,6 +32,8 @@ public final class FaultyDisk implements Disk {
         WRITE,
         FORCE,
         SET_MODE,
+        CREATE_FILE,
+        CREATE_DIRECTORY,
         MOVE,
         SYNC_DIRECTORY,
         OPEN_LOCK,
@@ -191,6 +193,20 @@ public final class FaultyDisk implements Disk {
         enter(Op.SET_MODE, path);
         real.setMode(path, mode);
         leave(Op.SET_MODE, path);
+    }
+
+    @Override
+    public void createFile(Path file, byte[] bytes, int mode) throws IOException {
+        enter(Op.CREATE_FILE, file);
+        real.createFile(file, bytes, mode);
+        leave(Op.CREATE_FILE, file);
+    }
+
+    @Override
+    public void createDirectory(Path dir, int mode) throws IOException {
+        enter(Op.CREATE_DIRECTORY, dir);
+        real.createDirectory(dir, mode);
+        leave(Op.CREATE_DIRECTORY, dir);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * A child JVM for multi-process tests (STYLE.md test style d), in the manner of maven-resolver's
+ * A child JVM for multi-process tests , in the manner of maven-resolver's
  * {@code TestNioLock}: the test's own class path, a main class and arguments, its stdout and stderr
  * in files of the test's directory, and everything needed to crash it on purpose.
  *

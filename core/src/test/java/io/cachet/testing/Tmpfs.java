@@ -11,7 +11,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A small tmpfs mounted for one test, to make a disk really fill up or turn read-only
- * (RELIABILITY.md §3.4). Needs root; without it the test is skipped, saying why. Register it before
+ * (mounting one needs root). Needs root; without it the test is skipped, saying why. Register it before
  * a {@link CacheFixture} that lives inside it, so it is unmounted after the fixture's audit.
  */
 public final class Tmpfs implements BeforeEachCallback, AfterEachCallback {

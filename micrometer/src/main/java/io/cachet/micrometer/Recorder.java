@@ -91,8 +91,10 @@ final class Recorder {
         Key key = event.key();
         long now = clock.monotonicTime();
         if (event instanceof CacheEvent.Hit hit) {
-            endWait(key, SUCCESS, now);
-            fetches(name(hit.artifact().source()), SUCCESS).increment();
+            // Found after waiting for another holder's lock: that holder downloaded it.
+            boolean waited = endWait(key, SUCCESS, now);
+            fetches(waited ? name(Artifact.Source.WAITED) : name(hit.artifact().source()), SUCCESS)
+                    .increment();
         } else if (event instanceof CacheEvent.Waiting) {
             if (waitStarted.putIfAbsent(key, now) == null) {
                 waiters.incrementAndGet();
@@ -161,12 +163,15 @@ final class Recorder {
         finished();
     }
 
-    private void endWait(Key key, String outcome, long now) {
+    /** Whether {@code key} was waited for. */
+    private boolean endWait(Key key, String outcome, long now) {
         Long started = waitStarted.remove(key);
-        if (started != null) {
-            waiters.decrementAndGet();
-            lockWait(outcome).record(now - started, TimeUnit.NANOSECONDS);
+        if (started == null) {
+            return false;
         }
+        waiters.decrementAndGet();
+        lockWait(outcome).record(now - started, TimeUnit.NANOSECONDS);
+        return true;
     }
 
     private void endDownload(Key key, String outcome, long now) {

@@ -1,91 +1,117 @@
 package io.cachet.internal.commit;
 
-import io.cachet.Sha256;
 import io.cachet.StorageException;
-import io.cachet.internal.store.Disk;
-import io.cachet.internal.store.Layout;
-import io.cachet.internal.store.Permissions;
-import io.cachet.internal.store.PrivateFiles;
+import io.cachet.internal.fetch.Download;
+import io.cachet.internal.store.Store;
 import java.io.IOException;
-import java.nio.channels.AsynchronousFileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Publishes a verified part file as a blob, durably, in the order of RELIABILITY.md §6:
+ * The commit, in one step: a verified part becomes a blob and its key names it, durably, in this
+ * order (see docs/reliability.md, "The durable commit"):
  *
  * <ol>
  *   <li>{@code force(true)}: the bytes reach the device before any name points at them. If it
- *       fails, the part is discarded, never re-synced and published (fsyncgate).
- *   <li>close the channel;
- *   <li>set the blob's mode explicitly (read-only), before the name is visible;
- *   <li>{@code rename(2)} into {@code blobs/sha256/ab/} with {@code ATOMIC_MOVE}; a blob already
- *       there has the same bytes (its name is their digest), so replacing it is harmless;
- *   <li>{@code fsync} the blob directory (batched with concurrent commits by {@link
- *       DirectorySync}).
+ *       fails, the part is discarded, never re-synced and published (fsyncgate); then close.
+ *   <li>Write the key record aside, in {@code tmp/}: the only step that needs space, so a full disk
+ *       fails the commit before anything is published.
+ *   <li>Set the blob's read-only mode and rename the part into {@code blobs/sha256/ab/} (a blob
+ *       already there has the same bytes, so replacing it is harmless).
+ *   <li>Rename the record into {@code refs/}.
+ *   <li>{@code fsync} both directories, batched with concurrent commits by {@link DirectorySync}.
+ *   <li>Delete the part's sidecar.
  * </ol>
  *
- * <p>The caller has already compared size and digest: a part reaches this class only verified.
+ * <p>A crash before step 3 leaves a part and a record in {@code tmp/} that later collection
+ * removes; after step 3, an unnamed blob that the key's next fetch (pinned) or {@code gc} (old
+ * enough) deals with. The caller holds the key's lock throughout and has checked size and digest.
  */
 public final class Commit {
-    private final Layout layout;
-    private final Disk disk;
-    private final Permissions permissions;
+    private final Store store;
     private final DirectorySync directories;
     private final Scheduler io;
 
-    public Commit(Layout layout, Disk disk, Permissions permissions, DirectorySync directories, Scheduler io) {
-        this.layout = layout;
-        this.disk = disk;
-        this.permissions = permissions;
-        this.directories = directories;
+    public Commit(Store store, Scheduler io) {
+        this.store = store;
+        this.directories = new DirectorySync(store.disk(), io);
         this.io = io;
     }
 
-    /** Moves the verified {@code part} into place as the blob {@code sha256}; emits the blob path. */
-    public Mono<Path> publish(AsynchronousFileChannel channel, Path part, Sha256 sha256) {
-        Path blob = layout.blob(sha256);
-        return Mono.fromCallable(() -> moveIntoPlace(channel, part, sha256, blob))
+    /**
+     * Publishes {@code part} as its blob and points its key at it.
+     *
+     * @return the blob's path, once blob and record are durable; a {@link StorageException} saying
+     *     what was committed if a step failed
+     */
+    public Mono<Path> commit(Download.Verified part, Store.Record record) {
+        AtomicReference<Stage> reached = new AtomicReference<>(Stage.NOTHING);
+        return Mono.fromCallable(() -> publish(part, record, reached))
                 .subscribeOn(io)
-                .flatMap(directory -> directories.sync(directory))
-                .thenReturn(blob);
+                .flatMap(blobDirectory -> Mono.when(directories.sync(blobDirectory), directories.sync(store.refs())))
+                .then(Mono.fromCallable(() -> {
+                            if (part.hasSidecar()) {
+                                store.deleteSidecar(part.id(), part.unique());
+                            }
+                            return store.blobPath(part.sha256());
+                        })
+                        .subscribeOn(io))
+                .onErrorMap(e -> failure(part, stage(reached), e));
     }
 
-    private Path moveIntoPlace(AsynchronousFileChannel channel, Path part, Sha256 sha256, Path blob) {
+    private static Stage stage(AtomicReference<Stage> reached) {
+        Stage stage = reached.get();
+        return stage == null ? Stage.NOTHING : stage;
+    }
+
+    private enum Stage {
+        NOTHING,
+        BLOB,
+        BLOB_AND_RECORD
+    }
+
+    private Path publish(Download.Verified part, Store.Record record, AtomicReference<Stage> reached) {
         String step = "sync";
+        Path subject = part.path();
+        Store.StagedRecord staged = null;
         try {
-            disk.force(channel);
+            store.disk().force(part.channel());
             step = "close";
-            channel.close();
-            step = "set permissions on";
-            disk.setMode(part, permissions.blob());
-            Path directory = layout.blobDirectory(sha256);
-            step = "create";
-            ensureBlobDirectory(directory);
+            part.channel().close();
+            step = "write the key record for";
+            staged = store.stageRecord(part.id(), record);
             step = "move";
-            disk.move(part, blob);
+            Path directory = store.publishBlob(part.path(), part.sha256());
+            reached.set(Stage.BLOB);
+            subject = store.recordPath(part.id());
+            step = "write the key record";
+            store.publishRecord(staged);
+            reached.set(Stage.BLOB_AND_RECORD);
             return directory;
         } catch (IOException e) {
-            throw StorageException.of(step.equals("create") ? layout.blobDirectory(sha256) : part, step, e);
+            if (staged != null && reached.get() != Stage.BLOB_AND_RECORD) {
+                store.discard(staged);
+            }
+            if (reached.get() == Stage.NOTHING) {
+                part.discard(store);
+            } else if (part.hasSidecar()) {
+                store.deleteSidecar(part.id(), part.unique()); // The part is the blob now.
+            }
+            throw StorageException.of(subject, step, e);
         }
     }
 
-    /** Creates {@code blobs/sha256/ab/} on first use, and makes its entry in the parent durable. */
-    private void ensureBlobDirectory(Path directory) throws IOException {
-        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+    /** Says what did get committed when a step after the blob's rename failed. */
+    private Throwable failure(Download.Verified part, Stage reached, Throwable e) {
+        if (reached == Stage.NOTHING || !(e instanceof StorageException s)) {
+            return e;
         }
-        try {
-            PrivateFiles.directory(directory);
-            disk.setMode(directory, permissions.directory());
-            disk.syncParentOf(directory);
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-            if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-                throw new IOException(directory + " exists and is not a directory", raced);
-            }
-        }
+        String committed = reached == Stage.BLOB
+                ? "the verified blob " + store.blobPath(part.sha256()) + " was committed, but its key record was not;"
+                        + " a fetch pinned to sha256 " + part.sha256() + " will find it"
+                : "the blob and its key record were written but may not survive a power failure";
+        return s.withCommitted(committed);
     }
 }

@@ -1,7 +1,7 @@
 package io.cachet.internal.commit;
 
 import io.cachet.StorageException;
-import io.cachet.internal.store.Disk;
+import io.cachet.internal.fs.Disk;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,18 +23,18 @@ import reactor.core.scheduler.Scheduler;
  * <p>Concurrency: each directory's batch state is guarded by its {@code Batch} monitor; syncs run
  * on the I/O scheduler and no sink is signalled under the monitor.
  */
-public final class DirectorySync {
+final class DirectorySync {
     private final Disk disk;
     private final Scheduler io;
     private final ConcurrentMap<Path, Batch> batches = new ConcurrentHashMap<>();
 
-    public DirectorySync(Disk disk, Scheduler io) {
+    DirectorySync(Disk disk, Scheduler io) {
         this.disk = disk;
         this.io = io;
     }
 
     /** Completes once {@code directory}'s entries, as of this call, are durable. */
-    public Mono<Void> sync(Path directory) {
+    Mono<Void> sync(Path directory) {
         return Mono.create(
                 sink -> batches.computeIfAbsent(directory, Batch::new).join(sink));
     }

@@ -2,7 +2,6 @@ package io.cachet.internal.flight;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
@@ -22,8 +21,7 @@ import reactor.core.publisher.Sinks;
  *       a failure is never replayed to a caller who arrives afterwards: that caller starts afresh.
  *   <li>The work runs detached from its callers: a caller cancelling only stops listening, and the
  *       work completes even if every caller has cancelled (its result is wanted by the next one).
- *   <li>{@link #cancelAll} stops every running flight; its callers get a {@link
- *       CancellationException}.
+ *   <li>{@link #cancelAll} stops every running flight; its callers get the error it is given.
  * </ul>
  */
 public final class SingleFlight<K, V> {
@@ -72,8 +70,8 @@ public final class SingleFlight<K, V> {
         return flights.size();
     }
 
-    /** Stops every running flight; their callers get a {@link CancellationException}. */
-    public void cancelAll() {
+    /** Stops every running flight; their callers get {@code error}. */
+    public void cancelAll(Supplier<? extends Throwable> error) {
         List<Flight<V>> running = new ArrayList<>(flights.values());
         flights.clear();
         for (Flight<V> flight : running) {
@@ -81,7 +79,7 @@ public final class SingleFlight<K, V> {
             if (run != null) {
                 run.dispose();
             }
-            flight.result.tryEmitError(new CancellationException("the cache was closed while this fetch was running"));
+            flight.result.tryEmitError(error.get());
         }
     }
 

@@ -1,16 +1,15 @@
 package io.cachet.internal.lock;
 
 import io.cachet.StorageException;
+import io.cachet.internal.fs.Disk;
 import io.cachet.internal.retry.Backoff;
-import io.cachet.internal.store.Disk;
-import io.cachet.internal.store.FileChecks;
-import io.cachet.internal.store.KeyId;
 import java.io.IOException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +26,9 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Exclusive access to a key, across the threads of this JVM and across processes.
+ * See docs/architecture.md, "Across processes".
  *
- * <p>The protocol (DESIGN.md decision 2):
+ * <p>The protocol (docs/architecture.md, "Across processes"):
  *
  * <ol>
  *   <li>Take the key's in-JVM mutex from the JVM-wide {@link LockTable} (queued, no polling).
@@ -37,14 +37,15 @@ import reactor.core.scheduler.Scheduler;
  *       it: wait on the timer with exponential backoff and jitter, then try again. No thread ever
  *       blocks, and the waiter never deletes, truncates or otherwise touches the lock file.
  *   <li>After acquiring, check that the path still names the inode it named before opening; if a
- *       third party replaced the file meanwhile, let go and try again (RELIABILITY.md P8). On
+ *       third party replaced the file meanwhile, let go and try again (docs/reliability.md P8). On
  *       release, warn if it was replaced or deleted while held: the lock then excluded no one.
  *   <li>Release in reverse: OS lock, channel, then the in-JVM mutex, so the next holder in this
  *       JVM opens its own channel only after ours is closed (I4).
  * </ol>
  *
  * <p>Only this class opens lock files, and only one channel per file per JVM exists at a time.
- * Lock files are never deleted. A deadline, if set, fails the wait with {@link TimedOut}; the
+ * Lock files are deleted only by gc, while holding them, once their key is gone from the cache
+ * ({@link Lease#releaseAndDelete}). A deadline, if set, fails the wait with {@link TimedOut}; the
  * holder is left alone. {@link #close()} releases whatever a caller could not.
  */
 public final class LockManager implements AutoCloseable {
@@ -102,16 +103,17 @@ public final class LockManager implements AutoCloseable {
     }
 
     /**
-     * Exclusive access to {@code id}; completes when it is this caller's.
+     * Exclusive access to {@code name} (a key's id, or any other name of {@code locks/}); completes
+     * when it is this caller's.
      *
      * @param timeout how long to wait at most, or null to wait as long as the holder lives
      * @return a lease to release when done; fails with {@link TimedOut} at the deadline, or with a
      *     {@link StorageException} if the lock file cannot be opened
      */
-    public Mono<Lease> acquire(KeyId id, @Nullable Duration timeout, Waiting waiting) {
+    public Mono<Lease> acquire(String name, @Nullable Duration timeout, Waiting waiting) {
         return Mono.defer(() -> {
             long start = timer.now(TimeUnit.NANOSECONDS);
-            String key = id.hex();
+            String key = name;
             LocalMutex mutex = table.checkOut(key);
             AtomicBoolean checkedIn = new AtomicBoolean();
             Runnable checkIn = () -> {
@@ -131,7 +133,7 @@ public final class LockManager implements AutoCloseable {
                             return Mono.error(
                                     new IllegalStateException("lock permit for " + key + " was released early"));
                         }
-                        return osLock(id, start, timeout, waiting)
+                        return osLock(name, start, timeout, waiting)
                                 .map(os -> register(new Lease(os, permit, permit.waited() || os.waited, checkIn)))
                                 .doOnError(e -> {
                                     permit.release();
@@ -147,8 +149,8 @@ public final class LockManager implements AutoCloseable {
         });
     }
 
-    private Mono<OsLock> osLock(KeyId id, long start, @Nullable Duration timeout, Waiting waiting) {
-        Path path = locks.resolve(id.hex() + ".lock");
+    private Mono<OsLock> osLock(String name, long start, @Nullable Duration timeout, Waiting waiting) {
+        Path path = locks.resolve(name + ".lock");
         AtomicBoolean waited = new AtomicBoolean();
         return Mono.fromCallable(() -> tryOnce(path))
                 .subscribeOn(io)
@@ -175,13 +177,22 @@ public final class LockManager implements AutoCloseable {
      *
      * <p>The path's inode is read <em>before</em> opening and again after locking: if a third party
      * deleted or replaced the file in between, the lock may be on an inode no newcomer will ever
-     * open, so it is let go and the attempt starts over (RELIABILITY.md P8). Read after opening, a
+     * open, so it is let go and the attempt starts over (docs/reliability.md P8). Read after opening, a
      * replacement between the open and the first read would go unnoticed. A file that did not exist
      * before the open was just created, and is looked at again from the start.
      */
     private @Nullable OsLock tryOnce(Path path) {
         for (int i = 0; i < MAX_REOPENS; i++) {
             Object before = inode(path);
+            if (before != null && isSpecial(path)) {
+                // Opening a FIFO for writing would wait for a reader forever; a device is never ours.
+                throw new StorageException(
+                        path,
+                        "open the lock file",
+                        StorageException.Reason.UNSAFE_LAYOUT,
+                        "it is not a regular file (a FIFO, socket or device); remove it",
+                        null);
+            }
             AsynchronousFileChannel channel;
             try {
                 channel = disk.openLock(path, lockMode, files);
@@ -202,9 +213,12 @@ public final class LockManager implements AutoCloseable {
                 if (after != null && before.equals(after)) {
                     return new OsLock(path, channel, lock, after, false);
                 }
-                log.warn(
-                        "Lock file {} was deleted or replaced while being locked; trying again on the file now there.",
-                        path);
+                if (after == null) {
+                    // Collected by gc, which deletes a lock file only while holding it: try the new one.
+                    log.debug("Lock file {} was collected while being locked; trying again", path);
+                } else {
+                    log.warn("Lock file {} was replaced while being locked; trying again on the file now there.", path);
+                }
                 disk.unlock(lock);
             } catch (IOException e) {
                 closeQuietly(channel);
@@ -216,13 +230,22 @@ public final class LockManager implements AutoCloseable {
     }
 
     private static @Nullable Object inode(Path path) {
-        if (FileChecks.missing(path)) {
+        if (Disk.missing(path)) {
             return null;
         }
         try {
             return Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | UnsupportedOperationException e) {
             return null;
+        }
+    }
+
+    private static boolean isSpecial(Path path) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isOther();
+        } catch (IOException e) {
+            return false; // Gone meanwhile: the open creates it.
         }
     }
 
@@ -332,11 +355,36 @@ public final class LockManager implements AutoCloseable {
             return Mono.fromRunnable(this::releaseNow).subscribeOn(io).then();
         }
 
+        /**
+         * Deletes the lock file, then releases the lock: for {@code gc}, once the key is gone from the
+         * cache. Safe because every locker checks, after locking, that the path still names the inode
+         * it locked (and tries again on the new file if not), so a waiter that opened this file before
+         * the delete never proceeds on it. Idempotent.
+         */
+        public Mono<Void> releaseAndDelete() {
+            return Mono.fromRunnable(() -> {
+                        if (!released.get() && os.inode().equals(inode(os.path()))) {
+                            try {
+                                Files.deleteIfExists(os.path());
+                            } catch (IOException e) {
+                                log.debug("Could not collect lock file {}", os.path(), e);
+                            }
+                        }
+                        releaseNow(false);
+                    })
+                    .subscribeOn(io)
+                    .then();
+        }
+
         void releaseNow() {
+            releaseNow(true);
+        }
+
+        private void releaseNow(boolean checkInode) {
             if (!released.compareAndSet(false, true)) {
                 return;
             }
-            if (!os.inode().equals(inode(os.path()))) {
+            if (checkInode && !os.inode().equals(inode(os.path()))) {
                 log.warn(
                         "Lock file {} was deleted or replaced while this process held it, so another process may have locked the"
                                 + " new file and downloaded the same artifact meanwhile. The cache stays correct (every download is"

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>POSIX record locks belong to the process, not to a channel or thread: a second {@code
  * tryLock} on the same file from this JVM throws {@code OverlappingFileLockException}, and closing
- * any other descriptor of the file silently drops the lock (RELIABILITY.md I4). So every cache in
+ * any other descriptor of the file silently drops the lock (docs/reliability.md I4). So every cache in
  * this JVM that uses a directory goes through the same table, which lets exactly one caller at a
  * time open a key's lock file. Mutexes are removed when nobody uses them.
  */

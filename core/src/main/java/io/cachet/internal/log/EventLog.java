@@ -116,7 +116,7 @@ public final class EventLog {
             Long waited = waits.remove(key);
             if (log.isDebugEnabled()) {
                 Artifact artifact = hit.artifact();
-                String how = artifact.source() == Artifact.Source.WAITED
+                String how = artifact.source() == Artifact.Source.WAITED || waited != null
                         ? "downloaded by another cache or process"
                         : "in the cache";
                 write(

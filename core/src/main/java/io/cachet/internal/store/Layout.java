@@ -13,19 +13,21 @@ import java.nio.file.Path;
  *   refs/&lt;id&gt;                        a key record: which blob a key names (see RefFile)
  *   tmp/&lt;id&gt;.&lt;unique&gt;.part            bytes being downloaded, one file per writer
  *   tmp/&lt;id&gt;.&lt;unique&gt;.meta            the part's sidecar: owner, validators, checkpoint (see Sidecar)
+ *   tmp/&lt;name&gt;.&lt;unique&gt;.new             a record or sidecar being written, renamed into place
  *   locks/&lt;id&gt;.lock                  the key's lock file: empty, permanent, opened only by the lock manager
  *   quarantine/&lt;sha&gt;.&lt;time&gt;          blobs that failed re-verification
  * </pre>
  *
- * <p>{@code <id>} is the SHA-256 of the key's text ({@link KeyId}), so no caller-chosen text ever
+ * <p>{@code <id>} is the SHA-256 of the key's text ({@link Store.KeyId}), so no caller-chosen text ever
  * becomes a path. {@code tmp/} and {@code blobs/} are on one file system, which the atomic move
  * needs.
  */
-public final class Layout {
-    public static final String MARKER = "CACHET";
-    public static final String MARKER_TEXT = "cachet-layout 1\n";
+final class Layout {
+    static final String MARKER = "CACHET";
+    static final String MARKER_TEXT = "cachet-layout 1\n";
     static final String PART_SUFFIX = ".part";
     static final String SIDECAR_SUFFIX = ".meta";
+    static final String NEW_SUFFIX = ".new";
 
     private final Path root;
     private final Path blobs;
@@ -34,7 +36,7 @@ public final class Layout {
     private final Path locks;
     private final Path quarantine;
 
-    public Layout(Path root) {
+    Layout(Path root) {
         this.root = root;
         this.blobs = root.resolve("blobs").resolve("sha256");
         this.refs = root.resolve("refs");
@@ -43,51 +45,51 @@ public final class Layout {
         this.quarantine = root.resolve("quarantine");
     }
 
-    public Path root() {
+    Path root() {
         return root;
     }
 
-    public Path blobs() {
+    Path blobs() {
         return blobs;
     }
 
-    public Path refs() {
+    Path refs() {
         return refs;
     }
 
-    public Path tmp() {
+    Path tmp() {
         return tmp;
     }
 
-    public Path locks() {
+    Path locks() {
         return locks;
     }
 
-    public Path quarantine() {
+    Path quarantine() {
         return quarantine;
     }
 
-    public Path blobDirectory(Sha256 sha256) {
+    Path blobDirectory(Sha256 sha256) {
         return blobs.resolve(sha256.hex().substring(0, 2));
     }
 
-    public Path blob(Sha256 sha256) {
+    Path blob(Sha256 sha256) {
         return blobDirectory(sha256).resolve(sha256.hex());
     }
 
-    public Path ref(KeyId id) {
+    Path ref(Store.KeyId id) {
         return refs.resolve(id.hex());
     }
 
-    public Path lockFile(KeyId id) {
-        return locks.resolve(id.hex() + ".lock");
+    Path lockFile(String name) {
+        return locks.resolve(name + ".lock");
     }
 
-    public Path part(KeyId id, String unique) {
+    Path part(Store.KeyId id, String unique) {
         return tmp.resolve(id.hex() + "." + unique + PART_SUFFIX);
     }
 
-    public Path sidecar(KeyId id, String unique) {
+    Path sidecar(Store.KeyId id, String unique) {
         return tmp.resolve(id.hex() + "." + unique + SIDECAR_SUFFIX);
     }
 }

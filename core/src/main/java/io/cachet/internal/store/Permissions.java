@@ -2,7 +2,7 @@ package io.cachet.internal.store;
 
 /**
  * The modes Cachet gives what it creates, set explicitly after creation so that neither the umask
- * nor {@code createTempFile}'s {@code rw-------} decides them (RELIABILITY.md I11, F12, S13).
+ * nor {@code createTempFile}'s {@code rw-------} decides them (a umask or a {@code createTempFile} default must never decide who may read the cache).
  * Nothing is ever writable by others, and blobs are writable by nobody.
  *
  * @param directory mode of directories ({@code 0755}, or {@code 02775} when shared with the group:
@@ -13,11 +13,11 @@ package io.cachet.internal.store;
  *     them group-writable
  * @param part mode of part files while they are written: owner only
  */
-public record Permissions(int directory, int blob, int file, int lock, int part) {
+record Permissions(int directory, int blob, int file, int lock, int part) {
     private static final int OTHERS_WRITE = 0002;
 
     /** Validates that nothing is writable by others. */
-    public Permissions {
+    Permissions {
         for (int mode : new int[] {directory, blob, file, lock, part}) {
             if ((mode & OTHERS_WRITE) != 0) {
                 throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " is writable by others");
@@ -29,7 +29,7 @@ public record Permissions(int directory, int blob, int file, int lock, int part)
     }
 
     /** Modes for a cache used by one user, or shared with the directory's group. */
-    public static Permissions of(boolean sharedWithGroup) {
+    static Permissions of(boolean sharedWithGroup) {
         return sharedWithGroup
                 ? new Permissions(02775, 0444, 0664, 0664, 0600)
                 : new Permissions(0755, 0444, 0644, 0644, 0600);

@@ -1,13 +1,9 @@
 package io.cachet.internal.store;
 
+import io.cachet.internal.fs.Disk;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -15,8 +11,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The small text files Cachet keeps beside its blobs (key records, part sidecars): a header line,
  * then {@code name=value} lines. Other processes and users write them too, so reading is
- * defensive: at most {@link #MAX_BYTES} are read, symlinks are not followed, and anything
- * malformed reads as "no record" rather than an exception (RELIABILITY.md S14, F9).
+ * defensive: at most {@link #MAX_BYTES} are read, symlinks are not followed, only regular files
+ * are opened (a FIFO would block the reader), and anything malformed reads as "no record" rather
+ * than an exception.
  */
 final class RecordText {
     static final int MAX_BYTES = 8192;
@@ -25,19 +22,8 @@ final class RecordText {
 
     /** The fields of the record at {@code path}, or null if it is missing or not a valid record. */
     static @Nullable Map<String, String> read(Path path, String header) throws IOException {
-        if (FileChecks.missing(path)) {
-            return null;
-        }
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            bytes = in.readNBytes(MAX_BYTES + 1);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (java.nio.file.FileSystemException e) {
-            // A symlink (ELOOP), a directory, or a file that vanished under us: not a record.
-            return null;
-        }
-        if (bytes.length > MAX_BYTES) {
+        byte[] bytes = Disk.readSmall(path, MAX_BYTES);
+        if (bytes == null || bytes.length > MAX_BYTES) {
             return null;
         }
         return parse(new String(bytes, StandardCharsets.UTF_8), header);

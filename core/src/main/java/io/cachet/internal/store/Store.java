@@ -1,7 +1,11 @@
 package io.cachet.internal.store;
 
+import io.cachet.Key;
 import io.cachet.Sha256;
 import io.cachet.StorageException;
+import io.cachet.internal.digest.Digests;
+import io.cachet.internal.fs.Disk;
+import io.cachet.spi.Validators;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -14,15 +18,25 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The on-disk store of one cache root: the front door to {@link Layout}, key records, blobs and
- * part files. Every method blocks; the engine calls them on its I/O scheduler.
+ * The on-disk store of one cache root, and the only way into it: key records, blobs, part files
+ * and their sidecars, and the rule that says whose temporary files may be touched. Every method
+ * blocks; the engine calls them on its I/O threads.
+ *
+ * <p>Why this class is long: it is the package's one door. The formats live in {@link
+ * RecordFiles} and {@link RecordText}, the paths in {@link Layout}, the process rules in {@link
+ * Processes}, the set-up checks in {@link StoreSetup}; what is here is each operation the engine
+ * needs, and the small value types they take and return (nested, so that the package exposes one
+ * type).
+ *
+ * <p>Temporary names: everything Cachet writes before renaming it into place is named {@code
+ * tmp/<id>.<unique>.<suffix>} ({@code .part}, {@code .meta}, {@code .new}), where {@code <unique>}
+ * starts with the writer's pid and a short hash of its host ({@link #newUnique()}), so any of them
+ * can be collected once its owner is provably gone ({@link #collectLeftovers()}).
  */
 public final class Store {
     private final Layout layout;
@@ -41,43 +55,114 @@ public final class Store {
         }
     }
 
-    /** Bytes this process may still write in the cache's file system. */
-    public long usableSpace() throws IOException {
-        return fileStore.getUsableSpace();
-    }
-
     /**
      * Opens the store at {@code root}, creating its layout if needed and refusing a directory that
      * is not safe to use.
      *
      * @throws StorageException if it cannot be created or is unsafe
      */
-    public static Store open(Path root, Permissions permissions, Disk disk) {
+    public static Store open(Path root, boolean sharedWithGroup, Disk disk) {
+        Permissions permissions = Permissions.of(sharedWithGroup);
         return new Store(StoreSetup.prepare(root, permissions, disk), permissions, disk);
     }
 
-    public Layout layout() {
-        return layout;
+    /** The canonical cache directory. */
+    public Path root() {
+        return layout.root();
     }
 
-    public Permissions permissions() {
-        return permissions;
+    /** {@code tmp/}, for messages about space. */
+    public Path tmp() {
+        return layout.tmp();
     }
 
+    /** {@code refs/}, whose entries a commit makes durable. */
+    public Path refs() {
+        return layout.refs();
+    }
+
+    /** The canonical {@code locks/} directory. */
+    public Path locks() {
+        return layout.locks();
+    }
+
+    /** The lock file of a key, or of any other name under {@code locks/}. */
+    public Path lockFile(String name) {
+        return layout.lockFile(name);
+    }
+
+    /** The mode lock files are created with. */
+    public int lockMode() {
+        return permissions.lock();
+    }
+
+    /** The mode part files are created with. */
+    public int partMode() {
+        return permissions.part();
+    }
+
+    /** The file-system seam, for the stages that write through it. */
     public Disk disk() {
         return disk;
     }
 
+    /** Bytes this process may still write in the cache's file system. */
+    public long usableSpace() throws IOException {
+        return fileStore.getUsableSpace();
+    }
+
     // ---- key records -------------------------------------------------------------------------
 
+    /** Where the record of {@code id} lives (its inode tells a re-pointed key apart). */
+    public Path recordPath(KeyId id) {
+        return layout.ref(id);
+    }
+
     /** The key record for {@code id}, or null if there is none (or it is unreadable). */
-    public @Nullable RefFile readRef(KeyId id) throws IOException {
-        return RefFile.from(RecordText.read(layout.ref(id), RefFile.HEADER));
+    public @Nullable Record readRecord(KeyId id) throws IOException {
+        return RecordFiles.record(RecordText.read(layout.ref(id), RecordFiles.RECORD_HEADER));
     }
 
     /** Replaces the key record atomically. The caller makes {@code refs/} durable afterwards. */
-    public void writeRef(KeyId id, RefFile ref) throws IOException {
-        writeAtomically(layout.ref(id), ref.format(), permissions.file());
+    public void writeRecord(KeyId id, Record record) throws IOException {
+        writeAtomically(layout.ref(id), RecordFiles.format(record), permissions.file());
+    }
+
+    /**
+     * Writes a key record aside in {@code tmp/}, ready to be renamed into place by {@link
+     * #publishRecord}: the part of a commit that needs space, done before anything is published.
+     */
+    public StagedRecord stageRecord(KeyId id, Record record) throws IOException {
+        Path temp = layout.tmp().resolve(id.hex() + "." + newUnique() + Layout.NEW_SUFFIX);
+        disk.createFile(temp, RecordFiles.format(record).getBytes(StandardCharsets.UTF_8), permissions.file());
+        return new StagedRecord(id, temp);
+    }
+
+    /** Renames a staged record into {@code refs/}. The caller makes {@code refs/} durable afterwards. */
+    public void publishRecord(StagedRecord staged) throws IOException {
+        disk.move(staged.path(), layout.ref(staged.id()));
+    }
+
+    /** Deletes a staged record that will not be published. */
+    public void discard(StagedRecord staged) {
+        deleteQuietly(staged.path());
+    }
+
+    /** The digests that records staged in {@code tmp/} (commits in progress) are about to name. */
+    public java.util.Set<Sha256> pendingDigests() throws IOException {
+        java.util.Set<Sha256> out = new java.util.HashSet<>();
+        for (Path staged : Listing.temporaries(layout)) {
+            Record record = RecordFiles.record(RecordText.read(staged, RecordFiles.RECORD_HEADER));
+            if (record != null) {
+                out.add(record.sha256());
+            }
+        }
+        return out;
+    }
+
+    /** Makes the entries of {@code refs/} durable, after records were deleted. */
+    public void syncRecords() throws IOException {
+        disk.syncDirectory(layout.refs());
     }
 
     /** Marks the key as used now; best effort, for least-recently-used eviction. */
@@ -90,115 +175,188 @@ public final class Store {
     }
 
     /** Deletes a key record; the blob stays until it is collected. */
-    public void deleteRef(KeyId id) throws IOException {
+    public void deleteRecord(KeyId id) throws IOException {
         Files.deleteIfExists(layout.ref(id));
     }
 
     /** Every readable key record, with its last use. */
-    public List<StoredRef> refs() throws IOException {
-        List<StoredRef> out = new ArrayList<>();
+    public List<StoredRecord> records() throws IOException {
+        List<StoredRecord> out = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.refs())) {
             for (Path path : dir) {
                 String name = path.getFileName().toString();
-                if (!name.matches("[0-9a-f]{64}")) {
+                if (!KeyId.isHex(name)) {
                     continue;
                 }
-                RefFile ref = RefFile.from(RecordText.read(path, RefFile.HEADER));
-                if (ref == null) {
+                Record record = RecordFiles.record(RecordText.read(path, RecordFiles.RECORD_HEADER));
+                if (record == null) {
                     continue;
                 }
-                Instant lastUsed;
                 try {
-                    lastUsed = Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS)
+                    Instant lastUsed = Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS)
                             .toInstant();
+                    out.add(new StoredRecord(new KeyId(name), record, lastUsed));
                 } catch (NoSuchFileException raced) {
-                    continue;
+                    // Removed while we listed.
                 }
-                out.add(new StoredRef(new KeyId(name), ref, lastUsed));
             }
         }
         return out;
     }
-
-    /** A key record as found on disk. */
-    public record StoredRef(KeyId id, RefFile ref, Instant lastUsed) {}
 
     // ---- blobs -------------------------------------------------------------------------------
 
-    /** Whether a regular blob of exactly {@code size} bytes (or any size, for -1) exists. */
-    public boolean hasBlob(Sha256 sha256, long size) throws IOException {
-        if (FileChecks.missing(layout.blob(sha256))) {
-            return false; // Also when unreachable: the commit into that directory then fails, naming it.
+    /** Where the blob {@code sha256} lives. */
+    public Path blobPath(Sha256 sha256) {
+        return layout.blob(sha256);
+    }
+
+    /** The size of the regular blob {@code sha256}, or -1 if there is none. */
+    public long blobSize(Sha256 sha256) throws IOException {
+        Path blob = layout.blob(sha256);
+        if (Disk.missing(blob)) {
+            return -1; // Also when unreachable: the commit into that directory then fails, naming it.
         }
         try {
-            BasicFileAttributes a =
-                    Files.readAttributes(layout.blob(sha256), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return a.isRegularFile() && (size < 0 || a.size() == size);
+            BasicFileAttributes a = Files.readAttributes(blob, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile() ? a.size() : -1;
         } catch (NoSuchFileException e) {
-            return false;
-        }
-    }
-
-    /** Every blob on disk, with its size. */
-    public List<StoredBlob> blobs() throws IOException {
-        List<StoredBlob> out = new ArrayList<>();
-        try (DirectoryStream<Path> fanout = Files.newDirectoryStream(layout.blobs())) {
-            for (Path sub : fanout) {
-                if (!Files.isDirectory(sub, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                try (DirectoryStream<Path> dir = Files.newDirectoryStream(sub)) {
-                    for (Path blob : dir) {
-                        String name = blob.getFileName().toString();
-                        if (!name.matches("[0-9a-f]{64}")
-                                || !name.startsWith(sub.getFileName().toString())) {
-                            continue;
-                        }
-                        try {
-                            BasicFileAttributes a =
-                                    Files.readAttributes(blob, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                            if (a.isRegularFile()) {
-                                out.add(new StoredBlob(new Sha256(name), blob, a.size()));
-                            }
-                        } catch (NoSuchFileException raced) {
-                            // Evicted while we listed.
-                        }
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    /** A blob as found on disk. */
-    public record StoredBlob(Sha256 sha256, Path path, long size) {}
-
-    // ---- part files ----------------------------------------------------------------------------
-
-    /** A name no other writer, in any process, will choose: pid plus 64 random bits. */
-    public String newUnique() {
-        return ProcessIdentity.current().pid() + "-"
-                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-    }
-
-    /** The pid of the process that made {@code unique} with {@link #newUnique()}, or -1. */
-    public static long ownerPid(String unique) {
-        int dash = unique.indexOf('-');
-        try {
-            return dash > 0 ? Long.parseLong(unique.substring(0, dash)) : -1;
-        } catch (NumberFormatException e) {
             return -1;
         }
     }
 
+    /** Whether a regular blob of exactly {@code size} bytes (or any size, for -1) exists. */
+    public boolean hasBlob(Sha256 sha256, long size) throws IOException {
+        long actual = blobSize(sha256);
+        return actual >= 0 && (size < 0 || actual == size);
+    }
+
+    /**
+     * Moves a verified, synced and closed part into place as the blob {@code sha256}: read-only mode
+     * first (so the name never shows another mode), its fan-out directory created if needed, then one
+     * atomic rename (a blob already there has the same bytes, so replacing it is harmless).
+     *
+     * @return the blob's directory, whose entry the caller makes durable
+     */
+    public Path publishBlob(Path part, Sha256 sha256) throws IOException {
+        disk.setMode(part, permissions.blob());
+        Path directory = layout.blobDirectory(sha256);
+        ensureBlobDirectory(directory);
+        disk.move(part, layout.blob(sha256));
+        return directory;
+    }
+
+    /** Creates {@code blobs/sha256/ab/} on first use, and makes its entry in the parent durable. */
+    private void ensureBlobDirectory(Path directory) throws IOException {
+        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            disk.createDirectory(directory, permissions.directory());
+            disk.syncParentOf(directory);
+        } catch (FileAlreadyExistsException raced) {
+            if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(directory + " exists and is not a directory", raced);
+            }
+        }
+    }
+
+    /** Every blob on disk, with its size and modification time. */
+    public List<Blob> blobs() throws IOException {
+        return Listing.blobs(layout);
+    }
+
+    /** The blob {@code sha256} as it is now, if it is there. */
+    public java.util.Optional<Blob> blobs(Sha256 sha256) throws IOException {
+        Path path = layout.blob(sha256);
+        if (Disk.missing(path)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile()
+                    ? java.util.Optional.of(new Blob(
+                            sha256, path, a.size(), a.lastModifiedTime().toInstant()))
+                    : java.util.Optional.empty();
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Deletes a blob and makes the deletion durable. */
+    public void deleteBlob(Blob blob) throws IOException {
+        Files.deleteIfExists(blob.path());
+        disk.syncParentOf(blob.path());
+    }
+
+    /**
+     * Moves a blob aside into {@code quarantine/} by rename (never truncating or writing it), so the
+     * next fetch downloads it again.
+     *
+     * @return where it went
+     */
+    public Path quarantine(Blob blob) throws IOException {
+        Path quarantine = layout.quarantine();
+        if (!Files.isDirectory(quarantine, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                disk.createDirectory(quarantine, permissions.directory());
+            } catch (FileAlreadyExistsException raced) {
+                // Another process made it meanwhile.
+            }
+        }
+        Path target =
+                quarantine.resolve(blob.sha256().hex() + "." + Instant.now().toEpochMilli());
+        disk.move(blob.path(), target);
+        disk.syncParentOf(blob.path());
+        disk.syncDirectory(quarantine);
+        return target;
+    }
+
+    // ---- part files ----------------------------------------------------------------------------
+
+    /**
+     * A name no other writer, in any process or on any host sharing the directory, will choose:
+     * {@code <pid>-<host hash>-<64 random bits>}, so that its owner can be told from the name alone.
+     */
+    public String newUnique() {
+        return Unique.next();
+    }
+
+    /** The part file of writer {@code unique}. */
+    public Path part(KeyId id, String unique) {
+        return layout.part(id, unique);
+    }
+
+    /** Creates a fresh, empty part file owned by this process and opens it. */
+    public java.nio.channels.AsynchronousFileChannel createPart(
+            KeyId id, String unique, java.util.concurrent.ExecutorService executor) throws IOException {
+        return disk.createPart(layout.part(id, unique), permissions.part(), executor);
+    }
+
     /** Replaces a part's sidecar atomically. Not made durable: a lost sidecar only costs a resume. */
     public void writeSidecar(KeyId id, String unique, Sidecar sidecar) throws IOException {
-        writeAtomically(layout.sidecar(id, unique), sidecar.format(), permissions.file());
+        writeAtomically(layout.sidecar(id, unique), RecordFiles.format(sidecar), permissions.file());
     }
 
     /** The part files of {@code id} in {@code tmp/}, with their sidecars where readable. */
-    public List<PartFile> parts(KeyId id) throws IOException {
-        return PartFile.list(layout, id);
+    public List<Part> parts(KeyId id) throws IOException {
+        return Listing.parts(layout, id);
+    }
+
+    /**
+     * Takes over an abandoned part: renames it (and drops its sidecar) so it is {@code unique}'s.
+     *
+     * @return false if it vanished or could not be moved (it is then deleted)
+     */
+    public boolean adopt(Part orphan, KeyId id, String unique) {
+        try {
+            disk.move(orphan.path(), layout.part(id, unique));
+            deleteQuietly(layout.sidecar(id, orphan.unique()));
+            return true;
+        } catch (IOException e) {
+            deletePart(id, orphan.unique());
+            return false;
+        }
     }
 
     /** Deletes a part's sidecar, best effort; for a part that became a blob. */
@@ -213,20 +371,20 @@ public final class Store {
     }
 
     /**
-     * Who is downloading {@code id} now, as a waiter sees it: the live owner of a part with the
-     * most bytes, or null if no live owner has recorded one yet. Reads only {@code tmp/}, never the
-     * lock file (RELIABILITY.md P9).
+     * Who is downloading {@code id} now, as a waiter sees it: the owner, still alive, of the part
+     * with the most bytes, or null if none has recorded itself yet. Reads only {@code tmp/}, never
+     * the lock file.
      */
     public @Nullable Holder holder(KeyId id) {
         Holder best = null;
         try {
-            for (PartFile part : parts(id)) {
+            for (Part part : parts(id)) {
                 Sidecar s = part.sidecar();
-                if (s == null || s.owner().isProvablyGone()) {
+                if (s == null || Processes.isProvablyGone(s.owner())) {
                     continue;
                 }
                 if (best == null || part.size() > best.bytes()) {
-                    best = new Holder(s.owner(), Math.max(part.size(), -1), s.length(), s.url());
+                    best = new Holder(s.owner().pid(), s.owner().host(), part.size(), s.length(), s.url());
                 }
             }
         } catch (IOException e) {
@@ -235,22 +393,39 @@ public final class Store {
         return best;
     }
 
+    /** The keys that have anything in {@code tmp/}, for collection under their locks. */
+    public List<KeyId> keysInTmp() throws IOException {
+        TreeSet<String> ids = new TreeSet<>();
+        try (DirectoryStream<Path> tmp = Files.newDirectoryStream(layout.tmp())) {
+            for (Path path : tmp) {
+                String name = path.getFileName().toString();
+                if (name.length() > 65 && name.charAt(64) == '.' && KeyId.isHex(name.substring(0, 64))) {
+                    ids.add(name.substring(0, 64));
+                }
+            }
+        }
+        return ids.stream().map(KeyId::new).toList();
+    }
+
     /**
-     * What a waiter knows of the process downloading a key.
+     * Deletes the {@code .new} files (records and sidecars being replaced) whose writers are
+     * provably gone: a writer killed between writing one and renaming it leaves it behind, and
+     * nothing else would ever remove it. Part files and sidecars are not touched here; they belong to
+     * the key's lock holder ({@link Part#isAbandoned}).
      *
-     * @param bytes bytes in its part file, or -1 before it created one
-     * @param total the artifact's size if the origin declared it, else -1
+     * @return how many were deleted
      */
-    public record Holder(ProcessIdentity owner, long bytes, long total, String url) {}
+    public int collectLeftovers() throws IOException {
+        return Listing.collectTemporaries(layout, Unique::isProvablyGone);
+    }
 
     // ---- helpers -------------------------------------------------------------------------------
 
     private void writeAtomically(Path target, String text, int mode) throws IOException {
-        Path temp = layout.tmp().resolve(target.getFileName() + "." + newUnique() + ".new");
+        Path temp = layout.tmp().resolve(target.getFileName() + "." + newUnique() + Layout.NEW_SUFFIX);
         boolean moved = false;
         try {
-            PrivateFiles.write(temp, text.getBytes(StandardCharsets.UTF_8));
-            disk.setMode(temp, mode);
+            disk.createFile(temp, text.getBytes(StandardCharsets.UTF_8), mode);
             disk.move(temp, target);
             moved = true;
         } catch (FileAlreadyExistsException impossible) {
@@ -270,8 +445,174 @@ public final class Store {
         }
     }
 
-    /** The fields of a record file, for the tests of foreign and hostile contents. */
-    static @Nullable Map<String, String> readFields(Path path, String header) throws IOException {
-        return RecordText.read(path, header);
+    // ---- the values the store takes and returns ---------------------------------------------------
+
+    /**
+     * The file-system name of a key: the SHA-256 of its text in hex. Caller-chosen text never
+     * becomes a path.
+     *
+     * @param hex 64 lower-case hex characters
+     */
+    public record KeyId(String hex) {
+        public KeyId {
+            if (!isHex(hex)) {
+                throw new IllegalArgumentException("a key id is 64 lower-case hex characters: " + hex);
+            }
+        }
+
+        public static KeyId of(Key key) {
+            return new KeyId(Digests.hex(key.value()));
+        }
+
+        static boolean isHex(String s) {
+            if (s.length() != 64) {
+                return false;
+            }
+            for (int i = 0; i < 64; i++) {
+                char c = s.charAt(i);
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return hex;
+        }
     }
+
+    /**
+     * A key record, {@code refs/<id>}: which blob a key names. Readable by everyone who may read the
+     * cache, so it holds nothing secret: a URI key's query is hidden, and the full URI is kept only
+     * as a hash.
+     *
+     * @param key the key as listings show it (a URI key's query as {@code ?...})
+     * @param url the redacted URL the bytes came from
+     * @param uriHash the SHA-256 of the URI the bytes came from, as its key would be written ({@code
+     *     Key.of(uri)}), or empty in records written before it was kept
+     * @param sha256 the blob
+     * @param size the blob's size
+     * @param pinned whether a request that pinned the digest stored or confirmed it
+     */
+    public record Record(String key, String url, String uriHash, Sha256 sha256, long size, boolean pinned) {
+        /** The same record, confirmed by a pinned request. */
+        public Record asPinned() {
+            return new Record(key, url, uriHash, sha256, size, true);
+        }
+    }
+
+    /** A key record written aside, not yet in {@code refs/}. */
+    public record StagedRecord(KeyId id, Path path) {}
+
+    /** A key record as found on disk, with its last use. */
+    public record StoredRecord(KeyId id, Record record, Instant lastUsed) {}
+
+    /** A blob as found on disk; {@code modified} is when it was last written or re-referenced. */
+    public record Blob(Sha256 sha256, Path path, long size, Instant modified) {}
+
+    /**
+     * Who wrote a temporary file: host, pid and process start time (0 if unknown).
+     *
+     * @param host the host name
+     * @param pid the process id
+     * @param startMillis the process start time in epoch milliseconds, or 0 if unknown
+     */
+    public record Owner(String host, long pid, long startMillis) {
+        /** This process. */
+        public static Owner current() {
+            return Processes.CURRENT;
+        }
+
+        /** Whether this is the running process. */
+        public boolean isCurrent() {
+            return equals(Processes.CURRENT);
+        }
+
+        /**
+         * Whether this owner certainly no longer runs: same host, and no live process with this pid
+         * (and start time, when known). Another host's process is never provably gone.
+         */
+        public boolean isProvablyGone() {
+            return Processes.isProvablyGone(this);
+        }
+    }
+
+    /**
+     * A part's sidecar, {@code tmp/<id>.<unique>.meta}: whose part it is and what is needed to resume
+     * it (format in {@link RecordFiles}). Informational and untrusted: it decides what may be adopted,
+     * never whom to kill or which lock to break.
+     *
+     * @param uriHash the SHA-256 of the full URI: resume only the same URI, without storing its query
+     * @param url the redacted URL, for people
+     * @param validators what the bytes came with
+     * @param length the artifact's total size, or -1
+     * @param owner the writer
+     * @param checkpointOffset a prefix length whose SHA-256 is {@code checkpointSha256}, or 0
+     * @param checkpointSha256 the hex SHA-256 of exactly that prefix, or null
+     */
+    public record Sidecar(
+            String uriHash,
+            String url,
+            Validators validators,
+            long length,
+            Owner owner,
+            long checkpointOffset,
+            @Nullable String checkpointSha256) {
+
+        /** What a sidecar (and a record) keeps of a URI: its SHA-256, so the query is never stored. */
+        public static String uriHash(java.net.URI uri) {
+            return Digests.hex(uri.toString());
+        }
+
+        /** A new sidecar of this process for {@code uriHash}, before any response. */
+        public static Sidecar fresh(String uriHash, String url) {
+            return new Sidecar(uriHash, url, Validators.NONE, -1, Owner.current(), 0, null);
+        }
+
+        public Sidecar withCheckpoint(long offset, String sha256) {
+            return new Sidecar(uriHash, url, validators, length, owner, offset, sha256);
+        }
+
+        public Sidecar withResponse(Validators validators, long length) {
+            return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256);
+        }
+    }
+
+    /**
+     * One writer's part file in {@code tmp/} and its sidecar, as found on disk.
+     *
+     * @param unique the writer's unique name
+     * @param path the part file
+     * @param sidecar the parsed sidecar, or null if missing or unreadable
+     * @param size the part's size, or -1 if only the sidecar exists
+     */
+    public record Part(String unique, Path path, @Nullable Sidecar sidecar, long size) {
+        /**
+         * Whether this part may be adopted or deleted by the caller, who holds the key's lock: the one
+         * rule for download, verify and gc. Its owner (from the sidecar, else from its name) must be
+         * provably gone, or be this very process: the key's lock then proves that no download of this
+         * JVM writes it (an earlier, failed flight left it). A part whose owner cannot be told (another
+         * host, a name of another format) is never touched: on a file system whose locks lie, it may
+         * be a live writer's.
+         */
+        public boolean isAbandoned() {
+            if (sidecar != null) {
+                return sidecar.owner().isCurrent() || sidecar.owner().isProvablyGone();
+            }
+            return Unique.isCurrent(unique) || Unique.isProvablyGone(unique);
+        }
+    }
+
+    /**
+     * What a waiter knows of the process downloading a key.
+     *
+     * @param pid its process id
+     * @param host its host
+     * @param bytes bytes in its part file, or -1 before it created one
+     * @param total the artifact's size if the origin declared it, else -1
+     * @param url the redacted URL it downloads
+     */
+    public record Holder(long pid, String host, long bytes, long total, String url) {}
 }

@@ -1,6 +1,7 @@
 package io.cachet.internal.store;
 
 import io.cachet.StorageException;
+import io.cachet.internal.fs.Disk;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
@@ -11,17 +12,17 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Creates a cache's directory layout and refuses one that is unsafe: a directory writable by
- * others without the sticky bit (RELIABILITY.md S15), a symlinked sub-directory (S4), a non-empty
- * directory that is not a cache, or {@code tmp/} and {@code blobs/} on different file systems
- * (where the atomic move would fail, F6). Warns once per directory when it sits on a network or
- * cluster file system whose locks may lie (DESIGN.md decision 5).
+ * others without the sticky bit (anyone could replace its files), a symlinked sub-directory (it
+ * could send cache files anywhere), a non-empty directory that is not a cache, or {@code tmp/} and
+ * {@code blobs/} on different file systems (where the atomic move would fail). Warns once per
+ * directory when it sits on a network or cluster file system whose locks may lie (see
+ * docs/architecture.md, "Correct even when locks lie").
  */
 final class StoreSetup {
     private static final Logger log = LoggerFactory.getLogger(StoreSetup.class);
@@ -100,12 +101,9 @@ final class StoreSetup {
                                 + " file); point the cache at a" + " new or empty directory",
                         null);
             }
-            Path temp = layout.root()
-                    .resolve(Layout.MARKER + "." + ProcessIdentity.current().pid() + "-"
-                            + Long.toHexString(ThreadLocalRandom.current().nextLong()) + MARKER_IN_PROGRESS);
+            Path temp = layout.root().resolve(Layout.MARKER + "." + Unique.next() + MARKER_IN_PROGRESS);
             try {
-                PrivateFiles.write(temp, Layout.MARKER_TEXT.getBytes(StandardCharsets.UTF_8));
-                disk.setMode(temp, permissions.file());
+                disk.createFile(temp, Layout.MARKER_TEXT.getBytes(StandardCharsets.UTF_8), permissions.file());
                 disk.move(temp, marker);
             } finally {
                 Files.deleteIfExists(temp);
@@ -145,8 +143,7 @@ final class StoreSetup {
         try {
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 try {
-                    PrivateFiles.directory(dir);
-                    disk.setMode(dir, permissions.directory());
+                    disk.createDirectory(dir, permissions.directory());
                     disk.syncParentOf(dir);
                 } catch (java.nio.file.FileAlreadyExistsException raced) {
                     // Created by another process meanwhile; checked below.

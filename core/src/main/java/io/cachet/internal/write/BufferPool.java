@@ -13,17 +13,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * buffer is left to the garbage collector. A buffer must be released only by the one party that
  * owns it and never after: a buffer still being filled or written is never released.
  */
-public final class BufferPool {
+final class BufferPool {
+    /** The pool every writer of this JVM shares. */
+    static final BufferPool SHARED = new BufferPool();
+
     static final int RETAINED_PER_CLASS = 16;
     private static final int MIN_SHIFT = 12; // 4 KiB
     private static final int MAX_SHIFT = 26; // 64 MiB
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // Java has no generic array creation.
     private final ConcurrentLinkedQueue<ByteBuffer>[] idle = new ConcurrentLinkedQueue[MAX_SHIFT + 1];
 
     private final AtomicInteger[] counts = new AtomicInteger[MAX_SHIFT + 1];
 
-    public BufferPool() {
+    BufferPool() {
         for (int i = MIN_SHIFT; i <= MAX_SHIFT; i++) {
             idle[i] = new ConcurrentLinkedQueue<>();
             counts[i] = new AtomicInteger();
@@ -31,7 +34,7 @@ public final class BufferPool {
     }
 
     /** A cleared direct buffer whose limit is {@code size}. */
-    public ByteBuffer acquire(int size) {
+    ByteBuffer acquire(int size) {
         int shift = shiftFor(size);
         ByteBuffer buffer = idle[shift].poll();
         if (buffer == null) {
@@ -44,7 +47,7 @@ public final class BufferPool {
     }
 
     /** Returns a buffer that nobody will touch again. */
-    public void release(ByteBuffer buffer) {
+    void release(ByteBuffer buffer) {
         int capacity = buffer.capacity();
         int shift = Integer.numberOfTrailingZeros(capacity);
         if (!buffer.isDirect() || Integer.bitCount(capacity) != 1 || shift < MIN_SHIFT || shift > MAX_SHIFT) {

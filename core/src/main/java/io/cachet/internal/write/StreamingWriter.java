@@ -85,7 +85,6 @@ public final class StreamingWriter {
      * @param checkpointEvery report a prefix digest every this many bytes hashed (0: never)
      */
     public record Settings(
-            BufferPool pool,
             int bufferSize,
             int maxBuffers,
             Executor executor,
@@ -292,7 +291,7 @@ public final class StreamingWriter {
             while (chunk.hasRemaining()) {
                 ByteBuffer target = filling;
                 if (target == null) {
-                    target = settings.pool().acquire(settings.bufferSize());
+                    target = BufferPool.SHARED.acquire(settings.bufferSize());
                     filling = target;
                 }
                 int take = Math.min(target.remaining(), chunk.remaining());
@@ -352,7 +351,7 @@ public final class StreamingWriter {
             }
             if (last.position() == 0) {
                 filling = null;
-                settings.pool().release(last);
+                BufferPool.SHARED.release(last);
                 return null;
             }
             return seal(last);
@@ -555,7 +554,7 @@ public final class StreamingWriter {
                 }
             }
             if (free) {
-                settings.pool().release(slot.buffer);
+                BufferPool.SHARED.release(slot.buffer);
                 reportProgress();
             }
             pump();
@@ -597,7 +596,7 @@ public final class StreamingWriter {
                 hashedFinal = hashed;
             }
             for (Slot slot : unused) {
-                settings.pool().release(slot.buffer);
+                BufferPool.SHARED.release(slot.buffer);
             }
             position = through;
             hashedThrough = hashedFinal;

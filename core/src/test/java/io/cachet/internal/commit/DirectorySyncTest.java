@@ -3,7 +3,7 @@ package io.cachet.internal.commit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.StorageException;
-import io.cachet.internal.store.Disk;
+import io.cachet.internal.fs.Disk;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;

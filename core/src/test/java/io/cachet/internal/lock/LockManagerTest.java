@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.StorageException;
 import io.cachet.internal.retry.Backoff;
-import io.cachet.internal.store.KeyId;
 import io.cachet.testing.FaultyDisk;
 import io.cachet.testing.FaultyDisk.Op;
 import java.nio.file.Files;
@@ -24,10 +23,10 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md decision 2: polled with backoff on a timer, never blocking, never stealing. */
+/** docs/architecture.md, "Across processes": polled with backoff on a timer, never blocking, never stealing. */
 @Timeout(120)
 class LockManagerTest {
-    private static final KeyId ID = new KeyId("a".repeat(64));
+    private static final String ID = "a".repeat(64);
     private static final Backoff POLLING = new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2.0, 0.25);
 
     @TempDir
@@ -93,7 +92,7 @@ class LockManagerTest {
         FaultyDisk disk = new FaultyDisk().busyLocks(Integer.MAX_VALUE);
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
         LockManager manager = manager(disk, clock, 0.5);
-        Path lockFile = locks.resolve(ID.hex() + ".lock");
+        Path lockFile = locks.resolve(ID + ".lock");
 
         StepVerifier.withVirtualTime(
                         () -> manager.acquire(ID, Duration.ofMillis(1000), (other, waited) -> {}), () -> clock, 1)
@@ -159,14 +158,14 @@ class LockManagerTest {
     @Test
     void aSymlinkAtTheLockPathIsRefusedWithAClearErrorAndNeverFollowed() throws Exception {
         Path victim = Files.writeString(dir.resolve("victim"), "precious");
-        Files.createSymbolicLink(locks.resolve(ID.hex() + ".lock"), victim);
+        Files.createSymbolicLink(locks.resolve(ID + ".lock"), victim);
         LockManager manager = manager(new FaultyDisk(), VirtualTimeScheduler.create(), 0.5);
 
         StepVerifier.create(manager.acquire(ID, null, (o, w) -> {}))
                 .expectErrorSatisfies(e -> assertThat(e)
                         .isInstanceOf(StorageException.class)
                         .hasMessageContaining("symbolic link")
-                        .hasMessageContaining(ID.hex() + ".lock"))
+                        .hasMessageContaining(ID + ".lock"))
                 .verify(Duration.ofSeconds(30));
 
         assertThat(victim).hasContent("precious");
@@ -179,14 +178,13 @@ class LockManagerTest {
                 .block(Duration.ofSeconds(30))
                 .release()
                 .block(Duration.ofSeconds(30));
-        Object inode = Files.getAttribute(locks.resolve(ID.hex() + ".lock"), "unix:ino");
+        Object inode = Files.getAttribute(locks.resolve(ID + ".lock"), "unix:ino");
 
         manager.acquire(ID, null, (o, w) -> {})
                 .block(Duration.ofSeconds(30))
                 .release()
                 .block(Duration.ofSeconds(30));
 
-        assertThat(Files.getAttribute(locks.resolve(ID.hex() + ".lock"), "unix:ino"))
-                .isEqualTo(inode);
+        assertThat(Files.getAttribute(locks.resolve(ID + ".lock"), "unix:ino")).isEqualTo(inode);
     }
 }

@@ -2,6 +2,7 @@ package io.cachet.internal.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cachet.internal.fs.Disk;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 3, behaviour 6 (DESIGN.md decision 5; RELIABILITY.md F10): a cache on a network or cluster
+ * Issue 3, behaviour 6 (docs/architecture.md, "Correct even when locks lie"; docs/reliability.md F10): a cache on a network or cluster
  * file system, whose locks may lie, works but says so, once per directory.
  */
 class StoreSetupTest {
@@ -68,7 +69,7 @@ class StoreSetupTest {
         assertThat(StoreSetup.warnIfNetworkFileSystem(freshRoot(), "ext4")).isFalse();
         String type = Files.getFileStore(dir).type();
 
-        String output = stderrOf(() -> Store.open(dir.resolve("cache"), Permissions.of(false), Disk.REAL));
+        String output = stderrOf(() -> Store.open(dir.resolve("cache"), false, Disk.REAL));
 
         assertThat(output).as("opening a cache on %s", type).doesNotContain(WARNING);
     }
@@ -86,11 +87,11 @@ class StoreSetupTest {
                 for (int i = 0; i < openers; i++) {
                     opened.add(threads.submit(() -> {
                         together.await();
-                        return Store.open(root, Permissions.of(false), Disk.REAL);
+                        return Store.open(root, false, Disk.REAL);
                     }));
                 }
                 for (Future<Store> store : opened) {
-                    assertThat(store.get(10, TimeUnit.SECONDS).layout().root()).isEqualTo(root.toRealPath());
+                    assertThat(store.get(10, TimeUnit.SECONDS).root()).isEqualTo(root.toRealPath());
                 }
                 assertThat(Files.readString(root.resolve(Layout.MARKER))).isEqualTo(Layout.MARKER_TEXT);
             }

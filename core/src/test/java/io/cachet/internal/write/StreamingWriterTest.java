@@ -40,7 +40,6 @@ class StreamingWriterTest {
 
     private ExecutorService executor;
     private AsynchronousFileChannel file;
-    private final BufferPool pool = new BufferPool();
     private final List<Long> progress = new ArrayList<>();
 
     @BeforeEach
@@ -370,7 +369,6 @@ class StreamingWriterTest {
             long syncEvery,
             long checkpointEvery) {
         return new StreamingWriter.Settings(
-                pool,
                 bufferSize,
                 3,
                 lanes,

@@ -1,0 +1,8 @@
+/**
+ * Listing, verifying and evicting blobs that other callers and processes may be fetching. Door:
+ * {@link io.cachet.internal.maintenance.Maintenance}. See docs/architecture.md, "Eviction".
+ */
+@NullMarked
+package io.cachet.internal.maintenance;
+
+import org.jspecify.annotations.NullMarked;
