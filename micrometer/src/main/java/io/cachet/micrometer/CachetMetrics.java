@@ -33,7 +33,7 @@ import reactor.core.scheduler.Schedulers;
  *       {@code waited} (another cache or process downloaded it) or {@code none} (failed);
  *       {@code outcome} is {@code success} or the error: {@code origin_error},
  *       {@code integrity_error}, {@code storage_error}, {@code lock_timeout},
- *       {@code invalid_request}</td></tr>
+ *       {@code invalid_request}, {@code cache_closed}</td></tr>
  *   <tr><td>{@code cachet.download.bytes}</td><td>counter (bytes)</td><td></td>
  *       <td>bytes received from origins</td></tr>
  *   <tr><td>{@code cachet.downloads}</td><td>timer</td><td>{@code outcome}</td>

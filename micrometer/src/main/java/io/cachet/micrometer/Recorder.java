@@ -1,6 +1,7 @@
 package io.cachet.micrometer;
 
 import io.cachet.Artifact;
+import io.cachet.CacheClosedException;
 import io.cachet.CacheEvent;
 import io.cachet.CachetException;
 import io.cachet.IntegrityException;
@@ -248,6 +249,9 @@ final class Recorder {
         }
         if (error instanceof InvalidRequestException) {
             return "invalid_request";
+        }
+        if (error instanceof CacheClosedException) {
+            return "cache_closed";
         }
         return "error";
     }

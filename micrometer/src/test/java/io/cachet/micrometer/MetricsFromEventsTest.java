@@ -3,6 +3,7 @@ package io.cachet.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.Artifact;
+import io.cachet.CacheClosedException;
 import io.cachet.CacheEntry;
 import io.cachet.CacheEvent;
 import io.cachet.Key;
@@ -151,6 +152,8 @@ class MetricsFromEventsTest {
         assertThat(Recorder.outcome(
                         new StorageException(Path.of("/x"), "write", StorageException.Reason.NO_SPACE, "full", null)))
                 .isEqualTo("storage_error");
+        assertThat(Recorder.outcome(new CacheClosedException(Path.of("/cache"))))
+                .isEqualTo("cache_closed");
     }
 
     @Test

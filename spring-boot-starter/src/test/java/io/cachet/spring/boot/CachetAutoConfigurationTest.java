@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cachet.Artifact;
 import io.cachet.Cache;
+import io.cachet.CacheClosedException;
 import io.cachet.FetchRequest;
 import io.cachet.IntegrityException;
 import io.cachet.OriginException;
@@ -121,8 +122,8 @@ class CachetAutoConfigurationTest {
 
         assertThatThrownBy(
                         () -> kept[0].fetch(FetchRequest.of(server.url("/x"))).block(Duration.ofSeconds(10)))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("closed");
+                .isInstanceOf(CacheClosedException.class)
+                .hasMessageContaining("was closed");
     }
 
     // ---- the application's own reactor-netty resources -----------------------------------------------
