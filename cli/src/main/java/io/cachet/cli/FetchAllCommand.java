@@ -55,6 +55,11 @@ final class FetchAllCommand implements Callable<Integer> {
             description = "Fetches at a time (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
+    @Option(
+            names = "--verify-hit",
+            description = "Re-hash every artifact already cached before trusting it (see fetch --verify-hit).")
+    boolean verifyHit;
+
     @Mixin
     Options.CacheDir cacheDir;
 
@@ -156,7 +161,7 @@ final class FetchAllCommand implements Callable<Integer> {
         if (request == null) {
             return Mono.just(new Outcome(line, null, line.error()));
         }
-        return cache.fetch(request)
+        return cache.fetch(request.withVerifyHit(verifyHit))
                 .map(artifact -> new Outcome(line, artifact, null))
                 .onErrorResume(e -> Mono.just(new Outcome(line, null, e)));
     }

@@ -70,6 +70,12 @@ final class FetchCommand implements Callable<Integer> {
                     + " proves a mirror's bytes. --header values are never sent to a mirror.")
     List<String> mirrors = new ArrayList<>();
 
+    @Option(
+            names = "--verify-hit",
+            description = "Re-hash the artifact if it is already cached (a hit is otherwise trusted: it was verified"
+                    + " when stored); a file changed on disk is then quarantined and downloaded again.")
+    boolean verifyHit;
+
     @Mixin
     Options.CacheDir cacheDir;
 
@@ -141,6 +147,6 @@ final class FetchCommand implements Callable<Integer> {
             }
             request = request.withMirrors(Mirrors.parse(mirrors));
         }
-        return request;
+        return request.withVerifyHit(verifyHit);
     }
 }

@@ -17,6 +17,7 @@ import io.cachet.internal.fetch.Download;
 import io.cachet.internal.flight.SingleFlight;
 import io.cachet.internal.fs.Disk;
 import io.cachet.internal.lock.LockManager;
+import io.cachet.internal.log.EventLog;
 import io.cachet.internal.maintenance.Maintenance;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.store.Store;
@@ -97,6 +98,7 @@ public final class Engine implements Cache {
                 timer,
                 settings.lockTimeout(),
                 uri -> java.util.Objects.requireNonNull(originFor(uri), "checked before the flight"));
+        EventLog.attach(events.flux(), io);
     }
 
     /** Opens a cache on the real file system. */
