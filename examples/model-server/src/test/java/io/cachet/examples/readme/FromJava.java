@@ -19,7 +19,7 @@ class FromJava {
         try (Cache cache = Cache.builder().root(Path.of("/var/cache/models")).build()) {
             cache.events()
                     .subscribe(event -> progress.show(
-                            event)); // Hit, Waiting, Started, Progress, Resumed, Retrying, Connections, Committed, Failed
+                            event)); // Hit, Waiting, Started, Progress, Resumed, Retrying, Committed, Failed
             Mono<Artifact> model = cache.fetch(FetchRequest.of("https://models.example/resnet50.onnx")
                     .withSha256("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
                     .withHeader("Authorization", "Bearer " + token));
