@@ -10,11 +10,9 @@ import io.cachet.testing.Jvm;
 import io.cachet.testing.SlowFileOrigin;
 import io.cachet.testing.SlowFileOrigin.Open;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -106,30 +104,7 @@ class RangeCrashIT {
         throw new AssertionError("the holder never recorded " + bytes + " bytes in ranges");
     }
 
-    private List<long[]> ranges() throws IOException {
-        List<long[]> out = new ArrayList<>();
-        Path tmp = jvms.root().resolve("tmp");
-        List<Path> sidecars;
-        try (var files = Files.list(tmp)) {
-            sidecars = files.filter(f -> f.getFileName().toString().endsWith(".meta"))
-                    .toList();
-        }
-        for (Path sidecar : sidecars) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(sidecar, StandardCharsets.UTF_8);
-            } catch (java.nio.file.NoSuchFileException replaced) {
-                continue; // Rewritten by rename meanwhile: read it next time.
-            }
-            for (String line : lines) {
-                if (line.startsWith("ranges=")) {
-                    for (String field : line.substring(7).split(" ")) {
-                        String[] ends = field.split("-");
-                        out.add(new long[] {Long.parseLong(ends[0]), Long.parseLong(ends[1])});
-                    }
-                }
-            }
-        }
-        return out;
+    private List<long[]> ranges() {
+        return CacheFiles.recordedRanges(jvms.root());
     }
 }

@@ -11,12 +11,8 @@ import io.cachet.testing.CacheFiles;
 import io.cachet.testing.CacheFixture;
 import io.cachet.testing.EventRecorder;
 import io.cachet.testing.Served;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -118,35 +114,15 @@ class RangeResumeTest {
         return ranges();
     }
 
-    private Path sidecar() throws IOException {
-        try (var files = Files.list(fixture.root().resolve("tmp"))) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".meta"))
-                    .findFirst()
-                    .orElseThrow();
-        }
-    }
-
-    private List<long[]> ranges() throws IOException {
-        List<long[]> out = new ArrayList<>();
-        for (String field : field("ranges=").split(" ")) {
-            String[] ends = field.split("-");
-            out.add(new long[] {Long.parseLong(ends[0]), Long.parseLong(ends[1])});
-        }
+    private List<long[]> ranges() {
         assertThat(CacheFiles.parts(fixture.root())).hasSize(1);
-        return out;
+        return CacheFiles.recordedRanges(fixture.root());
     }
 
-    private long checkpoint() throws IOException {
-        return Long.parseLong(field("checkpoint=").split(" ")[0]);
-    }
-
-    private String field(String name) throws IOException {
-        for (String line : Files.readAllLines(sidecar(), StandardCharsets.UTF_8)) {
-            if (line.startsWith(name)) {
-                return line.substring(name.length());
-            }
-        }
-        throw new AssertionError("no " + name + " in the sidecar");
+    private long checkpoint() {
+        List<String> checkpoints = CacheFiles.sidecarField(fixture.root(), "checkpoint=");
+        assertThat(checkpoints).as("a checkpoint in the sidecar").hasSize(1);
+        return Long.parseLong(checkpoints.get(0).split(" ")[0]);
     }
 
     private static long total(List<long[]> spans) {

@@ -8,12 +8,9 @@ import io.cachet.reactor.testing.RecordedRequest;
 import io.cachet.reactor.testing.Served;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheAudit;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import io.cachet.testing.CacheFiles;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -140,33 +137,7 @@ class RangesIT {
         throw new AssertionError("the process never recorded " + bytes + " bytes in ranges: " + process);
     }
 
-    private List<long[]> ranges() throws IOException {
-        List<long[]> out = new ArrayList<>();
-        Path dir = cache().resolve("tmp");
-        if (!Files.isDirectory(dir)) {
-            return out;
-        }
-        List<Path> sidecars;
-        try (Stream<Path> files = Files.list(dir)) {
-            sidecars = files.filter(f -> f.getFileName().toString().endsWith(".meta"))
-                    .toList();
-        }
-        for (Path sidecar : sidecars) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(sidecar, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException replaced) {
-                continue; // Rewritten by rename meanwhile.
-            }
-            for (String line : lines) {
-                if (line.startsWith("ranges=")) {
-                    for (String field : line.substring("ranges=".length()).split(" ")) {
-                        String[] ends = field.split("-");
-                        out.add(new long[] {Long.parseLong(ends[0]), Long.parseLong(ends[1])});
-                    }
-                }
-            }
-        }
-        return out;
+    private List<long[]> ranges() {
+        return CacheFiles.recordedRanges(cache());
     }
 }
