@@ -138,9 +138,12 @@ free_port() {
   done
   echo "compare.sh: no free port found on 127.0.0.1" >&2; exit 1
 }
+# A port that looks free may be taken by the time nginx binds it (by an outgoing connection, or
+# another job): try a few pairs.
+for attempt in 1 2 3 4 5; do
 port=$(free_port)
 capped_port=$(free_port)
-[ "$capped_port" != "$port" ] || capped_port=$(free_port)
+[ "$capped_port" != "$port" ] || continue
 cat >"$work/nginx/nginx.conf" <<EOF
 worker_processes 1;
 daemon on;
@@ -169,7 +172,12 @@ http {
   }
 }
 EOF
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf"
+if "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx/start.err"; then
+  break
+fi
+log "nginx could not start on $port and $capped_port: $(tail -n 1 "$work/nginx/start.err")"
+[ "$attempt" -lt 5 ] || { cat "$work/nginx/start.err" >&2; exit 1; }
+done
 for _ in $(seq 50); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.1; done
 nginx_pid=$(cat "$work/nginx/nginx.pid")
 base=http://127.0.0.1:$port
