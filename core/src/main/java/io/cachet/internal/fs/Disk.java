@@ -66,16 +66,21 @@ public interface Disk {
     /**
      * Opens a lock file, creating it with {@code mode} if missing, never following a symlink and
      * never with {@code DELETE_ON_CLOSE} (an unlinked lock file lets two holders lock two inodes).
+     *
+     * @param shared whether the channel is for a shared lock: an existing file is then opened for
+     *     reading only, which is all a shared lock needs (a user who may only read a cache can still
+     *     hold one)
      */
-    AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor) throws IOException;
+    AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor, boolean shared) throws IOException;
 
     /**
-     * Tries to take an exclusive OS lock without waiting.
+     * Tries to take an OS lock on the whole file without waiting: exclusive, or shared with other
+     * shared holders.
      *
      * @return the lock, or null when another process (or, exceptionally, this one) holds it
      */
     @Nullable
-    FileLock tryLock(AsynchronousFileChannel channel) throws IOException;
+    FileLock tryLock(AsynchronousFileChannel channel, boolean shared) throws IOException;
 
     /** Releases a lock taken by {@link #tryLock}. */
     void unlock(FileLock lock) throws IOException;
