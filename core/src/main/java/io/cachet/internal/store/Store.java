@@ -312,6 +312,21 @@ public final class Store {
         return target;
     }
 
+    /** The blobs in {@code quarantine/}, with when each was put there. */
+    public List<Quarantined> quarantined() throws IOException {
+        return Listing.quarantined(layout);
+    }
+
+    /** Deletes a quarantined blob; false if it was gone already. */
+    public boolean deleteQuarantined(Quarantined blob) throws IOException {
+        return Files.deleteIfExists(blob.path());
+    }
+
+    /** What {@code tmp/} holds, in bytes: part files of downloads in progress or kept for a resume. */
+    public long tmpBytes() throws IOException {
+        return Listing.bytesIn(layout.tmp());
+    }
+
     // ---- part files ----------------------------------------------------------------------------
 
     /**
@@ -511,6 +526,9 @@ public final class Store {
 
     /** A blob as found on disk; {@code modified} is when it was last written or re-referenced. */
     public record Blob(Sha256 sha256, Path path, long size, Instant modified) {}
+
+    /** A blob in {@code quarantine/}, and when it was put there. */
+    public record Quarantined(Path path, long size, Instant since) {}
 
     /**
      * Who wrote a temporary file: host, pid and process start time (0 if unknown).
