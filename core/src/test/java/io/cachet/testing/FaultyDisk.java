@@ -34,6 +34,7 @@ public final class FaultyDisk implements Disk {
         SET_MODE,
         CREATE_FILE,
         CREATE_DIRECTORY,
+        LINK,
         MOVE,
         SYNC_DIRECTORY,
         OPEN_LOCK,
@@ -214,6 +215,13 @@ public final class FaultyDisk implements Disk {
         enter(Op.MOVE, target);
         real.move(source, target);
         leave(Op.MOVE, target);
+    }
+
+    @Override
+    public void link(Path link, Path existing) throws IOException {
+        enter(Op.LINK, link);
+        real.link(link, existing);
+        leave(Op.LINK, link);
     }
 
     @Override

@@ -48,6 +48,12 @@ public interface Disk {
     /** Creates the directory {@code dir} with {@code mode}; fails if anything is there. */
     void createDirectory(Path dir, int mode) throws IOException;
 
+    /**
+     * Makes {@code link} a hard link to {@code existing}; fails if anything is at {@code link}, and
+     * when the two are on different file systems or the link is not allowed.
+     */
+    void link(Path link, Path existing) throws IOException;
+
     /** Renames atomically ({@code rename(2)}), replacing the target if it exists. */
     void move(Path source, Path target) throws IOException;
 

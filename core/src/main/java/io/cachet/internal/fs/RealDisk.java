@@ -99,6 +99,11 @@ final class RealDisk implements Disk {
     }
 
     @Override
+    public void link(Path link, Path existing) throws IOException {
+        Files.createLink(link, existing);
+    }
+
+    @Override
     public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor, boolean shared)
             throws IOException {
         Set<OpenOption> existing = shared ? EXISTING_SHARED_LOCK : EXISTING_LOCK;

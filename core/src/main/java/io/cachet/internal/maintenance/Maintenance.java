@@ -344,14 +344,14 @@ public final class Maintenance {
         return underLocks(
                         List.of(blobLockName(sha256)),
                         () -> {
-                        Optional<Store.Blob> now = store.blobs(sha256);
-                        if (now.isEmpty() || !now.get().modified().equals(listed.modified())) {
-                            return false; // Named again meanwhile.
-                        }
-                        store.deleteBlob(now.get());
-                        return true;
-                    },
-                    Boolean::booleanValue)
+                            Optional<Store.Blob> now = store.blobs(sha256);
+                            if (now.isEmpty() || !now.get().modified().equals(listed.modified())) {
+                                return false; // Named again meanwhile.
+                            }
+                            store.deleteBlob(now.get());
+                            return true;
+                        },
+                        Boolean::booleanValue)
                 .map(deleted -> deleted ? Removal.Blob.DELETED : Removal.Blob.KEPT_SHARED)
                 .defaultIfEmpty(Removal.Blob.KEPT_IN_USE);
     }

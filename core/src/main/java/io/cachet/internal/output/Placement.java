@@ -82,10 +82,11 @@ public final class Placement {
             throw new IOException(output + " is not a checked output path");
         }
         String name = fileName.toString();
-        Path temp = directory.resolve("." + name.substring(0, Math.min(NAME_KEPT, name.length())) + "." + unique + ".tmp");
+        Path temp =
+                directory.resolve("." + name.substring(0, Math.min(NAME_KEPT, name.length())) + "." + unique + ".tmp");
         boolean placed = false;
         try {
-            How how = linkOrCopy(blob, temp);
+            How how = linkOrCopy(blob, temp, disk);
             disk.move(temp, output);
             placed = true;
             // Renaming a link onto another link to the same inode changes nothing, and leaves it.
@@ -99,9 +100,9 @@ public final class Placement {
         }
     }
 
-    private static How linkOrCopy(Path blob, Path temp) throws IOException {
+    private static How linkOrCopy(Path blob, Path temp, Disk disk) throws IOException {
         try {
-            Files.createLink(temp, blob);
+            disk.link(temp, blob);
             return How.LINKED;
         } catch (IOException | UnsupportedOperationException notHere) {
             // Another file system, a blob of another user (protected_hardlinks), too many links: copy.
