@@ -142,8 +142,8 @@ final class FetchAllCommand implements Callable<Integer> {
                 Artifact artifact = outcome.artifact();
                 FetchRequest request = outcome.line().request();
                 if (artifact != null && request != null) {
-                    String result =
-                            Results.line(request, artifact, outputs.get(outcome.line().number()), json.json);
+                    String result = Results.line(
+                            request, artifact, outputs.get(outcome.line().number()), json.json);
                     progress.print(() -> io.out().println(result));
                 } else {
                     if (session.stopping()) {

@@ -73,9 +73,9 @@ final class GcCommand implements Callable<Integer> {
             long max = maxSize != null
                     ? maxSize
                     : Options.Cap.fromVariable(io)
-                            .orElseThrow(() -> new UsageException(
-                                    "give the most the cache may hold: --max-size SIZE (or " + Options.Cap.VARIABLE
-                                            + "=SIZE)"));
+                            .orElseThrow(
+                                    () -> new UsageException("give the most the cache may hold: --max-size SIZE (or "
+                                            + Options.Cap.VARIABLE + "=SIZE)"));
             Path root = cacheDir.resolve(io);
             boolean shared = cacheDir.sharedWithGroup(io);
             if (Files.exists(root)) {

@@ -80,8 +80,11 @@ final class RmCommand implements Callable<Integer> {
         for (Removal removal : removals) {
             if (removal.outcome() == Removal.Outcome.BUSY) {
                 code = ExitCodes.BUSY;
-                io.err().println(Messages.line("cachet: cannot remove " + removal.key() + ": it is being fetched, by"
-                        + " this or another process; nothing was changed. Run rm again once that fetch is done."));
+                io.err()
+                        .println(
+                                Messages.line(
+                                        "cachet: cannot remove " + removal.key() + ": it is being fetched, by"
+                                                + " this or another process; nothing was changed. Run rm again once that fetch is done."));
             }
             if (json.json) {
                 io.out().println(json(removal));
@@ -103,13 +106,12 @@ final class RmCommand implements Callable<Integer> {
         if (removal.outcome() == Removal.Outcome.NOT_CACHED) {
             return "not cached " + removal.key();
         }
-        String blob =
-                switch (removal.blob()) {
-                    case DELETED -> "its blob deleted (" + Text.bytes(removal.size()) + ")";
-                    case KEPT_SHARED -> "its blob kept: another key names the same bytes";
-                    case KEPT_IN_USE -> "its blob kept while in use: gc deletes it later";
-                    case NONE -> "its blob was already gone";
-                };
+        String blob = switch (removal.blob()) {
+            case DELETED -> "its blob deleted (" + Text.bytes(removal.size()) + ")";
+            case KEPT_SHARED -> "its blob kept: another key names the same bytes";
+            case KEPT_IN_USE -> "its blob kept while in use: gc deletes it later";
+            case NONE -> "its blob was already gone";
+        };
         return "removed " + removal.key() + "; " + blob;
     }
 
@@ -117,7 +119,9 @@ final class RmCommand implements Callable<Integer> {
         return Json.object()
                 .put("key", removal.key().value())
                 .put("outcome", removal.outcome().name().toLowerCase(Locale.ROOT))
-                .put("sha256", removal.sha256() == null ? null : removal.sha256().hex())
+                .put(
+                        "sha256",
+                        removal.sha256() == null ? null : removal.sha256().hex())
                 .put("size", removal.size())
                 .put("blob", removal.blob().name().toLowerCase(Locale.ROOT))
                 .toString();

@@ -218,7 +218,14 @@ class CliIT {
 
         assertThat(p.code()).as(p.toString()).isEqualTo(4);
         assertThat(p.out()).isEmpty();
-        assertThat(p.err()).containsIgnoringCase("refused").contains("after 4 attempts", "attempts:         4");
+        assertThat(p.err())
+                .containsIgnoringCase("refused")
+                .contains("after 4 attempts", "attempts:         4")
+                .contains(
+                        "could not be reached at all",
+                        "not in the cache",
+                        "offline mode (--offline, or CACHET_OFFLINE=1)")
+                .doesNotContain("Cache.Builder");
     }
 
     @Test

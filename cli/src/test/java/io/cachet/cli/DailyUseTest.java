@@ -55,7 +55,8 @@ class DailyUseTest {
 
         assertThat(cli.out()).isEmpty();
         assertThat(cli.err())
-                .startsWith("cachet: cannot fetch " + url("/a.bin") + ": it is not in the cache, and the cache is offline")
+                .startsWith(
+                        "cachet: cannot fetch " + url("/a.bin") + ": it is not in the cache, and the cache is offline")
                 .contains("leave out --offline, and unset CACHET_OFFLINE")
                 .doesNotContain("Cache.Builder");
         assertThat(server.requestCount()).isZero();
@@ -74,7 +75,8 @@ class DailyUseTest {
 
         TestIo batch = cli().env("CACHET_OFFLINE", "yes").stdin(url("/a.bin") + "\n" + url("/b.bin") + "\n");
         assertThat(batch.run("fetch-all", "-", "--json")).isEqualTo(7);
-        List<Map<String, Object>> lines = batch.out().lines().map(MiniJson::parse).toList();
+        List<Map<String, Object>> lines =
+                batch.out().lines().map(MiniJson::parse).toList();
         assertThat(lines.get(0)).containsEntry("path", path);
         @SuppressWarnings("unchecked")
         Map<String, Object> error = (Map<String, Object>) lines.get(1).get("error");
@@ -111,14 +113,19 @@ class DailyUseTest {
                 .isZero();
         Map<String, Object> result = MiniJson.parse(cli.out());
         assertThat(result).containsEntry("output", output.toString()).containsEntry("source", "hit");
-        assertThat(Files.isSameFile(Path.of((String) result.get("path")), output)).isTrue();
+        assertThat(Files.isSameFile(Path.of((String) result.get("path")), output))
+                .isTrue();
     }
 
     @Test
     void anOutputWhoseDirectoryIsMissingIsAUsageErrorBeforeAnyRequest() {
         TestIo cli = cli();
 
-        assertThat(cli.run("fetch", url("/a.bin"), "-o", tmp.resolve("no/such/dir/model.bin").toString()))
+        assertThat(cli.run(
+                        "fetch",
+                        url("/a.bin"),
+                        "-o",
+                        tmp.resolve("no/such/dir/model.bin").toString()))
                 .isEqualTo(2);
         assertThat(cli.err()).contains("invalid output", "does not exist; create it first");
         assertThat(cli.out()).isEmpty();
@@ -131,10 +138,14 @@ class DailyUseTest {
         Path dir = Files.createDirectory(tmp.resolve("out"));
         TestIo cli = cli().stdin(url("/models/a.bin") + "\n" + url("/b") + " " + SHA_B.hex() + " weights.bin\n");
 
-        assertThat(cli.run("fetch-all", "-", "--output-dir", dir.toString())).as(cli.err()).isZero();
+        assertThat(cli.run("fetch-all", "-", "--output-dir", dir.toString()))
+                .as(cli.err())
+                .isZero();
 
         assertThat(cli.out().lines().toList())
-                .containsExactly(dir.resolve("a.bin").toString(), dir.resolve("weights.bin").toString());
+                .containsExactly(
+                        dir.resolve("a.bin").toString(),
+                        dir.resolve("weights.bin").toString());
         assertThat(Files.readAllBytes(dir.resolve("a.bin"))).isEqualTo(A);
         assertThat(Files.readAllBytes(dir.resolve("weights.bin"))).isEqualTo(B);
     }
@@ -146,7 +157,8 @@ class DailyUseTest {
         TestIo nameless = cli().stdin(url("/models/") + "\n");
 
         assertThat(same.run("fetch-all", "-", "--output-dir", dir.toString())).isEqualTo(2);
-        assertThat(nameless.run("fetch-all", "-", "--output-dir", dir.toString())).isEqualTo(2);
+        assertThat(nameless.run("fetch-all", "-", "--output-dir", dir.toString()))
+                .isEqualTo(2);
 
         assertThat(same.err()).contains("manifest lines 1 and 2 would both write " + dir.resolve("model.bin"), "KEY");
         assertThat(nameless.err()).contains("manifest line 1", "has no file name", "give the line a KEY");
@@ -162,14 +174,17 @@ class DailyUseTest {
     void rmOfOneOfTwoKeysSharingABlobKeepsTheBlobAndTheSecondDeletesIt() throws IOException {
         server.serve("/a.bin", A);
         TestIo cli = cli();
-        assertThat(cli.run("fetch", url("/a.bin"), "--sha256", SHA_A.hex(), "--key", "first")).isZero();
+        assertThat(cli.run("fetch", url("/a.bin"), "--sha256", SHA_A.hex(), "--key", "first"))
+                .isZero();
         Path blob = Path.of(cli.out().strip());
-        assertThat(cli.run("fetch", url("/a.bin"), "--sha256", SHA_A.hex(), "--key", "second")).isZero();
+        assertThat(cli.run("fetch", url("/a.bin"), "--sha256", SHA_A.hex(), "--key", "second"))
+                .isZero();
 
         cli.reset();
         assertThat(cli.run("rm", "first", "never-fetched")).isZero();
         assertThat(cli.out())
-                .isEqualTo("removed first; its blob kept: another key names the same bytes\nnot cached never-fetched\n");
+                .isEqualTo(
+                        "removed first; its blob kept: another key names the same bytes\nnot cached never-fetched\n");
         assertThat(blob).exists();
 
         cli.reset();
@@ -265,7 +280,9 @@ class DailyUseTest {
         ageEverything(Duration.ofHours(1));
 
         cli.reset();
-        assertThat(cli.run("fetch", url("/b.bin"), "--max-size", "250KiB")).as(cli.err()).isZero();
+        assertThat(cli.run("fetch", url("/b.bin"), "--max-size", "250KiB"))
+                .as(cli.err())
+                .isZero();
         Path newer = Path.of(cli.out().strip());
 
         assertThat(older).doesNotExist();

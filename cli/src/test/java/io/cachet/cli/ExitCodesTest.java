@@ -48,7 +48,8 @@ class ExitCodesTest {
         assertThat(ExitCodes.of(notFound())).isEqualTo(4);
         assertThat(ExitCodes.of(readOnly())).isEqualTo(5);
         assertThat(ExitCodes.of(lockTimeout())).isEqualTo(6);
-        assertThat(ExitCodes.of(new OfflineException(Key.of("m"), "https://h/m.bin"))).isEqualTo(7);
+        assertThat(ExitCodes.of(new OfflineException(Key.of("m"), "https://h/m.bin")))
+                .isEqualTo(7);
         assertThat(ExitCodes.of(new IllegalStateException("a bug"))).isEqualTo(1);
     }
 
