@@ -3,6 +3,7 @@ package io.cachet;
 import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cachet.internal.Engine;
 import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
@@ -89,6 +90,7 @@ class SizeCapTest {
         fixture.origin.enqueue(ok(a));
         Cache cache = fixture.open(fixture.builder().maxSize(SIZE / 2).evictionMinAge(Duration.ZERO));
         Path blob = cache.fetch(request("a", a)).block(PROMPTLY).path();
+        Await.until("the fetch let go of the key's lock", () -> ((Engine) cache).locksHeld() == 0);
 
         cache.close();
 

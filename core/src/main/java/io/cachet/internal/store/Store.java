@@ -165,12 +165,41 @@ public final class Store {
         disk.syncDirectory(layout.refs());
     }
 
-    /** Marks the key as used now; best effort, for least-recently-used eviction. */
+    /**
+     * Marks the key as used now; best effort, for least-recently-used eviction. Only a file's owner
+     * may set its times, so another user's record (in a cache shared with a group) is marked by
+     * writing its first byte back in place through one descriptor: the same byte into the same inode,
+     * which only updates the modification time, and which anyone allowed to write the record may do.
+     */
     public void touch(KeyId id) {
+        Path record = layout.ref(id);
         try {
-            Files.setLastModifiedTime(layout.ref(id), FileTime.from(Instant.now()));
+            Files.setLastModifiedTime(record, FileTime.from(Instant.now()));
+        } catch (NoSuchFileException | UnsupportedOperationException gone) {
+            // Nothing to mark.
+        } catch (IOException notOwner) {
+            rewriteFirstByte(record);
+        }
+    }
+
+    private static void rewriteFirstByte(Path file) {
+        try {
+            if (!Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isRegularFile()) {
+                return;
+            }
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                    file,
+                    java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(1);
+                if (channel.read(first, 0) == 1) {
+                    channel.write(first.flip(), 0);
+                }
+            }
         } catch (IOException | UnsupportedOperationException ignored) {
-            // A missing or foreign-owned record keeps its old time; eviction order is a heuristic.
+            // Not writable by this user either: the record keeps its old time; eviction order is a heuristic.
         }
     }
 
