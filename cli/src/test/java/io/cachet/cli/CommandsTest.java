@@ -35,9 +35,7 @@ class CommandsTest {
     Path tmp;
 
     private TestIo cli() {
-        return new TestIo()
-                .env("CACHET_CACHE_DIR", tmp.resolve("cache").toString())
-                .home(tmp);
+        return TestIo.forCacheIn(tmp);
     }
 
     private String url(String path) {

@@ -8,6 +8,7 @@ import io.cachet.reactor.testing.Response;
 import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheAudit;
+import io.cachet.testing.CacheFiles;
 import io.cachet.testing.CacheWorker;
 import io.cachet.testing.Jvm;
 import java.io.IOException;
@@ -121,7 +122,8 @@ class DailyUseIT {
                         new String[] {"fetch", url("/model.bin"), "--sha256", SHA.hex(), "-o", output.toString()},
                         "--cache-dir",
                         cache().toString()));
-        Await.until("the first process has written a part of the artifact", () -> partBytes() >= kept);
+        Await.until(
+                "the first process has written a part of the artifact", () -> CacheFiles.largestPart(cache()) >= kept);
 
         first.process().destroyForcibly();
         first.await();
@@ -180,20 +182,5 @@ class DailyUseIT {
         assertThat(blob).doesNotExist();
         assertThat(server.requestCount()).isEqualTo(1);
         assertThat(CacheAudit.problems(cache(), false)).isEmpty();
-    }
-
-    private long partBytes() {
-        Path tmpDir = cache().resolve("tmp");
-        if (!Files.isDirectory(tmpDir)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(tmpDir)) {
-            return files.filter(f -> f.toString().endsWith(".part"))
-                    .mapToLong(f -> f.toFile().length())
-                    .max()
-                    .orElse(0);
-        } catch (IOException e) {
-            return 0; // Listed while it changed; asked again.
-        }
     }
 }

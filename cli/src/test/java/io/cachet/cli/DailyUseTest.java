@@ -36,9 +36,7 @@ class DailyUseTest {
     Path tmp;
 
     private TestIo cli() {
-        return new TestIo()
-                .env("CACHET_CACHE_DIR", tmp.resolve("cache").toString())
-                .home(tmp);
+        return TestIo.forCacheIn(tmp);
     }
 
     private String url(String path) {
