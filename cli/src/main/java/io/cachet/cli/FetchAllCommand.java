@@ -61,6 +61,11 @@ final class FetchAllCommand implements Callable<Integer> {
     int concurrency;
 
     @Option(
+            names = "--verify-hit",
+            description = "Re-hash every artifact already cached before trusting it (see fetch --verify-hit).")
+    boolean verifyHit;
+
+    @Option(
             names = "--output-dir",
             paramLabel = "DIR",
             description = "Also put each verified file in DIR (which must exist), named after the line's KEY or the"
@@ -180,7 +185,8 @@ final class FetchAllCommand implements Callable<Integer> {
         if (request == null) {
             return Mono.just(new Outcome(line, null, line.error()));
         }
-        return (output == null ? cache.fetch(request) : cache.fetchTo(request, output))
+        FetchRequest checked = request.withVerifyHit(verifyHit);
+        return (output == null ? cache.fetch(checked) : cache.fetchTo(checked, output))
                 .map(artifact -> new Outcome(line, artifact, null))
                 .onErrorResume(e -> Mono.just(new Outcome(line, null, e)));
     }

@@ -66,6 +66,12 @@ final class FetchCommand implements Callable<Integer> {
     List<Map.Entry<String, String>> headers = new ArrayList<>();
 
     @Option(
+            names = "--verify-hit",
+            description = "Re-hash the artifact if it is already cached (a hit is otherwise trusted: it was verified"
+                    + " when stored); a file changed on disk is then quarantined and downloaded again.")
+    boolean verifyHit;
+
+    @Option(
             names = {"-o", "--output"},
             paramLabel = "PATH",
             description = "Also put the verified file at PATH (its directory must exist), and print PATH: a read-only"
@@ -143,6 +149,6 @@ final class FetchCommand implements Callable<Integer> {
         for (Map.Entry<String, String> header : headers) {
             request = request.withHeader(header.getKey(), header.getValue());
         }
-        return request;
+        return request.withVerifyHit(verifyHit);
     }
 }

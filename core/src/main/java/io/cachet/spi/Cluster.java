@@ -35,10 +35,11 @@ public interface Cluster extends AutoCloseable {
     Mono<Attempt> tryAcquire(String name, Holder self, Duration ttl);
 
     /**
-     * A signal each time the lease {@code name} may have been released (a notification; best effort,
-     * it may be late, missing or spurious). Waiters subscribe before they try and also poll.
+     * Emits {@code name} each time the lease {@code name} may have been released (a notification;
+     * best effort, it may be late, missing or spurious). Waiters subscribe before they try and also
+     * poll. It never completes by itself; it fails if the service cannot be reached.
      */
-    Flux<Void> releases(String name);
+    Flux<String> releases(String name);
 
     /** Closes the connection to the service; leases still held expire by themselves. */
     @Override

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -29,14 +30,24 @@ import reactor.netty.http.client.HttpClient;
  * <p>Characteristics:
  *
  * <ul>
- *   <li><b>One GET per hop</b>, sent with {@code Accept-Encoding: identity} and, when resuming,
- *       {@code Range: bytes=N-} with {@code If-Range} (strong ETag, else Last-Modified). A 200 is
- *       the whole artifact, a 206 the rest from where its {@code Content-Range} starts, a 416 whose
- *       {@code Content-Range} is {@code bytes *}{@code /N} at the offset an empty remainder.
+ *   <li><b>One GET per hop</b>, sent with {@code Accept-Encoding: identity} and, for a resume or
+ *       a bounded request, {@code Range: bytes=N-} or {@code bytes=N-M} with {@code If-Range}
+ *       (strong ETag, else Last-Modified) when there are validators. A 200 is the whole artifact
+ *       ({@code FULL}, whatever was asked); a 206 is used only if its {@code Content-Range} names
+ *       exactly the range asked for (cut at the artifact's end) and its body holds exactly those
+ *       bytes, and is otherwise an {@link io.cachet.spi.OriginFailure#unusableRange unusable
+ *       range}; a 416 whose {@code Content-Range} is {@code bytes *}{@code /N} at the offset is an
+ *       empty remainder. {@code acceptsRanges} is true after a 206 or {@code Accept-Ranges: bytes}.
  *   <li><b>Body</b>: streamed with backpressure as reactor-netty's pooled buffers, each exposed
  *       without a copy and released right after the engine's {@code onNext}; a body that ends
  *       early fails, a cancelled one closes its connection. A compressed body (any
  *       {@code Content-Encoding} but identity) fails permanently and is never decoded.
+ *   <li><b>User info</b> in the URL ({@code http://user:password@host/}) is sent, as curl does,
+ *       as {@code Authorization: Basic} with user and password percent-decoded (UTF-8), to that
+ *       origin only (same scheme, host and port, redirects included) and never to another origin
+ *       a redirect leads to, nor back to this one after that. An {@code Authorization} the caller
+ *       sets (in the request, or as a default of its {@code HttpClient}) is sent instead. User
+ *       info never goes into the request line, {@code Host}, a message or a log.
  *   <li><b>Redirects</b> are followed here, hop by hop: at most {@link Builder#maxRedirects} (10
  *       at most), only to http and https, never from https to http; the request's headers
  *       ({@code Authorization}, {@code Cookie}, tokens) are dropped for good once a hop changes
@@ -79,7 +90,7 @@ public final class NettyOrigin implements Origin {
 
     /** A builder on reactor-netty's default {@link HttpClient} and its shared resources. */
     public static Builder builder() {
-        return new Builder(Builder.State.DEFAULTS);
+        return new Builder(new Builder.Values());
     }
 
     /**
@@ -89,7 +100,8 @@ public final class NettyOrigin implements Origin {
      * this builder) without changing {@code client}, which stays the caller's to dispose.
      */
     public static Builder builder(HttpClient client) {
-        return new Builder(Builder.State.DEFAULTS.withClient(Objects.requireNonNull(client, "client")));
+        Objects.requireNonNull(client, "client");
+        return new Builder(new Builder.Values()).with(v -> v.client = client);
     }
 
     @Override
@@ -118,15 +130,23 @@ public final class NettyOrigin implements Origin {
      * specialised freely.
      */
     public static final class Builder {
-        private final State state;
+        // Each setter changes a copy; a builder never changes the values it holds.
+        private final Values values;
 
-        private Builder(State state) {
-            this.state = state;
+        private Builder(Values values) {
+            this.values = values;
+        }
+
+        private Builder with(Consumer<Values> change) {
+            Values copy = values.copy();
+            change.accept(copy);
+            return new Builder(copy);
         }
 
         /** How long to wait for a TCP connection. Default: 10 seconds. */
         public Builder connectTimeout(Duration timeout) {
-            return new Builder(state.withConnectTimeout(positive("connect timeout", timeout)));
+            Duration d = positive("connect timeout", timeout);
+            return with(v -> v.connectTimeout = d);
         }
 
         /**
@@ -135,7 +155,8 @@ public final class NettyOrigin implements Origin {
          * normally shorter. Default: 60 seconds.
          */
         public Builder responseHeaderTimeout(Duration timeout) {
-            return new Builder(state.withHeaderTimeout(positive("response header timeout", timeout)));
+            Duration d = positive("response header timeout", timeout);
+            return with(v -> v.headerTimeout = d);
         }
 
         /** How many redirects to follow, from 0 to 10. Default: 10. */
@@ -144,7 +165,7 @@ public final class NettyOrigin implements Origin {
                 throw new IllegalArgumentException(
                         "max redirects must be between 0 and " + HttpOrigin.maxRedirects() + ": " + max);
             }
-            return new Builder(state.withMaxRedirects(max));
+            return with(v -> v.maxRedirects = max);
         }
 
         /**
@@ -154,7 +175,8 @@ public final class NettyOrigin implements Origin {
          * its host resolves to. Default: every http and https URL.
          */
         public Builder redirectFilter(Predicate<URI> allowed) {
-            return new Builder(state.withRedirectFilter(Objects.requireNonNull(allowed, "allowed")));
+            Objects.requireNonNull(allowed, "allowed");
+            return with(v -> v.redirectFilter = allowed);
         }
 
         /**
@@ -171,7 +193,11 @@ public final class NettyOrigin implements Origin {
          * list: {@code example.com,.internal,10.0.0.0/8,localhost:8080}.
          */
         public Builder proxy(URI proxy, @Nullable String noProxy) {
-            return new Builder(state.withProxy(Objects.requireNonNull(proxy, "proxy"), noProxy));
+            Objects.requireNonNull(proxy, "proxy");
+            return with(v -> {
+                v.proxy = proxy;
+                v.noProxy = noProxy;
+            });
         }
 
         /**
@@ -180,7 +206,8 @@ public final class NettyOrigin implements Origin {
          * Default: {@link System#getenv()} at {@link #build()}.
          */
         public Builder environment(Map<String, String> environment) {
-            return new Builder(state.withEnvironment(Map.copyOf(environment)));
+            Map<String, String> copy = Map.copyOf(environment);
+            return with(v -> v.environment = copy);
         }
 
         /**
@@ -188,7 +215,7 @@ public final class NettyOrigin implements Origin {
          * accept it). Ignored for a client that configures TLS itself. Default: true.
          */
         public Builder http2(boolean enabled) {
-            return new Builder(state.withHttp2(enabled));
+            return with(v -> v.http2 = enabled);
         }
 
         /**
@@ -197,12 +224,14 @@ public final class NettyOrigin implements Origin {
          * Not for a client that configures TLS itself.
          */
         public Builder trustedCertificates(X509Certificate... certificates) {
-            return new Builder(state.withTrusted(List.of(certificates)));
+            List<X509Certificate> copy = List.of(certificates);
+            return with(v -> v.trusted = copy);
         }
 
         /** The clock that {@code Retry-After} dates are read against. Default: the system clock. */
         public Builder clock(Clock clock) {
-            return new Builder(state.withClock(Objects.requireNonNull(clock, "clock")));
+            Objects.requireNonNull(clock, "clock");
+            return with(v -> v.clock = clock);
         }
 
         /**
@@ -212,7 +241,7 @@ public final class NettyOrigin implements Origin {
          *     used, or certificates were given for a client that configures TLS itself
          */
         public NettyOrigin build() {
-            return new NettyOrigin(new HttpOrigin(Clients.settings(state)));
+            return new NettyOrigin(HttpOrigin.create(values.options()));
         }
 
         private static Duration positive(String what, Duration d) {
@@ -222,170 +251,42 @@ public final class NettyOrigin implements Origin {
             return d;
         }
 
-        /** The builder's values. */
-        record State(
-                @Nullable HttpClient client,
-                Duration connectTimeout,
-                Duration headerTimeout,
-                int maxRedirects,
-                Predicate<URI> redirectFilter,
-                @Nullable URI proxy,
-                @Nullable String noProxy,
-                @Nullable Map<String, String> environment,
-                boolean http2,
-                List<X509Certificate> trusted,
-                Clock clock) {
+        /**
+         * The builder's values with their defaults: a private scratch copy that {@link #with} changes
+         * before any builder holds it. Every field is an immutable value, so a shallow copy is a copy.
+         */
+        private static final class Values implements Cloneable {
+            @Nullable
+            HttpClient client;
 
-            static final State DEFAULTS = new State(
-                    null,
-                    Duration.ofSeconds(10),
-                    Duration.ofSeconds(60),
-                    HttpOrigin.maxRedirects(),
-                    uri -> true,
-                    null,
-                    null,
-                    null,
-                    true,
-                    List.of(),
-                    Clock.systemUTC());
+            Duration connectTimeout = Duration.ofSeconds(10);
+            Duration headerTimeout = Duration.ofSeconds(60);
+            int maxRedirects = HttpOrigin.maxRedirects();
+            Predicate<URI> redirectFilter = uri -> true;
 
-            State withClient(HttpClient c) {
-                return new State(
-                        c,
-                        connectTimeout,
-                        headerTimeout,
-                        maxRedirects,
-                        redirectFilter,
-                        proxy,
-                        noProxy,
-                        environment,
-                        http2,
-                        trusted,
-                        clock);
+            @Nullable
+            URI proxy;
+
+            @Nullable
+            String noProxy;
+
+            @Nullable
+            Map<String, String> environment;
+
+            boolean http2 = true;
+            List<X509Certificate> trusted = List.of();
+            Clock clock = Clock.systemUTC();
+
+            Values copy() {
+                try {
+                    return (Values) clone();
+                } catch (CloneNotSupportedException e) {
+                    throw new AssertionError("Values is Cloneable", e);
+                }
             }
 
-            State withConnectTimeout(Duration d) {
-                return new State(
-                        client,
-                        d,
-                        headerTimeout,
-                        maxRedirects,
-                        redirectFilter,
-                        proxy,
-                        noProxy,
-                        environment,
-                        http2,
-                        trusted,
-                        clock);
-            }
-
-            State withHeaderTimeout(Duration d) {
-                return new State(
-                        client,
-                        connectTimeout,
-                        d,
-                        maxRedirects,
-                        redirectFilter,
-                        proxy,
-                        noProxy,
-                        environment,
-                        http2,
-                        trusted,
-                        clock);
-            }
-
-            State withMaxRedirects(int m) {
-                return new State(
-                        client,
-                        connectTimeout,
-                        headerTimeout,
-                        m,
-                        redirectFilter,
-                        proxy,
-                        noProxy,
-                        environment,
-                        http2,
-                        trusted,
-                        clock);
-            }
-
-            State withRedirectFilter(Predicate<URI> f) {
-                return new State(
-                        client,
-                        connectTimeout,
-                        headerTimeout,
-                        maxRedirects,
-                        f,
-                        proxy,
-                        noProxy,
-                        environment,
-                        http2,
-                        trusted,
-                        clock);
-            }
-
-            State withProxy(URI p, @Nullable String n) {
-                return new State(
-                        client,
-                        connectTimeout,
-                        headerTimeout,
-                        maxRedirects,
-                        redirectFilter,
-                        p,
-                        n,
-                        environment,
-                        http2,
-                        trusted,
-                        clock);
-            }
-
-            State withEnvironment(Map<String, String> e) {
-                return new State(
-                        client,
-                        connectTimeout,
-                        headerTimeout,
-                        maxRedirects,
-                        redirectFilter,
-                        proxy,
-                        noProxy,
-                        e,
-                        http2,
-                        trusted,
-                        clock);
-            }
-
-            State withHttp2(boolean h) {
-                return new State(
-                        client,
-                        connectTimeout,
-                        headerTimeout,
-                        maxRedirects,
-                        redirectFilter,
-                        proxy,
-                        noProxy,
-                        environment,
-                        h,
-                        trusted,
-                        clock);
-            }
-
-            State withTrusted(List<X509Certificate> t) {
-                return new State(
-                        client,
-                        connectTimeout,
-                        headerTimeout,
-                        maxRedirects,
-                        redirectFilter,
-                        proxy,
-                        noProxy,
-                        environment,
-                        http2,
-                        List.copyOf(t),
-                        clock);
-            }
-
-            State withClock(Clock c) {
-                return new State(
+            HttpOrigin.Options options() {
+                return new HttpOrigin.Options(
                         client,
                         connectTimeout,
                         headerTimeout,
@@ -396,7 +297,7 @@ public final class NettyOrigin implements Origin {
                         environment,
                         http2,
                         trusted,
-                        c);
+                        clock);
             }
         }
     }

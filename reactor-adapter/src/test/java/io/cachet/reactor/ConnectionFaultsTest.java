@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.test.StepVerifier;
 
 /**
- * RELIABILITY.md §4.1 N1-N12, the transport going wrong: refused connections, disconnects before,
+ * The transport going wrong (faults N1-N12): refused connections, disconnects before,
  * during and after the headers, resets, stalls, trickles, slow links, bodies too long or with
  * wrong bytes. Core engine + {@link NettyOrigin} + a loopback server injecting the fault; each test
  * checks the outcome, the error and its advice, the events, and (with the fixture's audit after it)
@@ -96,6 +96,7 @@ class ConnectionFaultsTest extends EndToEnd {
         // so a connect neither succeeds nor is refused, exactly like a firewalled host.
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Fillers fillers = Fillers.until(silent.getLocalPort())) {
+            assertThat(fillers.sockets()).isNotEmpty(); // Held open to the end: they keep the queue full.
             Cache cache = cache(
                     NettyOrigin.builder(clients.client())
                             .connectTimeout(Duration.ofMillis(300))

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.reactor.testing.Bodies;
 import io.cachet.reactor.testing.FaultyServer;
+import io.cachet.reactor.testing.RawServer;
+import io.cachet.reactor.testing.RecordedRequest;
 import io.cachet.reactor.testing.Response;
+import io.cachet.reactor.testing.Served;
 import io.cachet.reactor.testing.TestClients;
 import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginRequest;
 import io.cachet.spi.OriginResponse;
+import io.cachet.spi.Text;
 import io.cachet.spi.Validators;
 import java.io.IOException;
 import java.net.URI;
@@ -38,6 +42,12 @@ class NettyOriginTest {
 
     @RegisterExtension
     final TestClients clients = new TestClients();
+
+    @RegisterExtension
+    final TestClients oneConnection = new TestClients(1);
+
+    @RegisterExtension
+    final RawServer raw = new RawServer();
 
     private NettyOrigin origin() {
         return NettyOrigin.builder(clients.client()).build();
@@ -73,6 +83,10 @@ class NettyOriginTest {
 
     private static reactor.core.publisher.Mono<OriginResponse> open(NettyOrigin origin, Req request) {
         return origin.open(request.toRequest());
+    }
+
+    private static reactor.core.publisher.Mono<OriginResponse> open(NettyOrigin origin, OriginRequest request) {
+        return origin.open(request);
     }
 
     private static OriginRequest resume(URI uri, long offset, Validators v) {
@@ -134,6 +148,193 @@ class NettyOriginTest {
         assertThat(recorded.header("If-Range")).isEqualTo(etag);
     }
 
+    // ---- bounded ranges ----
+
+    private static OriginRequest range(URI uri, long offset, long end, Validators v) {
+        return OriginRequest.of(uri).withRange(offset, end, v);
+    }
+
+    private static void assertUnusableRange(Throwable e, String message) {
+        assertThat(e).isInstanceOf(OriginFailure.class).hasMessageContaining(message);
+        assertThat(((OriginFailure) e).isUnusableRange()).isTrue();
+        assertThat(((OriginFailure) e).isTransient()).isTrue();
+    }
+
+    @Test
+    void aBoundedRangeAsksForExactlyItsBytesWithIfRangeAndGetsThem() {
+        server.serve("/a.bin", BODY);
+        String etag = FaultyServer.etagOf(BODY);
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 4096, 8192, new Validators(etag, null))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
+                    assertThat(r.response().offset()).isEqualTo(4096);
+                    assertThat(r.response().length()).isEqualTo(BODY.length);
+                    assertThat(r.response().acceptsRanges()).isTrue();
+                    assertThat(r.body()).isEqualTo(Arrays.copyOfRange(BODY, 4096, 8192));
+                })
+                .expectComplete()
+                .verify(WAIT);
+
+        var recorded = server.takeRequest();
+        assertThat(recorded.header("Range")).isEqualTo("bytes=4096-8191");
+        assertThat(recorded.header("If-Range")).isEqualTo(etag);
+    }
+
+    @Test
+    void aBoundedRangeFromZeroIsARangeRequestToo() {
+        server.serve("/a.bin", BODY);
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 0, 1000, Validators.NONE)))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.PARTIAL);
+                    assertThat(r.response().offset()).isZero();
+                    assertThat(r.body()).isEqualTo(Arrays.copyOf(BODY, 1000));
+                })
+                .expectComplete()
+                .verify(WAIT);
+
+        var recorded = server.takeRequest();
+        assertThat(recorded.header("Range")).isEqualTo("bytes=0-999");
+        assertThat(recorded.header("If-Range")).isNull();
+    }
+
+    @Test
+    void aBoundedRangePastTheEndGetsTheBytesUpToTheEnd() {
+        server.serve("/a.bin", BODY);
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 99_000, 120_000, Validators.NONE)))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(Arrays.copyOfRange(BODY, 99_000, BODY.length)))
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aBoundedRangeAnsweredWithTheWholeArtifactStaysFullForTheEngineToFallBack() {
+        server.serve("/a.bin", Served.bytes(BODY).ignoreRangesAfter(0));
+
+        StepVerifier.create(receive(origin(), range(server.url("/a.bin"), 4096, 8192, Validators.NONE)))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
+                    assertThat(r.response().offset()).isZero();
+                    assertThat(r.response().acceptsRanges()).isFalse();
+                    assertThat(r.body()).isEqualTo(BODY);
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aBoundedRangeOfAVersionThatChangedGetsTheNewVersionWhole() {
+        byte[] next = Bodies.random(90_000, 2);
+        server.serve("/a.bin", Served.bytes(BODY).newVersionAfter(0, next));
+
+        StepVerifier.create(receive(
+                        origin(),
+                        range(server.url("/a.bin"), 4096, 8192, new Validators(FaultyServer.etagOf(BODY), null))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
+                    assertThat(r.response().validators().etag()).isEqualTo(Served.etagOf(next, 2));
+                    assertThat(r.body()).isEqualTo(next);
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aServerThatSaysItAcceptsRangesIsSeenToOnAFullAnswer() {
+        server.serve("/a.bin", BODY).enqueue(Response.ok(BODY));
+
+        StepVerifier.create(receive(origin(), request(server.url("/b.bin"))))
+                .assertNext(r -> assertThat(r.response().acceptsRanges()).isFalse())
+                .expectComplete()
+                .verify(WAIT);
+        StepVerifier.create(receive(origin(), request(server.url("/a.bin"))))
+                .assertNext(r -> assertThat(r.response().acceptsRanges()).isTrue())
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void aPartialAnswerForAnotherRangeIsAnUnusableRange() {
+        server.enqueue(Response.range(BODY, 0, 3999).etag("\"v1\""));
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 4096, 8192, new Validators("\"v1\"", null))))
+                .expectErrorSatisfies(e ->
+                        assertUnusableRange(e, "sent 'bytes 0-3999/100000' for the range bytes=4096-8191 asked for"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aResumeWhoseRangeEndsPastTheLengthIsAnUnusableRange() {
+        server.enqueue(Response.status(206)
+                .header("Content-Range", "bytes 60000-100009/100005")
+                .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)));
+
+        StepVerifier.create(open(origin(), resume(server.url("/a.bin"), 60_000, Validators.NONE)))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "unusable Content-Range 'bytes 60000-100009/100005'"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void anUnparsableContentRangeIsAnUnusableRange() {
+        server.enqueue(
+                Response.status(206).header("Content-Range", "lines 1-2/3").body(new byte[3]));
+
+        StepVerifier.create(open(origin(), resume(server.url("/a.bin"), 1, Validators.NONE)))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "unusable Content-Range 'lines 1-2/3'"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void severalRangesInOneAnswerAreAnUnusableRange() {
+        server.enqueue(Response.status(206)
+                .header("Content-Type", "multipart/byteranges; boundary=x")
+                .body("--x--".getBytes(StandardCharsets.US_ASCII)));
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 0, 10, Validators.NONE)))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "several ranges"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aChunkedRangeWithMoreBytesThanItsContentRangeFailsAsAnUnusableRange() {
+        server.enqueue(Response.status(206)
+                .header("Content-Range", "bytes 10-19/100")
+                .body(Arrays.copyOfRange(BODY, 10, 30))
+                .chunked());
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 10, 20, Validators.NONE))
+                        .flatMap(r -> Bodies.read(r.body())))
+                .expectErrorSatisfies(e -> assertUnusableRange(e, "more than the 10 bytes of its Content-Range"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aChunkedRangeThatEndsShortFailsLikeATruncatedBody() {
+        server.enqueue(Response.status(206)
+                .header("Content-Range", "bytes 10-19/100")
+                .body(Arrays.copyOfRange(BODY, 10, 15))
+                .chunked());
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 10, 20, Validators.NONE))
+                        .flatMap(r -> Bodies.read(r.body())))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining("ended after 5 of the 10 bytes of its Content-Range"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void aRangeCutMidwayFailsWithAnIoError() {
+        server.serve("/a.bin", Served.bytes(BODY).cutRangeAfter(4096, 100));
+
+        StepVerifier.create(open(origin(), range(server.url("/a.bin"), 4096, 8192, Validators.NONE))
+                        .flatMap(r -> Bodies.read(r.body())))
+                .expectError(IOException.class)
+                .verify(WAIT);
+    }
+
     // ---- connections ----
 
     @Test
@@ -191,6 +392,23 @@ class NettyOriginTest {
                     assertThat(r.response().length()).isEqualTo(BODY.length);
                     assertThat(r.body()).isEmpty();
                 })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void theBodyOfARangeNotSatisfiableIsDroppedAndItsConnectionFreed() {
+        String etag = FaultyServer.etagOf(BODY);
+        server.enqueue(Response.rangeNotSatisfiable(BODY.length).etag(etag).body(new byte[50_000]))
+                .enqueue(Response.ok(BODY));
+        NettyOrigin origin = NettyOrigin.builder(oneConnection.client()).build();
+
+        StepVerifier.create(receive(origin, resume(server.url("/a.bin"), BODY.length, new Validators(etag, null))))
+                .assertNext(r -> assertThat(r.body()).isEmpty())
+                .expectComplete()
+                .verify(WAIT);
+        StepVerifier.create(receive(origin, request(server.url("/a.bin")))) // The pool's one connection is free.
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
                 .expectComplete()
                 .verify(WAIT);
     }
@@ -257,6 +475,67 @@ class NettyOriginTest {
         var atCdn = server.takeRequest();
         assertThat(atCdn.header("Range")).isEqualTo("bytes=1000-");
         assertThat(atCdn.header("If-Range")).isEqualTo(etag);
+    }
+
+    @Test
+    void aRawUtf8LocationIsFollowedPercentEncodedAsUtf8() {
+        raw.enqueueBytes("HTTP/1.1 302 Found\r\nLocation: /models/r\u00e9seau.bin\r\nContent-Length: 0\r\n\r\n"
+                        .getBytes(StandardCharsets.UTF_8))
+                .enqueue("HTTP/1.1 200 OK\nContent-Length: " + BODY.length, BODY);
+
+        StepVerifier.create(receive(origin(), request(raw.url("/a.bin"))))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(raw.requests())
+                .extracting(RecordedRequest::target)
+                .containsExactly("/a.bin", "/models/r%C3%A9seau.bin");
+    }
+
+    @Test
+    void aLocationClimbingAboveTheRootStaysAtTheRoot() {
+        server.enqueue(Response.redirect(302, "../../../f")).enqueue(Response.ok(BODY));
+
+        StepVerifier.create(receive(origin(), request(server.url("/r"))))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+
+        server.takeRequest();
+        assertThat(server.takeRequest().target()).isEqualTo("/f");
+    }
+
+    @Test
+    void anEarlyHintsAnswerIsInterimAndTheFinalAnswerIsUsed() {
+        raw.enqueue(
+                "HTTP/1.1 103 Early Hints\nLink: </style.css>; rel=preload\n\nHTTP/1.1 200 OK\nContent-Length: "
+                        + BODY.length,
+                BODY);
+
+        StepVerifier.create(receive(origin(), request(raw.url("/a.bin"))))
+                .assertNext(r -> {
+                    assertThat(r.response().status()).isEqualTo(OriginResponse.Status.FULL);
+                    assertThat(r.body()).isEqualTo(BODY);
+                })
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void severalInterimAnswersBeforeARedirectAreSkippedToo() {
+        raw.enqueue(
+                        "HTTP/1.1 100 Continue\n\nHTTP/1.1 103 Early Hints\nLink: </a>\n\nHTTP/1.1 103 Early Hints\n"
+                                + "Link: </b>\n\nHTTP/1.1 302 Found\nLocation: /b.bin\nContent-Length: 0",
+                        new byte[0])
+                .enqueue("HTTP/1.1 200 OK\nContent-Length: " + BODY.length, BODY);
+
+        StepVerifier.create(receive(origin(), request(raw.url("/a.bin"))))
+                .assertNext(r -> assertThat(r.body()).isEqualTo(BODY))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(raw.requests()).extracting(RecordedRequest::target).containsExactly("/a.bin", "/b.bin");
     }
 
     @Test
@@ -340,8 +619,8 @@ class NettyOriginTest {
                 .expectErrorSatisfies(e -> {
                     assertThat(e)
                             .isInstanceOf(OriginFailure.class)
-                            .hasMessage(
-                                    "the value of header X-Token contains a line break or control character; it was not sent");
+                            .hasMessage("the header 'X-Token' was not sent: a header value must not contain control"
+                                    + " characters such as CR, LF or NUL");
                     assertThat(((OriginFailure) e).isTransient()).isFalse();
                 })
                 .verify(WAIT);
@@ -352,8 +631,20 @@ class NettyOriginTest {
     @Test
     void aHeaderTheOriginSetsItselfIsRefused() {
         StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("Range", "bytes=0-1")))
-                .expectErrorMessage("the header Range is set by the origin, not by the caller")
+                .expectErrorMessage("the header 'Range' was not sent: Cachet sets this header itself (for resume,"
+                        + " ranges and framing); leave it out")
                 .verify(WAIT);
+    }
+
+    @Test
+    void keepAliveIsRefusedByTheSameRuleAsFetchRequests() {
+        StepVerifier.create(open(origin(), request(server.url("/a.bin")).withHeader("Keep-Alive", "timeout=5")))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(OriginFailure.class)
+                        .hasMessageContaining(Text.headerProblem("Keep-Alive", "timeout=5")))
+                .verify(WAIT);
+
+        assertThat(server.requestCount()).isZero();
     }
 
     // ---- timeouts ----

@@ -9,17 +9,24 @@ import io.cachet.FetchRequest;
 import io.cachet.IntegrityException;
 import io.cachet.InvalidRequestException;
 import io.cachet.OriginException;
+import io.cachet.reactor.testing.Bodies;
 import io.cachet.reactor.testing.FaultyServer;
 import io.cachet.reactor.testing.RecordedRequest;
 import io.cachet.reactor.testing.Response;
 import io.cachet.reactor.testing.TestCertificates;
+import io.cachet.spi.OriginRequest;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.EventRecorder;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -30,11 +37,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.netty.http.client.HttpClient;
 import reactor.test.StepVerifier;
 
 /**
- * RELIABILITY.md §5, the rows a network origin answers for: S2, S3, S7, S8, S9, S10, S11, S17,
- * S18, end to end (core engine, {@link NettyOrigin}, loopback servers).
+ * The threats a network origin answers for, end to end (core engine, {@link NettyOrigin}, loopback
+ * servers): file names chosen by the server (S2), redirects choosing a protocol (S3), https
+ * downgraded to http (S7), credentials carried to another origin (S8), compression bombs (S9),
+ * unbounded sizes (S10), a slowloris holding the lock (S11), redirects into internal networks
+ * (S17), and secrets or CR/LF leaking through messages and headers (S18).
  */
 class NetworkSecurityTest extends EndToEnd {
     private static final byte[] BODY = Bytes.random(100_000, 77);
@@ -222,6 +233,114 @@ class NetworkSecurityTest extends EndToEnd {
         assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer s3cret-token");
     }
 
+    // ---- S8 credentials in the URL's user info ----
+
+    private static final String USER_INFO = "al%40ice:pa55%3Aw%C3%B6rd";
+    private static final String BASIC =
+            "Basic " + Base64.getEncoder().encodeToString("al@ice:pa55:wörd".getBytes(StandardCharsets.UTF_8));
+
+    private URI withUserInfo(FaultyServer at, String path) {
+        return URI.create("http://" + USER_INFO + "@" + at.host() + ":" + at.port() + path);
+    }
+
+    @Test
+    void s8UserInfoIsSentAsBasicAuthorizationToItsOwnOriginAndAcrossItsOwnRedirects() {
+        server.enqueue(Response.redirect(301, "/v2/model.bin")).enqueue(Response.ok(BODY));
+        Cache cache = cache(0);
+
+        StepVerifier.create(cache.fetch(pinned(withUserInfo(server, "/model.bin"), BODY)))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
+
+        RecordedRequest first = server.takeRequest();
+        assertThat(first.header("Authorization")).isEqualTo(BASIC);
+        assertThat(first.header("Host")).isEqualTo(server.host() + ":" + server.port());
+        assertThat(first.target()).isEqualTo("/model.bin");
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo(BASIC);
+    }
+
+    @Test
+    void s8UserInfoNeverFollowsARedirectToAnotherOriginNorComesBackWithTheChain() {
+        server.enqueue(Response.redirect(302, otherPort.url("/hop").toString())).enqueue(Response.ok(BODY));
+        otherPort.enqueue(Response.redirect(307, server.url("/model.bin?again").toString()));
+        Cache cache = cache(0);
+
+        StepVerifier.create(cache.fetch(pinned(withUserInfo(server, "/model.bin"), BODY)))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo(BASIC);
+        assertThat(otherPort.takeRequest().headers()).doesNotContainKey("Authorization");
+        assertThat(server.takeRequest().headers()).doesNotContainKey("Authorization");
+    }
+
+    @Test
+    void s8AnAuthorizationTheCallerSetsWinsOverTheUserInfo() {
+        server.enqueue(Response.ok(BODY)).enqueue(Response.ok(BODY));
+        HttpClient withDefault = clients.client().headers(h -> h.set("Authorization", "Bearer client-default"));
+
+        StepVerifier.create(cache(0).fetch(pinned(withUserInfo(server, "/a.bin"), BODY)
+                        .withHeader("Authorization", "Bearer from-request")))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+        StepVerifier.create(NettyOrigin.builder(withDefault)
+                        .build()
+                        .open(OriginRequest.of(withUserInfo(server, "/b.bin")))
+                        .flatMap(r -> Bodies.read(r.body())))
+                .expectNextCount(1)
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer from-request");
+        assertThat(server.takeRequest().header("Authorization")).isEqualTo("Bearer client-default");
+    }
+
+    @Test
+    void s8UserInfoNeverAppearsInAMessageOrALogLine() {
+        server.enqueue(Response.redirect(302, "/moved")).enqueue(Response.status(403));
+        Cache cache = cache(0);
+        EventRecorder events = record(cache);
+        List<Throwable> failure = new ArrayList<>();
+
+        String logs = stderrOf(() -> cache.fetch(pinned(withUserInfo(server, "/model.bin"), BODY))
+                .doOnError(failure::add)
+                .onErrorResume(e -> reactor.core.publisher.Mono.empty())
+                .block(WAIT));
+
+        assertThat(failure)
+                .singleElement()
+                .satisfies(e -> assertThat(e)
+                        .hasMessageContaining("HTTP 403 Forbidden")
+                        .hasMessageContaining("http://" + server.host() + ":" + server.port() + "/model.bin"));
+        assertThat(logs).contains("GET http://" + server.host() + ":" + server.port() + "/model.bin"); // Logs were on.
+        List<String> everything = new ArrayList<>(List.of(logs, String.valueOf(failure.get(0))));
+        events.events().forEach(e -> everything.add(e.toString()));
+        for (Throwable t = failure.get(0); t != null; t = t.getCause()) {
+            everything.add(String.valueOf(t.getMessage()));
+        }
+        assertThat(everything)
+                .noneMatch(s -> s.contains("al%40ice")
+                        || s.contains("al@ice")
+                        || s.contains("pa55")
+                        || s.contains(BASIC.substring(6, 18)));
+    }
+
+    /** What slf4j-simple (which writes to the current System.err) printed while {@code body} ran. */
+    private static String stderrOf(Runnable body) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            body.run();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
     // ---- S9 compression bombs and chained encodings ----
 
     @ParameterizedTest
@@ -389,7 +508,7 @@ class NetworkSecurityTest extends EndToEnd {
                 .noneMatch(s -> s.contains("pa55word") || s.contains("t0ken"));
         RecordedRequest sent = server.takeRequest();
         assertThat(sent.target()).isEqualTo("/model.bin?token=t0ken-s3cret"); // The origin needs its URL...
-        assertThat(sent.headers().values()).noneMatch(v -> v.contains("pa55word")); // ...not the user info.
+        assertThat(sent.headers().values()).noneMatch(v -> v.contains("pa55word")); // ...and user info only as Basic.
     }
 
     @Test

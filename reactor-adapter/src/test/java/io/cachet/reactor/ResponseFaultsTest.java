@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.test.StepVerifier;
 
 /**
- * RELIABILITY.md §4.1 N13-N21, the answers going wrong: statuses, range answers that do not fit,
+ * The answers going wrong (faults N13-N21): statuses, range answers that do not fit,
  * a changed object, compression, redirect loops, malformed framing. Retry-After in virtual time is
  * in {@link RetryAfterEndToEndTest}, N20 (TLS) in {@link TlsTest}, N1-N12 in {@link
  * ConnectionFaultsTest}; N22 (segmented downloads) does not apply, Cachet fetches one stream.
@@ -413,23 +413,42 @@ class ResponseFaultsTest extends EndToEnd {
     }
 
     @Test
-    void n21AnOverflowingContentRangeIsRejected() {
+    void n21AnOverflowingContentRangeOnResumeStartsOverFromZero() {
         server.enqueue(Response.ok(BODY).etag(ETAG).disconnectAfter(60_000))
                 .enqueue(Response.status(206)
                         .etag(ETAG)
                         .header("Content-Range", "bytes 60000-99999999999999999999/*")
-                        .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)));
-        Cache cache = cache(3);
+                        .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)))
+                .enqueue(Response.ok(BODY).etag(ETAG));
+        Cache cache = cache(1);
 
         StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
-                .expectErrorSatisfies(e -> assertThat(e)
-                        .isInstanceOfSatisfying(
-                                OriginException.class,
-                                o -> assertThat(o.isTransient()).isFalse())
-                        .hasMessageContaining("unusable Content-Range 'bytes 60000-99999999999999999999/*'"))
+                .assertNext(a -> assertThat(a.sha256()).isEqualTo(sha(BODY)))
+                .expectComplete()
                 .verify(WAIT);
 
-        assertThat(server.requestCount()).isEqualTo(2);
-        assertHoldsNothing();
+        assertThat(server.requests()).extracting(r -> r.header("Range")).containsExactly(null, "bytes=60000-", null);
+        assertHoldsOnly(BODY);
+    }
+
+    @Test
+    void aResumeWhoseRangeEndsPastTheLengthStartsOverFromZeroInsteadOfFailing() {
+        server.enqueue(Response.ok(BODY).etag(ETAG).disconnectAfter(60_000))
+                .enqueue(Response.status(206)
+                        .etag(ETAG)
+                        .header("Content-Range", "bytes 60000-" + (BODY.length + 4) + "/" + BODY.length)
+                        .body(Arrays.copyOfRange(BODY, 60_000, BODY.length)))
+                .serve("/model.bin", BODY);
+        Cache cache = cache(1);
+        EventRecorder events = record(cache);
+
+        StepVerifier.create(cache.fetch(pinned(server.url("/model.bin"), BODY)))
+                .assertNext(a -> assertThat(a.source()).isEqualTo(Artifact.Source.DOWNLOADED))
+                .expectComplete()
+                .verify(WAIT);
+
+        assertThat(server.requests()).extracting(r -> r.header("Range")).containsExactly(null, "bytes=60000-", null);
+        assertThat(events.types()).doesNotContain(RESUMED, FAILED);
+        assertHoldsOnly(BODY);
     }
 }

@@ -22,7 +22,7 @@ import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * RELIABILITY.md N13 with {@code Retry-After}: the origin reads it (seconds or an HTTP date against
+ * A transient status with {@code Retry-After} (fault N13): the origin reads it (seconds or an HTTP date against
  * its clock) and the engine waits that long on its timer. The engine's timer is virtual here, so
  * a 7-second wait costs nothing: the test sees the Retrying event with the delay, then moves time.
  */

@@ -7,17 +7,19 @@ import io.cachet.spi.Text;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,13 +47,29 @@ import reactor.netty.http.client.HttpClientResponse;
 public final class HttpOrigin {
     private static final Logger log = LoggerFactory.getLogger(HttpOrigin.class);
 
-    /** Headers only the origin sets; a caller may not. */
     /**
-     * How to talk to origins.
+     * What {@code NettyOrigin.Builder} collected; see its setters for each value and its default.
      *
-     * @param client the caller's client or a default one; its connection pool and event loops are
-     *     used as they are
-     * @param http the client for http URLs: {@code client} with this origin's settings applied
+     * @param client the caller's client, or null for reactor-netty's default one
+     * @param environment where proxy variables are read, or null for {@link System#getenv()}
+     */
+    public record Options(
+            @Nullable HttpClient client,
+            Duration connectTimeout,
+            Duration responseHeaderTimeout,
+            int maxRedirects,
+            Predicate<URI> redirectFilter,
+            @Nullable URI proxy,
+            @Nullable String noProxy,
+            @Nullable Map<String, String> environment,
+            boolean http2,
+            List<X509Certificate> trusted,
+            Clock clock) {}
+
+    /**
+     * How to talk to origins, derived from {@link Options} by {@link Clients}.
+     *
+     * @param http the client for http URLs: the caller's client with this origin's settings applied
      * @param https the client for https URLs, made on first use: preparing TLS loads the JDK's
      *     trust store, which a cache that only fetches over http should not pay for at start-up
      * @param maxRedirects how many redirects to follow, at most {@link RedirectPolicy#MAX_REDIRECTS}
@@ -59,10 +77,9 @@ public final class HttpOrigin {
      * @param responseHeaderTimeout how long to wait for a response's headers, or null for no limit
      * @param clock the clock {@code Retry-After} dates are read against
      */
-    public record Settings(
-            HttpClient client,
+    record Settings(
             HttpClient http,
-            java.util.function.Supplier<HttpClient> https,
+            Supplier<HttpClient> https,
             int maxRedirects,
             Predicate<URI> redirectFilter,
             @Nullable Duration responseHeaderTimeout,
@@ -75,7 +92,17 @@ public final class HttpOrigin {
     private final RedirectPolicy redirects;
     private final Mono<Void> loopsReady;
 
-    public HttpOrigin(Settings settings) {
+    /**
+     * The origin {@code options} describe.
+     *
+     * @throws IllegalArgumentException if a proxy URL (given or from the environment) cannot be
+     *     used, or certificates were given for a client that configures TLS itself
+     */
+    public static HttpOrigin create(Options options) {
+        return new HttpOrigin(Clients.settings(options));
+    }
+
+    HttpOrigin(Settings settings) {
         this.settings = settings;
         this.redirects = new RedirectPolicy(settings.maxRedirects(), settings.redirectFilter());
         // reactor-netty creates the client's event loops on first use, and every thread that gets
@@ -91,37 +118,35 @@ public final class HttpOrigin {
         return RedirectPolicy.MAX_REDIRECTS;
     }
 
-    /**
-     * Applies the proxies chosen explicitly or by the environment to {@code client} for URLs of
-     * {@code scheme}; see {@link Proxies#apply}.
-     *
-     * @throws IllegalArgumentException if a proxy URL cannot be used, saying which
-     */
-    public static HttpClient withProxy(
-            HttpClient client,
-            String scheme,
-            @Nullable URI explicitProxy,
-            @Nullable String explicitNoProxy,
-            Map<String, String> environment) {
-        return Proxies.apply(client, scheme, explicitProxy, explicitNoProxy, environment);
-    }
-
     /** See {@code NettyOrigin.open}. */
     public Mono<OriginResponse> open(OriginRequest request) {
-        return loopsReady.then(
-                Mono.defer(() -> follow(request, request.uri(), callerHeaders(request.headers()), 0, false)));
+        return loopsReady.then(Mono.defer(() -> follow(
+                request,
+                UserInfo.strip(request.uri()),
+                callerHeaders(request.headers()),
+                UserInfo.basic(request.uri()),
+                0,
+                false)));
     }
 
     /**
      * One hop.
      *
+     * @param uri where this hop goes, without user info
+     * @param userAuth the {@code Authorization} made of the URL's user info, or null; only for the
+     *     origin the caller asked for, and only if neither the caller nor its client sets one
      * @param foreign whether the chain has left the origin the caller asked for: then credentials
      *     that the HttpClient itself adds by default are removed too
      */
     private Mono<OriginResponse> follow(
-            OriginRequest request, URI uri, Map<String, String> headers, int hops, boolean foreign) {
+            OriginRequest request,
+            URI uri,
+            Map<String, String> headers,
+            @Nullable String userAuth,
+            int hops,
+            boolean foreign) {
         String where = hops == 0 ? "" : Redact.url(uri);
-        return exchange(request, uri, headers, foreign).flatMap(exchange -> {
+        return exchange(request, uri, headers, userAuth, foreign).flatMap(exchange -> {
             ResponseHead head = exchange.head();
             try {
                 switch (StatusClassifier.of(head.status())) {
@@ -131,15 +156,15 @@ public final class HttpOrigin {
                                 redirects.next(uri, head.status(), head.header("Location"), headers, hops);
                         log.debug("{} redirects ({}) to {}", Redact.url(uri), head.status(), Redact.url(hop.target()));
                         boolean left = foreign || !RedirectPolicy.sameOrigin(uri, hop.target());
-                        return follow(request, hop.target(), hop.headers(), hops + 1, left);
+                        return follow(request, hop.target(), hop.headers(), left ? null : userAuth, hops + 1, left);
                     }
                     case FULL, PARTIAL, RANGE_NOT_SATISFIABLE -> {
-                        RangeRequest.Answer answer =
-                                RangeRequest.interpret(request.offset(), request.validators(), head, where);
-                        Flux<ByteBuffer> body = exchange.body();
-                        if (!answer.hasBody()) {
+                        RangeRequest.Answer answer = RangeRequest.interpret(request, head, where);
+                        Flux<ByteBuffer> body = Flux.empty();
+                        if (answer.hasBody()) {
+                            body = exactly(exchange.body(), answer.bodyLength(), uri);
+                        } else {
                             exchange.discard();
-                            body = Flux.empty();
                         }
                         boolean ranges = answer.status() == OriginResponse.Status.PARTIAL
                                 || "bytes".equalsIgnoreCase(head.header("Accept-Ranges"));
@@ -158,21 +183,27 @@ public final class HttpOrigin {
         });
     }
 
-    private Mono<Exchange> exchange(OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+    private Mono<Exchange> exchange(
+            OriginRequest request, URI uri, Map<String, String> headers, @Nullable String userAuth, boolean foreign) {
         if (!"https".equalsIgnoreCase(uri.getScheme())) {
-            return exchange(settings.http(), request, uri, headers, foreign);
+            return exchange(settings.http(), request, uri, headers, userAuth, foreign);
         }
         // The https client is made on first use, which reads the JDK's trust store: never on the
         // caller's thread, which may be an event loop.
         return Mono.fromSupplier(settings.https())
                 .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(client -> exchange(client, request, uri, headers, foreign));
+                .flatMap(client -> exchange(client, request, uri, headers, userAuth, foreign));
     }
 
     private Mono<Exchange> exchange(
-            HttpClient client, OriginRequest request, URI uri, Map<String, String> headers, boolean foreign) {
+            HttpClient client,
+            OriginRequest request,
+            URI uri,
+            Map<String, String> headers,
+            @Nullable String userAuth,
+            boolean foreign) {
         String host = hostOf(uri);
-        Map<String, String> range = RangeRequest.headers(request.offset(), request.validators());
+        Map<String, String> range = RangeRequest.headers(request);
         Mono<Exchange> exchange = client.headers(h -> {
                     if (foreign) {
                         h.remove(HttpHeaderNames.AUTHORIZATION);
@@ -180,6 +211,9 @@ public final class HttpOrigin {
                         h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
                     }
                     headers.forEach(h::set);
+                    if (userAuth != null && !h.contains(HttpHeaderNames.AUTHORIZATION)) {
+                        h.set(HttpHeaderNames.AUTHORIZATION, userAuth);
+                    }
                     h.set(HttpHeaderNames.ACCEPT_ENCODING, "identity");
                     range.forEach(h::set);
                 })
@@ -203,6 +237,34 @@ public final class HttpOrigin {
         return exchange;
     }
 
+    /**
+     * {@code body}, failing unless it holds exactly {@code expected} bytes (any number for -1): a
+     * range's body that completes short fails like a truncated body, and one that runs past its
+     * {@code Content-Range} is an unusable range. Only a chunked body can do either; a
+     * {@code Content-Length} is checked against the range before, and Netty frames by it.
+     */
+    static Flux<ByteBuffer> exactly(Flux<ByteBuffer> body, long expected, URI uri) {
+        if (expected < 0) {
+            return body;
+        }
+        return Flux.defer(() -> {
+            long[] seen = {0};
+            return body.<ByteBuffer>handle((buffer, sink) -> {
+                        seen[0] += buffer.remaining();
+                        if (seen[0] > expected) {
+                            sink.error(OriginFailure.unusableRange("the origin sent more than the " + expected
+                                    + " bytes of its Content-Range from " + Redact.url(uri)));
+                        } else {
+                            sink.next(buffer);
+                        }
+                    })
+                    .concatWith(Mono.defer(() -> seen[0] < expected
+                            ? Mono.error(new IOException("the body from " + Redact.url(uri) + " ended after " + seen[0]
+                                    + " of the " + expected + " bytes of its Content-Range"))
+                            : Mono.empty()));
+        });
+    }
+
     private static ResponseHead head(HttpClientResponse response) {
         Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         HttpHeaders h = response.responseHeaders();
@@ -217,42 +279,22 @@ public final class HttpOrigin {
         return uri.getPort() == -1 ? host : host + ":" + uri.getPort();
     }
 
-    /** The caller's headers, checked: no line breaks or controls, nothing the origin sets itself. */
+    /**
+     * The caller's headers, checked by the rule {@code FetchRequest} applies too ({@link
+     * Text#headerProblem}): an HTTP token for a name, no control character in a value, nothing the
+     * origin sets itself.
+     */
     private static Map<String, String> callerHeaders(Map<String, String> headers) {
         Map<String, String> checked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (Map.Entry<String, String> h : headers.entrySet()) {
-            String name = h.getKey();
-            String value = h.getValue();
-            if (name.isEmpty() || !name.chars().allMatch(HttpOrigin::isTokenChar)) {
-                throw new OriginFailure(
-                        "the header name '" + Redact.printable(name, 40) + "' is not an HTTP token",
-                        0,
-                        false,
-                        null,
-                        null);
+            String problem = Text.headerProblem(h.getKey(), h.getValue());
+            if (problem != null) {
+                throw OriginFailure.permanentFailure(
+                        "the header '" + Text.printable(h.getKey(), 40) + "' was not sent: " + problem);
             }
-            if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
-                throw new OriginFailure(
-                        "the value of header " + name + " contains a line break or control character; it was not sent",
-                        0,
-                        false,
-                        null,
-                        null);
-            }
-            if (Text.RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                throw new OriginFailure(
-                        "the header " + name + " is set by the origin, not by the caller", 0, false, null, null);
-            }
-            checked.put(name, value);
+            checked.put(h.getKey(), h.getValue());
         }
         return checked;
-    }
-
-    private static boolean isTokenChar(int c) {
-        return (c >= 'a' && c <= 'z')
-                || (c >= 'A' && c <= 'Z')
-                || (c >= '0' && c <= '9')
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     /** One response: its head, and its body still waiting in reactor-netty's inbound queue. */

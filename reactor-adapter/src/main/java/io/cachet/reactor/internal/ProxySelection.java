@@ -1,5 +1,6 @@
 package io.cachet.reactor.internal;
 
+import io.cachet.spi.Text;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -213,7 +214,7 @@ record ProxySelection(@Nullable Proxy http, @Nullable Proxy https, List<String> 
                 defaultPort = 1080;
             }
             default ->
-                throw new IllegalArgumentException(name + " uses the scheme '" + Redact.printable(scheme, 20)
+                throw new IllegalArgumentException(name + " uses the scheme '" + Text.printable(scheme, 20)
                         + "'; use an http:// or socks5:// proxy URL");
         }
         if (uri.getHost() == null) {

@@ -1,8 +1,10 @@
 package io.cachet.reactor.internal;
 
 import io.cachet.spi.OriginFailure;
+import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -11,8 +13,11 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which redirects are followed, and with which of the caller's headers (RELIABILITY.md I9, N19, S3,
- * S7, S8, S17). Every hop is checked on its own, so a chain A → B → A is judged hop by hop:
+ * Which redirects are followed, and with which of the caller's headers. Redirects are how an origin,
+ * or whoever controls one hop, sends a client somewhere it was not asked to go: in a loop, to
+ * {@code file:}, from https down to plain http, into an internal network, or to a host that should
+ * not see the caller's token (curl's CVE-2018-1000007 and reactor-netty's CVE-2020-5404 were that).
+ * Every hop is checked on its own, so a chain A → B → A is judged hop by hop:
  *
  * <ul>
  *   <li>At most {@code maxRedirects} hops (the hard cap is {@link #MAX_REDIRECTS}).
@@ -71,7 +76,7 @@ final class RedirectPolicy {
         URI target = resolve(from, location.strip(), here);
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw refused("refused the redirect from " + here + " to a '" + Redact.printable(scheme, 20)
+            throw refused("refused the redirect from " + here + " to a '" + Text.printable(scheme, 20)
                     + ":' URL; only http and https redirects are followed");
         }
         if (isHttps(from) && scheme.equals("http")) {
@@ -97,35 +102,141 @@ final class RedirectPolicy {
         return new Hop(target, Map.copyOf(kept));
     }
 
+    /**
+     * {@code location} resolved against {@code from} as RFC 3986 §5.2 says (Java's {@link
+     * URI#resolve} keeps {@code ..} segments that climb above the root, and mishandles a reference
+     * that is only a query), without user info or fragment, and otherwise exactly as encoded.
+     */
     private static URI resolve(URI from, String location, String here) {
-        URI relative;
+        URI ref;
         try {
-            relative = new URI(location);
+            ref = new URI(encodeNonAscii(location));
         } catch (URISyntaxException e) {
-            throw refused("the redirect from " + here + " has an unusable Location '" + Redact.printable(location, 100)
+            throw refused("the redirect from " + here + " has an unusable Location '" + Text.printable(location, 100)
                     + "': " + e.getReason());
         }
-        URI target = from.resolve(relative);
-        if (target.getHost() == null) {
-            return target; // Refused by the caller, with this URL in the message.
+        if (ref.isOpaque()) {
+            return ref; // "data:,x", "mailto:...": refused by the scheme check, with this URL in the message.
         }
-        // Never send user info from a Location, nor its fragment; keep the rest exactly as encoded.
-        StringBuilder b =
-                new StringBuilder().append(target.getScheme()).append("://").append(target.getHost());
-        if (target.getPort() != -1) {
-            b.append(':').append(target.getPort());
+        String scheme;
+        String host;
+        int port;
+        String path;
+        String query = ref.getRawQuery();
+        String refPath = ref.getRawPath() == null ? "" : ref.getRawPath();
+        if (ref.getScheme() != null || ref.getRawAuthority() != null) {
+            scheme = ref.getScheme() != null ? ref.getScheme() : from.getScheme();
+            host = ref.getHost();
+            port = ref.getPort();
+            path = removeDotSegments(refPath);
+        } else {
+            scheme = from.getScheme();
+            host = from.getHost();
+            port = from.getPort();
+            String base = from.getRawPath() == null ? "" : from.getRawPath();
+            if (refPath.isEmpty()) {
+                path = base;
+                query = query != null ? query : from.getRawQuery();
+            } else if (refPath.startsWith("/")) {
+                path = removeDotSegments(refPath);
+            } else {
+                path = removeDotSegments(
+                        base.isEmpty() ? "/" + refPath : base.substring(0, base.lastIndexOf('/') + 1) + refPath);
+            }
         }
-        String path = target.getRawPath();
-        b.append(path == null || path.isEmpty() ? "/" : path);
-        if (target.getRawQuery() != null) {
-            b.append('?').append(target.getRawQuery());
+        if (host == null) {
+            try {
+                return new URI(scheme, null, path, null); // Refused by the caller, with this URL in the message.
+            } catch (URISyntaxException e) {
+                throw refused("the redirect from " + here + " has an unusable Location '"
+                        + Text.printable(location, 100) + "'");
+            }
+        }
+        StringBuilder b = new StringBuilder().append(scheme).append("://").append(host);
+        if (port != -1) {
+            b.append(':').append(port);
+        }
+        b.append(path.isEmpty() ? "/" : path);
+        if (query != null) {
+            b.append('?').append(query);
         }
         try {
             return new URI(b.toString());
         } catch (URISyntaxException e) {
-            throw refused("the redirect from " + here + " has an unusable Location '" + Redact.printable(location, 100)
-                    + "'");
+            throw refused(
+                    "the redirect from " + here + " has an unusable Location '" + Text.printable(location, 100) + "'");
         }
+    }
+
+    /**
+     * {@code location} with every character above U+007F percent-encoded as the bytes it came in.
+     * Netty reads header bytes one to a character, so the UTF-8 {@code é} a server wrote arrives as
+     * two characters, {@code Ã©}, which become {@code %C3%A9}: the bytes the server sent, as curl
+     * sends them. A character above U+00FF (not from the wire) is encoded as UTF-8.
+     */
+    static String encodeNonAscii(String location) {
+        StringBuilder b = null;
+        for (int i = 0; i < location.length(); i++) {
+            char c = location.charAt(i);
+            if (c < 0x80) {
+                if (b != null) {
+                    b.append(c);
+                }
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(location.length() + 16).append(location, 0, i);
+            }
+            byte[] bytes;
+            if (c <= 0xff) {
+                bytes = new byte[] {(byte) c};
+            } else {
+                int cp = location.codePointAt(i);
+                bytes = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+                i += Character.charCount(cp) - 1;
+            }
+            for (byte x : bytes) {
+                b.append('%').append(HEX[(x >> 4) & 0xf]).append(HEX[x & 0xf]);
+            }
+        }
+        return b == null ? location : b.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /** RFC 3986 §5.2.4: {@code .} and {@code ..} segments removed, none climbing above the root. */
+    static String removeDotSegments(String path) {
+        StringBuilder in = new StringBuilder(path);
+        StringBuilder out = new StringBuilder(path.length());
+        while (in.length() > 0) {
+            if (startsWith(in, "../")) {
+                in.delete(0, 3);
+            } else if (startsWith(in, "./")) {
+                in.delete(0, 2);
+            } else if (startsWith(in, "/./")) {
+                in.delete(0, 2);
+            } else if (in.toString().equals("/.")) {
+                in.replace(0, 2, "/");
+            } else if (startsWith(in, "/../")) {
+                in.delete(0, 3);
+                out.setLength(Math.max(0, out.lastIndexOf("/")));
+            } else if (in.toString().equals("/..")) {
+                in.replace(0, 3, "/");
+                out.setLength(Math.max(0, out.lastIndexOf("/")));
+            } else if (in.toString().equals(".") || in.toString().equals("..")) {
+                in.setLength(0);
+            } else {
+                int next = in.indexOf("/", in.charAt(0) == '/' ? 1 : 0);
+                int end = next < 0 ? in.length() : next;
+                out.append(in, 0, end);
+                in.delete(0, end);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean startsWith(StringBuilder b, String prefix) {
+        return b.length() >= prefix.length() && b.substring(0, prefix.length()).equals(prefix);
     }
 
     static boolean sameOrigin(URI a, URI b) {

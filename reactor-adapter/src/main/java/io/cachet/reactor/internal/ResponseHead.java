@@ -1,5 +1,6 @@
 package io.cachet.reactor.internal;
 
+import io.cachet.spi.Text;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,7 +20,7 @@ record ResponseHead(int status, String reason, Map<String, List<String>> headers
                 copy.computeIfAbsent(name, n -> new ArrayList<>()).addAll(values));
         copy.replaceAll((name, values) -> List.copyOf(values));
         headers = Collections.unmodifiableMap(copy);
-        reason = Redact.printable(reason, 100);
+        reason = Text.printable(reason, 100);
     }
 
     /** A head with single-valued headers, given as name, value, name, value... */

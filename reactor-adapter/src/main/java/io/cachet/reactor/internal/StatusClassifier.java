@@ -6,8 +6,9 @@ import java.time.Clock;
 /**
  * What a status code means for a download: bytes (200, 206), an answer about the range (416), a
  * redirect to follow (301, 302, 303, 307, 308), or a failure. Failures follow {@link
- * OriginFailure#status}: 408, 429 and 5xx are transient (with the {@code Retry-After} the origin
- * sent), every other status is permanent, including the 2xx and 3xx a download cannot use.
+ * OriginFailure#isTransientStatus}: 408, 429 and 5xx are transient (with the {@code Retry-After}
+ * the origin sent), every other status is permanent, including the 2xx and 3xx a download cannot
+ * use.
  */
 final class StatusClassifier {
     private StatusClassifier() {}
@@ -36,10 +37,6 @@ final class StatusClassifier {
         };
     }
 
-    static boolean isTransient(int status) {
-        return status == 408 || status == 429 || (status >= 500 && status <= 599);
-    }
-
     /**
      * The failure for {@code head}; its message is {@code HTTP <status> <reason>}, followed by
      * {@code from <url>} when {@code where} is not empty (a redirect led elsewhere than the URL the
@@ -53,6 +50,8 @@ final class StatusClassifier {
         return OriginFailure.status(
                 head.status(),
                 reason,
-                isTransient(head.status()) ? RetryAfter.parse(head.header("Retry-After"), clock) : null);
+                OriginFailure.isTransientStatus(head.status())
+                        ? RetryAfter.parse(head.header("Retry-After"), clock)
+                        : null);
     }
 }

@@ -1,6 +1,7 @@
 package io.cachet.reactor.internal;
 
 import io.cachet.spi.OriginFailure;
+import io.cachet.spi.Text;
 import io.netty.channel.ChannelException;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
@@ -102,6 +103,6 @@ final class TransportErrors {
             return "";
         }
         String m = t.getMessage();
-        return Redact.printable(m == null || m.isBlank() ? t.getClass().getSimpleName() : m, 200);
+        return Text.printable(m == null || m.isBlank() ? t.getClass().getSimpleName() : m, 200);
     }
 }

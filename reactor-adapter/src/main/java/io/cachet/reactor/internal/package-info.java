@@ -1,9 +1,12 @@
 /**
- * HTTP semantics for the reactor-netty origin, kept apart from the transport so they can be tested
- * without a server: range requests and their answers, {@code Content-Range} and {@code Retry-After}
- * parsing, the redirect policy, status classification, proxy selection and the mapping of Netty's
- * errors. {@link io.cachet.reactor.internal.HttpOrigin} is the one type {@code io.cachet.reactor}
- * uses; everything else is package-private. Not exported.
+ * The HTTP work behind {@code NettyOrigin}, kept apart from its public face so that the semantics
+ * can be tested without a server: deriving clients from the caller's ({@code Clients}, {@code
+ * Proxies}), range requests and their answers ({@code RangeRequest}, {@code ContentRange}), the
+ * redirect policy, status classification, {@code Retry-After}, and the mapping of Netty's errors.
+ *
+ * <p>The one door is {@link io.cachet.reactor.internal.HttpOrigin}: {@code NettyOrigin} hands it
+ * the builder's {@link io.cachet.reactor.internal.HttpOrigin.Options} and forwards {@code open} to
+ * it. Everything else is package-private. Not exported.
  */
 @NullMarked
 package io.cachet.reactor.internal;

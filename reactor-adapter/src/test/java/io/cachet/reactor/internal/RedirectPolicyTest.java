@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cachet.spi.OriginFailure;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RedirectPolicyTest {
@@ -27,6 +29,82 @@ class RedirectPolicyTest {
         RedirectPolicy.Hop hop = policy.next(uri("https://a.example/dir/x.bin?v=1"), 302, "../y.bin?v=2", Map.of(), 0);
 
         assertThat(hop.target()).isEqualTo(uri("https://a.example/y.bin?v=2"));
+    }
+
+    @Test
+    void removesDotSegmentsThatClimbAboveTheRootAsRfc3986Does() {
+        assertThat(policy.next(uri("http://a.example/r"), 302, "../../../f", Map.of(), 0)
+                        .target())
+                .isEqualTo(uri("http://a.example/f"));
+        assertThat(policy.next(uri("http://a.example/a/b/c"), 302, "/x/../../y/./z", Map.of(), 0)
+                        .target())
+                .isEqualTo(uri("http://a.example/y/z"));
+        assertThat(policy.next(uri("http://a.example/r"), 302, "http://b.example/a/../../g?q=..", Map.of(), 0)
+                        .target())
+                .isEqualTo(uri("http://b.example/g?q=.."));
+    }
+
+    /** The reference resolution examples of RFC 3986 §5.4, normal and abnormal, with http URLs. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = ' ',
+            value = {
+                "g http://a/b/c/g",
+                "./g http://a/b/c/g",
+                "g/ http://a/b/c/g/",
+                "/g http://a/g",
+                "//g http://g/",
+                "?y http://a/b/c/d;p?y",
+                "g?y http://a/b/c/g?y",
+                "#s http://a/b/c/d;p?q",
+                "g#s http://a/b/c/g",
+                "g?y#s http://a/b/c/g?y",
+                ";x http://a/b/c/;x",
+                "g;x http://a/b/c/g;x",
+                ". http://a/b/c/",
+                "./ http://a/b/c/",
+                ".. http://a/b/",
+                "../ http://a/b/",
+                "../g http://a/b/g",
+                "../.. http://a/",
+                "../../ http://a/",
+                "../../g http://a/g",
+                "../../../g http://a/g",
+                "../../../../g http://a/g",
+                "/./g http://a/g",
+                "/../g http://a/g",
+                "g. http://a/b/c/g.",
+                ".g http://a/b/c/.g",
+                "g.. http://a/b/c/g..",
+                "..g http://a/b/c/..g",
+                "./../g http://a/b/g",
+                "./g/. http://a/b/c/g/",
+                "g/./h http://a/b/c/g/h",
+                "g/../h http://a/b/c/h",
+                "g;x=1/./y http://a/b/c/g;x=1/y",
+                "g;x=1/../y http://a/b/c/y",
+                "g?y/./x http://a/b/c/g?y/./x",
+                "g?y/../x http://a/b/c/g?y/../x",
+                "g#s/./x http://a/b/c/g",
+                "http://b/a/../../g http://b/g",
+            })
+    void resolvesLocationsAsRfc3986Does(String location, String expected) {
+        assertThat(policy.next(uri("http://a/b/c/d;p?q"), 302, location, Map.of(), 0)
+                        .target()
+                        .toString())
+                .isEqualTo(expected);
+    }
+
+    @Test
+    void aRawUtf8LocationIsPercentEncodedAsUtf8() {
+        // What Netty hands over for the bytes of "/dir/ü ß.bin" in UTF-8: each byte as one character.
+        String asReceived =
+                new String("/dir/\u00fc\u00df.bin".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+
+        assertThat(policy.next(uri("http://a.example/x"), 302, asReceived, Map.of(), 0)
+                        .target()
+                        .toString())
+                .isEqualTo("http://a.example/dir/%C3%BC%C3%9F.bin");
     }
 
     @Test

@@ -37,7 +37,7 @@ class StatusClassifierTest {
     @ParameterizedTest
     @ValueSource(ints = {408, 429, 500, 502, 503, 504, 599})
     void timeoutsTooManyRequestsAndServerErrorsAreTransient(int status) {
-        assertThat(StatusClassifier.isTransient(status)).isTrue();
+        assertThat(OriginFailure.isTransientStatus(status)).isTrue();
         assertThat(StatusClassifier.failure(ResponseHead.of(status, "x"), "", CLOCK)
                         .isTransient())
                 .isTrue();
@@ -46,7 +46,7 @@ class StatusClassifierTest {
     @ParameterizedTest
     @ValueSource(ints = {204, 304, 400, 401, 403, 404, 410, 451})
     void otherStatusesArePermanent(int status) {
-        assertThat(StatusClassifier.isTransient(status)).isFalse();
+        assertThat(OriginFailure.isTransientStatus(status)).isFalse();
         assertThat(StatusClassifier.failure(ResponseHead.of(status, "x"), "", CLOCK)
                         .isTransient())
                 .isFalse();

@@ -82,6 +82,8 @@ class TransportErrorsTest {
     @Test
     void aFullConnectionPoolIsTransientAndNamesThePool() {
         class PoolAcquirePendingLimitException extends RuntimeException {
+            private static final long serialVersionUID = 1L;
+
             PoolAcquirePendingLimitException() {
                 super("Pending acquire queue has reached its maximum size of 8");
             }

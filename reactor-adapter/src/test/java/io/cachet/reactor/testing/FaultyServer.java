@@ -8,10 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -28,6 +25,8 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.Http2SslContextSpec;
@@ -50,6 +49,7 @@ import reactor.netty.tcp.SslProvider;
  *
  * server.enqueue(Response.ok(BODY).etag("\"v1\"").disconnectAfter(4096));
  * server.serve("/model.bin", BODY);                           // honours Range and If-Range
+ * server.serve("/big.bin", Served.bytes(BODY).limitRate(1 << 20).ignoreRangesAfter(4));
  * ... fetch server.url("/model.bin") ...
  * assertThat(server.takeRequest().header("Range")).isNull();
  * assertThat(server.takeRequest().header("Range")).isEqualTo("bytes=4096-");
@@ -75,7 +75,7 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
     private final @Nullable FaultyServer samePortAs;
 
     private final Queue<Response> queue = new ConcurrentLinkedQueue<>();
-    private final Map<String, Served> served = new ConcurrentHashMap<>();
+    private final Map<String, Served.Registration> served = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     // Recorded on the event loops, which must not block: a lock-free queue, and a semaphore whose
     // release never parks (a LinkedBlockingQueue's lock, when contended, parks the event loop).
@@ -83,6 +83,8 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
     private final Semaphore arrived = new Semaphore(0);
     private final AtomicInteger sequence = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger paced = new AtomicInteger();
+    private volatile Scheduler pacing = Schedulers.parallel();
 
     private @Nullable DisposableServer server;
     private @Nullable LoopResources loops;
@@ -207,24 +209,33 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
 
     /**
      * Serves {@code body} at {@code path} to any number of requests, with a strong ETag ({@link
-     * #etagOf}) and a Last-Modified, honouring {@code Range: bytes=N-} (206, or 416 past the end)
-     * unless {@code If-Range} names another version. Replaces what was served there before.
+     * #etagOf}) and a Last-Modified, honouring {@code Range} (206, or 416 past the end) unless
+     * {@code If-Range} names another version; see {@link Served}. Replaces what was served there
+     * before.
      */
     public FaultyServer serve(String path, byte[] body) {
-        served.put(path, new Served(body.clone(), etagOf(body)));
+        return serve(path, Served.bytes(body));
+    }
+
+    /** Serves {@code served} at {@code path}, with its rate limit and faults; replaces what was served there before. */
+    public FaultyServer serve(String path, Served served) {
+        this.served.put(path, served.register());
         return this;
     }
 
     /** The strong ETag {@link #serve} gives {@code body}: a quoted prefix of its SHA-256. */
     public static String etagOf(byte[] body) {
-        try {
-            return "\""
-                    + HexFormat.of()
-                            .formatHex(MessageDigest.getInstance("SHA-256").digest(body))
-                            .substring(0, 16) + "\"";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Served.etagOf(body, 1);
+    }
+
+    /**
+     * Paces trickled, throttled and rate-limited answers on {@code timer} from now on: a {@code
+     * VirtualTimeScheduler} makes their bytes a function of virtual time. Default: {@link
+     * Schedulers#parallel()}.
+     */
+    public FaultyServer pacedBy(Scheduler timer) {
+        this.pacing = timer;
+        return this;
     }
 
     // ---- where and what ----
@@ -253,6 +264,19 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
 
     public int requestCount() {
         return requests.size();
+    }
+
+    /** How many body bytes this server handed to its connections, over every request so far. */
+    public long bytesSent() {
+        return requests.stream().mapToLong(RecordedRequest::bytesSent).sum();
+    }
+
+    /**
+     * How many paced answers (trickle, throttle, rate limit) have their clock running: after that,
+     * moving a virtual {@link #pacedBy} clock moves them.
+     */
+    public int pacedAnswers() {
+        return paced.get();
     }
 
     /** How many connections were accepted. */
@@ -311,9 +335,9 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
         Response response = queue.poll();
         boolean unexpected = false;
         if (response == null) {
-            Served s = served.get(req.fullPath());
+            Served.Registration s = served.get(req.fullPath());
             if (s != null) {
-                response = s.answer(headers.get("Range"), headers.get("If-Range"));
+                response = s.answer(headers.get("Range"), headers.get("If-Range"), connection);
             }
         }
         if (response == null) {
@@ -331,7 +355,7 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
                 connection,
                 unexpected,
                 sent));
-        return Responder.respond(res, response, sent);
+        return Responder.respond(res, response, sent, pacing, paced::incrementAndGet);
     }
 
     private void record(RecordedRequest r) {
@@ -343,27 +367,5 @@ public final class FaultyServer implements BeforeEachCallback, AfterEachCallback
     @Override
     public String toString() {
         return "FaultyServer[" + host + (server == null ? "" : ":" + port()) + (tls != null ? ", tls" : "") + "]";
-    }
-
-    /** A path served by {@link #serve}. */
-    private record Served(byte[] body, String etag) {
-        static final String LAST_MODIFIED = "Tue, 01 Apr 2025 10:00:00 GMT";
-
-        Response answer(@Nullable String range, @Nullable String ifRange) {
-            boolean sameVersion = ifRange == null || ifRange.equals(etag) || ifRange.equals(LAST_MODIFIED);
-            if (range != null && sameVersion && range.startsWith("bytes=") && range.endsWith("-")) {
-                long from;
-                try {
-                    from = Long.parseLong(range.substring(6, range.length() - 1));
-                } catch (NumberFormatException e) {
-                    return Response.status(400);
-                }
-                if (from >= body.length) {
-                    return Response.rangeNotSatisfiable(body.length).etag(etag).lastModified(LAST_MODIFIED);
-                }
-                return Response.partial(body, from).etag(etag).lastModified(LAST_MODIFIED);
-            }
-            return Response.ok(body).etag(etag).lastModified(LAST_MODIFIED);
-        }
     }
 }

@@ -3,12 +3,15 @@ package io.cachet.reactor.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cachet.testing.Await;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,6 +20,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.util.function.Tuple2;
 import reactor.util.function.Tuples;
 
@@ -88,6 +92,168 @@ class FaultyServerTest {
         StepVerifier.create(get("/s", "Range", "bytes=50000-"))
                 .assertNext(t -> assertThat(t.getT1()).isEqualTo(416))
                 .verifyComplete();
+    }
+
+    // ---- served paths: ranges, versions, rate and range faults ----
+
+    /** A GET with headers, answered with status, Content-Range and body. */
+    private Mono<Answer> answer(String path, String... headers) {
+        return clients.client()
+                .headers(h -> {
+                    for (int i = 0; i < headers.length; i += 2) {
+                        h.set(headers[i], headers[i + 1]);
+                    }
+                })
+                .get()
+                .uri(server.url(path))
+                .responseSingle((res, body) -> body.asByteArray()
+                        .defaultIfEmpty(new byte[0])
+                        .map(b -> new Answer(
+                                res.status().code(),
+                                res.responseHeaders().get("Content-Range"),
+                                res.responseHeaders().get("ETag"),
+                                res.responseHeaders().get("Accept-Ranges"),
+                                b)));
+    }
+
+    record Answer(int status, String contentRange, String etag, String acceptRanges, byte[] body) {}
+
+    private Answer answerNow(String path, String... headers) {
+        return answer(path, headers).block(WAIT);
+    }
+
+    @Test
+    void servesBoundedOpenAndSuffixRangesAndSaysItAcceptsRanges() {
+        server.serve("/s", BODY);
+
+        Answer bounded = answerNow("/s", "Range", "bytes=100-199");
+        assertThat(bounded.status()).isEqualTo(206);
+        assertThat(bounded.contentRange()).isEqualTo("bytes 100-199/50000");
+        assertThat(bounded.body()).isEqualTo(Arrays.copyOfRange(BODY, 100, 200));
+        assertThat(bounded.acceptRanges()).isEqualTo("bytes");
+
+        Answer fromZero = answerNow("/s", "Range", "bytes=0-9");
+        assertThat(fromZero.contentRange()).isEqualTo("bytes 0-9/50000");
+        assertThat(fromZero.body()).isEqualTo(Arrays.copyOf(BODY, 10));
+
+        assertThat(answerNow("/s", "Range", "bytes=-10").body()).isEqualTo(Arrays.copyOfRange(BODY, 49_990, 50_000));
+
+        Answer pastTheEnd = answerNow("/s", "Range", "bytes=49000-60000");
+        assertThat(pastTheEnd.contentRange()).isEqualTo("bytes 49000-49999/50000");
+        assertThat(pastTheEnd.body()).hasSize(1000);
+
+        Answer several = answerNow("/s", "Range", "bytes=0-1,5-6");
+        assertThat(several.status()).isEqualTo(200);
+        assertThat(several.body()).isEqualTo(BODY);
+    }
+
+    @Test
+    void countsTheBytesSentForEachRequestAndInTotal() {
+        server.serve("/s", BODY);
+
+        answerNow("/s", "Range", "bytes=0-999");
+        answerNow("/s", "Range", "bytes=1000-2999");
+        answerNow("/s");
+
+        assertThat(server.requests()).extracting(RecordedRequest::bytesSent).containsExactly(1000L, 2000L, 50_000L);
+        assertThat(server.bytesSent()).isEqualTo(53_000);
+    }
+
+    @Test
+    void ignoresRangesAfterTheGivenNumberOfRequests() {
+        server.serve("/s", Served.bytes(BODY).ignoreRangesAfter(1));
+
+        assertThat(answerNow("/s", "Range", "bytes=10-19").status()).isEqualTo(206);
+        Answer ignored = answerNow("/s", "Range", "bytes=10-19");
+        assertThat(ignored.status()).isEqualTo(200);
+        assertThat(ignored.body()).isEqualTo(BODY);
+        assertThat(ignored.acceptRanges()).isNull();
+    }
+
+    @Test
+    void servesANewVersionAfterTheGivenNumberOfRequests() {
+        byte[] next = Bodies.random(40_000, 8);
+        server.serve("/s", Served.bytes(BODY).newVersionAfter(1, next));
+        String v1 = FaultyServer.etagOf(BODY);
+
+        assertThat(answerNow("/s", "Range", "bytes=10-19", "If-Range", v1).status())
+                .isEqualTo(206);
+        Answer changed = answerNow("/s", "Range", "bytes=10-19", "If-Range", v1);
+        assertThat(changed.status()).isEqualTo(200);
+        assertThat(changed.body()).isEqualTo(next);
+        assertThat(changed.etag()).isEqualTo(Served.etagOf(next, 2)).isNotEqualTo(v1);
+
+        // The same bytes as a new version: only the validators change.
+        server.serve("/t", Served.bytes(BODY).newVersionAfter(0, BODY));
+        assertThat(answerNow("/t", "Range", "bytes=0-0", "If-Range", v1).status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void cutsTheFirstAnswerToARangeAndServesItWholeTheNextTime() {
+        server.serve("/s", Served.bytes(BODY).cutRangeAfter(10_000, 1000));
+
+        assertThat(answerNow("/s", "Range", "bytes=0-9999").body()).hasSize(10_000);
+        StepVerifier.create(answer("/s", "Range", "bytes=10000-19999"))
+                .expectError(IOException.class)
+                .verify(WAIT);
+        assertThat(answerNow("/s", "Range", "bytes=10000-19999").body())
+                .isEqualTo(Arrays.copyOfRange(BODY, 10_000, 20_000));
+        assertThat(server.requests()).extracting(RecordedRequest::bytesSent).containsExactly(10_000L, 1000L, 10_000L);
+    }
+
+    @Test
+    void sendsAWrongByteInEveryAnswerThatHoldsIt() {
+        server.serve("/s", Served.bytes(BODY).wrongByteAt(15_000));
+
+        byte[] range = answerNow("/s", "Range", "bytes=10000-19999").body();
+        assertThat(range[5000]).isEqualTo((byte) ~BODY[15_000]);
+        assertThat(Arrays.copyOf(range, 5000)).isEqualTo(Arrays.copyOfRange(BODY, 10_000, 15_000));
+        assertThat(answerNow("/s", "Range", "bytes=0-9999").body()).isEqualTo(Arrays.copyOf(BODY, 10_000));
+        assertThat(answerNow("/s").body()[15_000]).isEqualTo((byte) ~BODY[15_000]);
+    }
+
+    @Test
+    void appliesAFaultToEveryRequestItSelects() {
+        server.serve(
+                "/s", Served.bytes(BODY).always(asked -> asked.ranged() && asked.last() == -1, r -> r.resetAfter(10)));
+
+        StepVerifier.create(answer("/s", "Range", "bytes=100-"))
+                .expectError(IOException.class)
+                .verify(WAIT);
+        StepVerifier.create(answer("/s", "Range", "bytes=100-"))
+                .expectError(IOException.class)
+                .verify(WAIT);
+        assertThat(answerNow("/s", "Range", "bytes=100-199").body()).hasSize(100);
+    }
+
+    @Test
+    void limitsTheRateOfEachConnectionSoMoreConnectionsGetMoreBandwidth() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        try {
+            server.pacedBy(time).serve("/s", Served.bytes(BODY).limitRate(5_000)); // 100 bytes every 20 ms
+            CompletableFuture<List<byte[]>> bodies = Flux.range(0, 3)
+                    .flatMap(i -> answer("/s", "Range", "bytes=" + (i * 10_000) + "-" + (i * 10_000 + 9_999)))
+                    .map(Answer::body)
+                    .collectList()
+                    .toFuture();
+            Await.until("three paced answers", () -> server.pacedAnswers() == 3);
+
+            time.advanceTimeBy(Duration.ofSeconds(1));
+
+            assertThat(server.requests())
+                    .extracting(RecordedRequest::connection)
+                    .doesNotHaveDuplicates();
+            assertThat(server.requests()).extracting(RecordedRequest::bytesSent).containsOnly(5_000L);
+            assertThat(server.bytesSent()).isEqualTo(15_000);
+            Await.until("every range", () -> {
+                time.advanceTimeBy(Duration.ofMillis(100));
+                return bodies.isDone();
+            });
+            assertThat(bodies.join()).allSatisfy(b -> assertThat(b).hasSize(10_000));
+        } finally {
+            time.dispose();
+        }
     }
 
     @Test

@@ -29,7 +29,7 @@ import reactor.netty.tcp.TcpServer;
 
 /**
  * A TCP server that answers HTTP requests with exact bytes, for framing an HTTP server would never
- * produce (RELIABILITY.md N4, N5, N21): a close-delimited body, a chunked body without its last
+ * produce: a close-delimited body, a chunked body without its last
  * chunk, conflicting {@code Content-Length}s. It reads a request head, records it, writes the next
  * enqueued bytes and closes the connection (FIN). Like {@link FaultyServer}, an unexpected request
  * fails the test, and every connection and event loop is stopped after each test.

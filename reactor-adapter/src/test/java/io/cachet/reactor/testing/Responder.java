@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
@@ -24,7 +24,12 @@ import reactor.netty.http.server.HttpServerResponse;
 final class Responder {
     private Responder() {}
 
-    static Mono<Void> respond(HttpServerResponse res, Response r, AtomicLong sent) {
+    /**
+     * Writes {@code r}, counting body bytes into {@code sent}. A paced answer (trickle, throttle)
+     * ticks on {@code pacing}, and calls {@code paced} once its clock is running, so that a test on
+     * virtual time knows when moving the clock will move the answer.
+     */
+    static Mono<Void> respond(HttpServerResponse res, Response r, AtomicLong sent, Scheduler pacing, Runnable paced) {
         switch (r.start) {
             case CLOSE -> {
                 return Mono.<Void>fromRunnable(
@@ -60,11 +65,13 @@ final class Responder {
                 })
                 .take(count);
         if (r.every != null) {
-            numbers = Flux.interval(r.every, Schedulers.parallel())
-                    .onBackpressureDrop()
-                    .take(count)
-                    .index()
-                    .map(t -> t.getT1());
+            Flux<Long> ticks = Flux.interval(r.every, pacing);
+            // Announced once the ticks are scheduled (interval schedules them after onSubscribe).
+            Flux<Long> announced = Flux.from(subscriber -> {
+                ticks.subscribe(subscriber);
+                paced.run();
+            });
+            numbers = announced.onBackpressureDrop().take(count).index().map(t -> t.getT1());
         }
         // Nothing more is made once the client is gone (an endless body would keep the loop busy).
         Flux<ByteBuf> body = numbers.takeWhile(n -> isActive(res))

@@ -101,10 +101,13 @@ public final class Response {
 
     /** 206 with the bytes of {@code whole} from {@code from}, and the matching Content-Range. */
     public static Response partial(byte[] whole, long from) {
-        byte[] rest = java.util.Arrays.copyOfRange(whole, (int) from, whole.length);
-        return status(206)
-                .body(rest)
-                .header("Content-Range", "bytes " + from + "-" + (whole.length - 1) + "/" + whole.length);
+        return range(whole, from, whole.length - 1);
+    }
+
+    /** 206 with the bytes {@code first} to {@code last} (inclusive) of {@code whole}, and their Content-Range. */
+    public static Response range(byte[] whole, long first, long last) {
+        byte[] part = java.util.Arrays.copyOfRange(whole, (int) first, (int) last + 1);
+        return status(206).body(part).header("Content-Range", "bytes " + first + "-" + last + "/" + whole.length);
     }
 
     /** A redirect to {@code location}. */

@@ -1,6 +1,5 @@
-package io.cachet.reactor;
+package io.cachet.reactor.internal;
 
-import io.cachet.reactor.internal.HttpOrigin;
 import io.netty.channel.ChannelOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -26,6 +25,7 @@ import reactor.netty.tcp.SslProvider;
  * <ul>
  *   <li>Redirects off (followed hop by hop by the origin) and compression off (no {@code gzip} is
  *       asked for or decoded), whatever the caller's client says.
+ *   <li>Interim responses (103 Early Hints) dropped before reactor-netty sees them.
  *   <li>The connect timeout.
  *   <li>Unless the client configures TLS itself: HTTP/2 and HTTP/1.1 offered by ALPN, and the
  *       JDK's trust store plus any extra trusted certificates, with host-name verification.
@@ -35,16 +35,19 @@ import reactor.netty.tcp.SslProvider;
 final class Clients {
     private Clients() {}
 
-    static HttpOrigin.Settings settings(NettyOrigin.Builder.State state) {
-        HttpClient base = state.client() != null ? state.client() : HttpClient.create();
-        HttpClient c = base.followRedirect(false).compress(false).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
-                Math.min(Integer.MAX_VALUE, state.connectTimeout().toMillis()));
+    static HttpOrigin.Settings settings(HttpOrigin.Options options) {
+        HttpClient base = options.client() != null ? options.client() : HttpClient.create();
+        HttpClient c = base.followRedirect(false)
+                .compress(false)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+                .doOnRequest(InterimResponses::install);
         boolean ownTls = base.configuration().sslProvider() != null;
-        if (ownTls && !state.trusted().isEmpty()) {
+        if (ownTls && !options.trusted().isEmpty()) {
             throw new IllegalArgumentException(
                     "the HttpClient configures TLS itself; add the trusted certificates to its SslContext instead");
         }
-        Map<String, String> env = state.environment() != null ? state.environment() : System.getenv();
+        Map<String, String> env = options.environment() != null ? options.environment() : System.getenv();
         // Plain http speaks HTTP/1.1 (HTTP/2 needs ALPN). HttpClient.protocol(...) is not called for it
         // unless the caller's client asked for something else: calling it initialises reactor-netty's
         // default TLS context, loading the JDK's trust store, for connections that never use it.
@@ -54,27 +57,32 @@ final class Clients {
                         .equals(List.of(base.configuration().protocols()))) {
             plain = c.protocol(HttpProtocol.HTTP11);
         }
-        HttpClient http = HttpOrigin.withProxy(plain, "http", state.proxy(), state.noProxy(), env);
+        HttpClient http = Proxies.apply(plain, "http", options.proxy(), options.noProxy(), env);
         HttpClient tlsBase = c;
         Supplier<HttpClient> https = memoize(() -> {
             HttpClient secure = tlsBase;
             if (!ownTls) {
-                secure = state.http2()
+                secure = options.http2()
                         ? secure.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
                         : secure.protocol(HttpProtocol.HTTP11);
-                if (!state.trusted().isEmpty()) {
-                    TrustManagerFactory trust = trust(state.trusted());
-                    secure = state.http2()
+                if (!options.trusted().isEmpty()) {
+                    TrustManagerFactory trust = trust(options.trusted());
+                    secure = options.http2()
                             ? secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>)
                                     Http2SslContextSpec.forClient().configure(b -> b.trustManager(trust))))
                             : secure.secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>)
                                     Http11SslContextSpec.forClient().configure(b -> b.trustManager(trust))));
                 }
             }
-            return HttpOrigin.withProxy(secure, "https", state.proxy(), state.noProxy(), env);
+            return Proxies.apply(secure, "https", options.proxy(), options.noProxy(), env);
         });
         return new HttpOrigin.Settings(
-                base, http, https, state.maxRedirects(), state.redirectFilter(), state.headerTimeout(), state.clock());
+                http,
+                https,
+                options.maxRedirects(),
+                options.redirectFilter(),
+                options.responseHeaderTimeout(),
+                options.clock());
     }
 
     /** {@code make}'s value, made once, on first use. */
