@@ -50,8 +50,8 @@ public final class OriginException extends CachetException {
         String advice;
         if (unreachable) {
             advice = "the origin could not be reached at all (no address for its name, connection refused or no"
-                    + " route): check the network and the URL. The artifact is not in the cache, so it cannot be"
-                    + " used offline either; on a machine without network, offline mode"
+                    + " route): check the network and the URL, and retry later. The artifact is not in the cache, so"
+                    + " it cannot be used offline either; on a machine without network, offline mode"
                     + " (Cache.Builder.offline(true)) fails such a fetch at once instead of retrying";
         } else if (status == 404 || status == 410) {
             advice = "the origin does not have this artifact: check the URL";

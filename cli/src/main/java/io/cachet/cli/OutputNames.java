@@ -40,7 +40,11 @@ final class OutputNames {
             if (request == null) {
                 continue;
             }
-            String name = line.key() != null ? line.key() : lastSegment(request);
+            String name = line.key() != null ? fileName(line.key()) : lastSegment(request);
+            if (name == null && line.key() != null) {
+                throw new UsageException("manifest line " + line.number() + ": the KEY '" + line.key()
+                        + "' cannot name a file in --output-dir; give the line another KEY");
+            }
             if (name == null) {
                 throw new UsageException("manifest line " + line.number() + ": " + Messages.url(line.url())
                         + " has no file name at the end of its path to write in --output-dir; give the line a KEY,"
@@ -56,19 +60,23 @@ final class OutputNames {
         return outputs;
     }
 
-    /** The last segment of the URL's path, decoded, if it is a plain file name; else null. */
+    /** The last segment of the URL's path, decoded, if it is a plain {@linkplain #fileName file name}; else null. */
     private static @Nullable String lastSegment(FetchRequest request) {
         String raw = request.uri().getRawPath();
         if (raw == null || raw.isEmpty() || raw.endsWith("/")) {
             return null;
         }
         String segment = raw.substring(raw.lastIndexOf('/') + 1);
-        String name;
         try {
-            name = java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+            return fileName(
+                    java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8));
         } catch (IllegalArgumentException malformed) {
             return null;
         }
+    }
+
+    /** {@code name} if it is a plain file name: no separator, not {@code .} or {@code ..}, printable. */
+    private static @Nullable String fileName(String name) {
         boolean plain = !name.isEmpty()
                 && !name.equals(".")
                 && !name.equals("..")

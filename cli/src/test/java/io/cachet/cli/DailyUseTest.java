@@ -113,6 +113,11 @@ class DailyUseTest {
         assertThat(result).containsEntry("output", output.toString()).containsEntry("source", "hit");
         assertThat(Files.isSameFile(Path.of((String) result.get("path")), output))
                 .isTrue();
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .as("linking again onto the same inode leaves no temporary link beside it")
+                    .noneMatch(name -> name.startsWith("."));
+        }
     }
 
     @Test
@@ -153,13 +158,16 @@ class DailyUseTest {
         Path dir = Files.createDirectory(tmp.resolve("out"));
         TestIo same = cli().stdin(url("/v1/model.bin") + "\n" + url("/v2/model.bin") + "\n");
         TestIo nameless = cli().stdin(url("/models/") + "\n");
+        TestIo dot = cli().stdin(url("/model.bin") + " - .\n");
 
         assertThat(same.run("fetch-all", "-", "--output-dir", dir.toString())).isEqualTo(2);
         assertThat(nameless.run("fetch-all", "-", "--output-dir", dir.toString()))
                 .isEqualTo(2);
+        assertThat(dot.run("fetch-all", "-", "--output-dir", dir.toString())).isEqualTo(2);
 
         assertThat(same.err()).contains("manifest lines 1 and 2 would both write " + dir.resolve("model.bin"), "KEY");
         assertThat(nameless.err()).contains("manifest line 1", "has no file name", "give the line a KEY");
+        assertThat(dot.err()).contains("the KEY '.' cannot name a file");
         assertThat(server.requestCount()).isZero();
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).isEmpty();
