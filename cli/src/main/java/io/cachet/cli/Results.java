@@ -6,7 +6,9 @@ import io.cachet.InvalidRequestException;
 import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a fetched artifact is printed on stdout: its absolute path, or with {@code --json} one
@@ -16,6 +18,9 @@ import java.util.Locale;
  * {"key":"...","url":"...","path":"/abs/blobs/sha256/ab/ab...","sha256":"ab...","size":123,"source":"download",
  *  "connections":8,"sources":["https://host/a.bin","https://mirror/a.bin"]}
  * </pre>
+ *
+ * With an output path ({@code fetch -o}, {@code fetch-all --output-dir}) the line is that path,
+ * and the object adds {@code "output"}.
  *
  * {@code source} is {@code hit} (already cached), {@code download} (this process downloaded it),
  * {@code resumed} (this process finished an earlier, interrupted download) or {@code waited}
@@ -30,16 +35,22 @@ final class Results {
     private Results() {}
 
     static String line(FetchRequest request, Artifact artifact, boolean json) {
-        return line(request, artifact, json, Transfers.Used.NONE);
+        return line(request, artifact, null, json, Transfers.Used.NONE);
     }
 
-    static String line(FetchRequest request, Artifact artifact, boolean json, Transfers.Used used) {
+    /**
+     * The result of a fetch whose bytes were also put at {@code output} (when not null): then the
+     * line is {@code output}, and the JSON object adds {@code "output"}. {@code used} tells the
+     * connections and sources of this process's download.
+     */
+    static String line(
+            FetchRequest request, Artifact artifact, @Nullable Path output, boolean json, Transfers.Used used) {
         if (!json) {
-            return artifact.path().toString();
+            return (output != null ? output : artifact.path()).toString();
         }
         boolean downloaded =
                 artifact.source() == Artifact.Source.DOWNLOADED || artifact.source() == Artifact.Source.RESUMED;
-        return Json.object()
+        Json result = Json.object()
                 .put("key", artifact.key().value())
                 .put("url", shown(request.uri()))
                 .put("path", artifact.path().toString())
@@ -47,8 +58,11 @@ final class Results {
                 .put("size", artifact.size())
                 .put("source", source(artifact.source()))
                 .put("connections", downloaded ? used.connections() : 0)
-                .put("sources", downloaded ? used.sources() : java.util.List.of())
-                .toString();
+                .put("sources", downloaded ? used.sources() : java.util.List.of());
+        if (output != null) {
+            result.put("output", output.toString());
+        }
+        return result.toString();
     }
 
     /**

@@ -63,8 +63,8 @@ class JsonTest {
         Artifact hit = downloaded.withSource(Artifact.Source.HIT);
         Transfers.Used used = new Transfers.Used(8, List.of("https://h/m.bin", "https://mirror/m.bin"));
 
-        Map<String, Object> fields = MiniJson.parse(Results.line(request, downloaded, true, used));
-        Map<String, Object> hitFields = MiniJson.parse(Results.line(request, hit, true, used));
+        Map<String, Object> fields = MiniJson.parse(Results.line(request, downloaded, null, true, used));
+        Map<String, Object> hitFields = MiniJson.parse(Results.line(request, hit, null, true, used));
 
         assertThat(fields).containsEntry("connections", 8L);
         assertThat(fields.get("sources")).isEqualTo(List.of("https://h/m.bin", "https://mirror/m.bin"));

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * docs/architecture.md, "Parallel ranges" and "Mirrors", over real HTTP (docs/reliability.md N22 to
- * N26): bounded {@code Range} requests with {@code If-Range}, against a server limited per
+ * docs/architecture.md, "Parallel ranges" and "Mirrors", over real HTTP (docs/reliability.md N22 and
+ * N24 to N27): bounded {@code Range} requests with {@code If-Range}, against a server limited per
  * connection, counting the bytes it sent.
  */
 class ParallelRangesTest extends EndToEnd {
