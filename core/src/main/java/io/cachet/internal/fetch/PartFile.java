@@ -48,6 +48,9 @@ final class PartFile {
     private boolean sidecarWritten;
     private boolean handedOver;
     private boolean stopped; // Guarded by this: no more sidecar writes.
+    // Guarded by this: bumped when the part's bytes are dropped (a fresh file, or a fall back to the
+    // hashed prefix), so that ranges recorded for the bytes before are never written after it.
+    private int generation;
     long position;
     MessageDigest digest = Digests.sha256();
     List<Store.Span> kept = List.of();
@@ -150,7 +153,8 @@ final class PartFile {
     }
 
     /** Drops the part and starts a fresh one, for a restart from byte 0. */
-    void resetToZero() {
+    synchronized void resetToZero() {
+        generation++;
         close(channel);
         channel = null;
         if (unique != null) {
@@ -186,6 +190,7 @@ final class PartFile {
      * kept, and the download goes on as one stream from there.
      */
     synchronized void fallBack() {
+        generation++;
         kept = List.of();
         try {
             channel().truncate(position);
@@ -195,9 +200,20 @@ final class PartFile {
         writeRanges(List.of());
     }
 
-    /** Records in the sidecar the ranges on disk, for a download in parallel ranges. */
-    synchronized void recordRanges(List<Store.Span> onDisk) {
-        writeRanges(onDisk);
+    /** Which bytes the part holds: ranges recorded now are of this {@link #generation}'s bytes. */
+    synchronized int generation() {
+        return generation;
+    }
+
+    /**
+     * Records in the sidecar the ranges on disk, for a download in parallel ranges; ignored if the
+     * part's bytes were dropped since {@code of} (a record scheduled by ranges that have since
+     * stopped would name bytes no longer there, or recreate a deleted part's sidecar).
+     */
+    synchronized void recordRanges(int of, List<Store.Span> onDisk) {
+        if (of == generation) {
+            writeRanges(onDisk);
+        }
     }
 
     private void writeRanges(List<Store.Span> onDisk) {

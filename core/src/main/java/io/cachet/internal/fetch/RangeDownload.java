@@ -52,6 +52,7 @@ final class RangeDownload {
     private final Download.Context ctx;
     private final Key key;
     private final PartFile part;
+    private final int generation; // The part's bytes these ranges write to.
     private final Mirrors mirrors;
     private final Retries retries;
     private final Download.Parallelism parallelism;
@@ -87,6 +88,7 @@ final class RangeDownload {
         this.ctx = ctx;
         this.key = key;
         this.part = part;
+        this.generation = part.generation();
         this.mirrors = mirrors;
         this.retries = retries;
         this.parallelism = ctx.parallelism();
@@ -524,7 +526,7 @@ final class RangeDownload {
             }
             recordedAt = bytes;
         }
-        ctx.io().schedule(() -> part.recordRanges(spans));
+        ctx.io().schedule(() -> part.recordRanges(generation, spans));
     }
 
     /** Tells who is listening how many connections are open now, and to which sources, when that changed. */
