@@ -14,12 +14,15 @@ import io.cachet.RetryPolicy;
 import io.cachet.Sha256;
 import io.cachet.internal.commit.Commit;
 import io.cachet.internal.fetch.Download;
+import io.cachet.internal.fleet.Fleet;
 import io.cachet.internal.flight.SingleFlight;
 import io.cachet.internal.fs.Disk;
 import io.cachet.internal.lock.LockManager;
 import io.cachet.internal.maintenance.Maintenance;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.store.Store;
+import io.cachet.spi.BlobTier;
+import io.cachet.spi.Cluster;
 import io.cachet.spi.Origin;
 import io.cachet.spi.Text;
 import java.net.URI;
@@ -44,7 +47,7 @@ import reactor.core.scheduler.Schedulers;
  * <pre>
  * fetch ─▶ memo of hits seen ── hit ─▶ Hit
  *   └▶ single flight (per request, this cache) ─▶ {@link Flight}: lookup, key lock, lookup again,
- *        download and commit, release
+ *        the fleet's tier and lease if configured, download and commit, release
  * </pre>
  */
 public final class Engine implements Cache {
@@ -84,8 +87,10 @@ public final class Engine implements Cache {
                 settings.retryPolicy(),
                 random,
                 events::emit);
+        BlobTier tier = settings.tier();
+        Fleet fleet = tier == null ? null : Fleet.of(tier, settings.cluster(), settings.leaseTtl(), downloads, random);
         this.flight = new Flight(
-                store, locks, new Commit(store, io), downloads, memo, events, io, timer, settings.lockTimeout());
+                store, locks, new Commit(store, io), downloads, fleet, memo, events, io, timer, settings.lockTimeout());
         this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
     }
 
@@ -230,6 +235,9 @@ public final class Engine implements Cache {
      * @param ioScheduler null for a pool the cache owns
      * @param timer null for {@code Schedulers.parallel()}
      * @param lockTimeout null to wait as long as the holder lives
+     * @param cluster null for none: no leases across hosts
+     * @param tier null for none: no fleet
+     * @param leaseTtl how long a cluster lease outlives a holder that stops renewing it
      */
     public record Settings(
             Path root,
@@ -243,8 +251,12 @@ public final class Engine implements Cache {
             Duration throughputWindow,
             long maxArtifactSize,
             boolean sharedWithGroup,
-            int writeBufferSize) {
+            int writeBufferSize,
+            @Nullable Cluster cluster,
+            @Nullable BlobTier tier,
+            Duration leaseTtl) {
 
         public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
+        public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
     }
 }
