@@ -65,6 +65,9 @@ final class FetchAllCommand implements Callable<Integer> {
     Options.Network network;
 
     @Mixin
+    Options.Fleet fleet;
+
+    @Mixin
     Options.JsonOutput json;
 
     @Mixin
@@ -105,7 +108,8 @@ final class FetchAllCommand implements Callable<Integer> {
                 throw new UsageException("--concurrency must be at least 1: " + concurrency);
             }
             lines = Manifest.read(readManifest());
-            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
+            session = Session.forFetching(
+                    io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, fleet.settings(io));
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
         }

@@ -25,7 +25,10 @@ import picocli.CommandLine.Parameters;
         footer = {
             "",
             "stdout: the path, one line; with --json one object:",
-            "  {\"key\",\"url\",\"path\",\"sha256\",\"size\",\"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"}",
+            "  {\"key\",\"url\",\"path\",\"sha256\",\"size\","
+                    + " \"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"|\"tier\"}",
+            "With --cluster and --tier, one host of a fleet downloads, the others wait for it (\"waited\") or read the"
+                    + " tier (\"tier\"); a Redis or S3 that fails only costs a warning: each host then downloads itself.",
             "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout (see 'cachet --help')."
         })
 final class FetchCommand implements Callable<Integer> {
@@ -71,6 +74,9 @@ final class FetchCommand implements Callable<Integer> {
     Options.Network network;
 
     @Mixin
+    Options.Fleet fleet;
+
+    @Mixin
     Options.JsonOutput json;
 
     @Mixin
@@ -85,7 +91,8 @@ final class FetchCommand implements Callable<Integer> {
         Session session = null;
         try {
             FetchRequest request = request();
-            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
+            session = Session.forFetching(
+                    io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, fleet.settings(io));
             Artifact artifact;
             try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 try {

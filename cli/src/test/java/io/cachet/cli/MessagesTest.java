@@ -47,7 +47,8 @@ class MessagesTest {
                 Path.of("/c/locks/1.lock"), "open the lock file", new AccessDeniedException("/c/locks/1.lock"));
 
         assertThat(Messages.line(e.getMessage()))
-                .contains("must be opened with --shared-with-group (or CACHET_SHARED_WITH_GROUP=1) by every one of them")
+                .contains(
+                        "must be opened with --shared-with-group (or CACHET_SHARED_WITH_GROUP=1) by every one of them")
                 .doesNotContain("sharedWithGroup");
     }
 
