@@ -46,12 +46,12 @@ final class Health {
         retryAtMillis = clock.now(TimeUnit.MILLISECONDS) + COOL_DOWN.toMillis();
         if (down.compareAndSet(false, true)) {
             log.warn(
-                    "{} failed while {}: {}. Going on without it ({}); it is tried again in {} s.",
+                    "{} cannot be used: {}. Going on without it: {}; it is tried again in {} s.",
                     what,
-                    doing,
                     reason(e),
                     without,
                     COOL_DOWN.toSeconds());
+            log.debug("{} failed while {}", what, doing, e);
         } else {
             log.debug("{} failed again while {}", what, doing, e);
         }
