@@ -30,6 +30,7 @@ public final class MemoryCluster implements Cluster {
     private volatile boolean down;
     private volatile boolean failRenewals;
     private volatile boolean silent;
+    private volatile Scheduler answerOn = Schedulers.immediate();
 
     private record Entry(String token, Holder holder, long expiresAtMillis) {}
 
@@ -45,19 +46,20 @@ public final class MemoryCluster implements Cluster {
 
     @Override
     public Mono<Attempt> tryAcquire(String name, Holder self, Duration ttl) {
-        return Mono.defer(() -> {
-            failIfDown();
-            synchronized (this) {
-                Entry current = live(name);
-                if (current != null) {
-                    return Mono.just(new Busy(current.holder()));
-                }
-                String token = UUID.randomUUID().toString();
-                leases.put(name, new Entry(token, self, now() + ttl.toMillis()));
-                acquisitions.incrementAndGet();
-                return Mono.just(new Granted(new MemoryLease(name, token)));
-            }
-        });
+        return Mono.<Attempt>defer(() -> {
+                    failIfDown();
+                    synchronized (this) {
+                        Entry current = live(name);
+                        if (current != null) {
+                            return Mono.<Attempt>just(new Busy(current.holder()));
+                        }
+                        String token = UUID.randomUUID().toString();
+                        leases.put(name, new Entry(token, self, now() + ttl.toMillis()));
+                        acquisitions.incrementAndGet();
+                        return Mono.<Attempt>just(new Granted(new MemoryLease(name, token)));
+                    }
+                })
+                .publishOn(answerOn);
     }
 
     @Override
@@ -74,6 +76,12 @@ public final class MemoryCluster implements Cluster {
     }
 
     // ---- faults and observations ----
+
+    /** Signals every answer on {@code scheduler}, as Lettuce does on its event loops. */
+    public MemoryCluster answerOn(Scheduler scheduler) {
+        this.answerOn = scheduler;
+        return this;
+    }
 
     /** Every call fails (as with Redis unreachable) until told otherwise. */
     public void down(boolean down) {
@@ -153,38 +161,41 @@ public final class MemoryCluster implements Cluster {
         @Override
         public Mono<Boolean> renew(Duration ttl, Holder progress) {
             return Mono.fromCallable(() -> {
-                renewals.incrementAndGet();
-                failIfDown();
-                if (failRenewals) {
-                    throw new IllegalStateException("the test cluster did not answer the renewal");
-                }
-                synchronized (MemoryCluster.this) {
-                    Entry e = live(name);
-                    if (e == null || !e.token().equals(token)) {
-                        return false;
-                    }
-                    leases.put(name, new Entry(token, progress, now() + ttl.toMillis()));
-                    return true;
-                }
-            });
+                        renewals.incrementAndGet();
+                        failIfDown();
+                        if (failRenewals) {
+                            throw new IllegalStateException("the test cluster did not answer the renewal");
+                        }
+                        synchronized (MemoryCluster.this) {
+                            Entry e = live(name);
+                            if (e == null || !e.token().equals(token)) {
+                                return false;
+                            }
+                            leases.put(name, new Entry(token, progress, now() + ttl.toMillis()));
+                            return true;
+                        }
+                    })
+                    .publishOn(answerOn);
         }
 
         @Override
         public Mono<Void> release() {
             return Mono.fromRunnable(() -> {
-                failIfDown();
-                boolean mine;
-                synchronized (MemoryCluster.this) {
-                    Entry e = leases.get(name);
-                    mine = e != null && e.token().equals(token);
-                    if (mine) {
-                        leases.remove(name);
-                    }
-                }
-                if (mine && !silent) {
-                    released.tryEmitNext(name);
-                }
-            });
+                        failIfDown();
+                        boolean mine;
+                        synchronized (MemoryCluster.this) {
+                            Entry e = leases.get(name);
+                            mine = e != null && e.token().equals(token);
+                            if (mine) {
+                                leases.remove(name);
+                            }
+                        }
+                        if (mine && !silent) {
+                            released.tryEmitNext(name);
+                        }
+                    })
+                    .publishOn(answerOn)
+                    .then();
         }
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -31,6 +32,7 @@ public final class MemoryTier implements BlobTier {
     private final AtomicInteger uploads = new AtomicInteger();
     private volatile boolean down;
     private volatile boolean lastWriterWins;
+    private volatile Scheduler answerOn = Schedulers.immediate();
 
     @Override
     public URI locate(Sha256 sha256) {
@@ -40,29 +42,31 @@ public final class MemoryTier implements BlobTier {
     @Override
     public Mono<Long> find(Sha256 sha256) {
         return Mono.defer(() -> {
-            failIfDown();
-            byte[] blob = blobs.get(sha256);
-            return blob == null ? Mono.empty() : Mono.just((long) blob.length);
-        });
+                    failIfDown();
+                    byte[] blob = blobs.get(sha256);
+                    return blob == null ? Mono.empty() : Mono.just((long) blob.length);
+                })
+                .publishOn(answerOn);
     }
 
     @Override
     public Mono<OriginResponse> open(OriginRequest request) {
         return Mono.defer(() -> {
-            failIfDown();
-            reads.incrementAndGet();
-            String path = request.uri().getPath();
-            byte[] blob = blobs.get(Sha256.parse(path.substring(path.lastIndexOf('/') + 1)));
-            if (blob == null) {
-                return Mono.error(new OriginFailure("no such object in the test tier", 404, false, null, null));
-            }
-            int from = (int) request.offset();
-            Flux<ByteBuffer> body = Flux.just(ByteBuffer.wrap(Arrays.copyOfRange(blob, from, blob.length)));
-            return Mono.just(
-                    from == 0
-                            ? OriginResponse.full(blob.length, Validators.NONE, body)
-                            : OriginResponse.partial(from, blob.length, Validators.NONE, body));
-        });
+                    failIfDown();
+                    reads.incrementAndGet();
+                    String path = request.uri().getPath();
+                    byte[] blob = blobs.get(Sha256.parse(path.substring(path.lastIndexOf('/') + 1)));
+                    if (blob == null) {
+                        return Mono.error(new OriginFailure("no such object in the test tier", 404, false, null, null));
+                    }
+                    int from = (int) request.offset();
+                    Flux<ByteBuffer> body = Flux.just(ByteBuffer.wrap(Arrays.copyOfRange(blob, from, blob.length)));
+                    return Mono.just(
+                            from == 0
+                                    ? OriginResponse.full(blob.length, Validators.NONE, body)
+                                    : OriginResponse.partial(from, blob.length, Validators.NONE, body));
+                })
+                .publishOn(answerOn);
     }
 
     @Override
@@ -76,34 +80,43 @@ public final class MemoryTier implements BlobTier {
                         throw new java.io.UncheckedIOException(e);
                     }
                 })
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(Schedulers.boundedElastic())
+                .publishOn(answerOn);
     }
 
     @Override
     public Mono<KeyRecord> record(String keyId) {
         return Mono.defer(() -> {
-            failIfDown();
-            return Mono.justOrEmpty(records.get(keyId));
-        });
+                    failIfDown();
+                    return Mono.justOrEmpty(records.get(keyId));
+                })
+                .publishOn(answerOn);
     }
 
     @Override
     public Mono<KeyRecord> recordIfAbsent(String keyId, KeyRecord record) {
         return Mono.fromCallable(() -> {
-            failIfDown();
-            if (lastWriterWins) {
-                records.put(keyId, record);
-                return record;
-            }
-            KeyRecord earlier = records.putIfAbsent(keyId, record);
-            return earlier == null ? record : earlier;
-        });
+                    failIfDown();
+                    if (lastWriterWins) {
+                        records.put(keyId, record);
+                        return record;
+                    }
+                    KeyRecord earlier = records.putIfAbsent(keyId, record);
+                    return earlier == null ? record : earlier;
+                })
+                .publishOn(answerOn);
     }
 
     @Override
     public void close() {}
 
     // ---- set-up, faults and observations ----
+
+    /** Signals every answer on {@code scheduler}, as the AWS SDK does on its event loops. */
+    public MemoryTier answerOn(Scheduler scheduler) {
+        this.answerOn = scheduler;
+        return this;
+    }
 
     /** Puts {@code bytes} in the tier under {@code sha256}, whatever they hash to. */
     public void put(Sha256 sha256, byte[] bytes) {
