@@ -58,22 +58,9 @@ cachet=$root/cachet
 log() { printf '%s fleet: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # ---- tools ---------------------------------------------------------------------------------------
-need_packages=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_packages+=(nginx)
-command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
-command -v curl >/dev/null 2>&1 || need_packages+=(curl)
-command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
-if [ ${#need_packages[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing ${need_packages[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
-  else
-    echo "fleet.sh: missing ${need_packages[*]}; install them (apt-get install ${need_packages[*]}) or run as root" >&2
-    exit 1
-  fi
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
+need_tools fleet.sh nginx=nginx redis-server=redis-server curl=curl openssl=openssl
 s3proxy_jar=$HOME/.m2/repository/org/gaul/s3proxy/2.6.0/s3proxy-2.6.0-jar-with-dependencies.jar
 if [ "$tier_kind" = s3 ] && [ ! -f "$s3proxy_jar" ]; then
   log "fetching s3proxy 2.6.0 into the local Maven repository"
@@ -88,7 +75,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "${nginx_pid:-}" ]; then kill -QUIT "$nginx_pid" 2>/dev/null || true; fi
+  stop_nginx
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   if [ "$keep" = true ]; then log "kept $work"; else rm -rf "$work"; fi
   exit "$status"
@@ -99,16 +86,7 @@ chmod 755 "$work"
 data=$work/data
 mkdir -p "$data/set" "$work/out" "$work/results" "$work/nginx" "$work/s3" "$work/tiers"
 
-free_port() {
-  local candidate
-  for candidate in $(shuf -i 20000-59999 -n 50); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
-  done
-  echo "fleet.sh: no free port found on 127.0.0.1" >&2; exit 1
-}
-
 # ---- data ------------------------------------------------------------------------------------------
-random_bytes() { { openssl enc -aes-128-ctr -pass pass:"$1" -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$2"; }
 log "making data: $files x $file_mib MiB and 1 x $big_mib MiB in $data"
 random_bytes set $((files * file_mib * 1048576)) | (cd "$data/set" && split -b $((file_mib * 1048576)) -d -a 5 - f)
 random_bytes big $((big_mib * 1048576)) >"$data/set/big.bin"
@@ -118,30 +96,7 @@ set_bytes=$(du -sb "$data/set" | cut -f1)
 
 # ---- nginx -----------------------------------------------------------------------------------------
 port=$(free_port)
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon on;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  log_format sent '\$body_bytes_sent';
-  access_log $work/nginx/access.log sent;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$port; root $data; }
-}
-EOF
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf"
-for _ in $(seq 50); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.1; done
-nginx_pid=$(cat "$work/nginx/nginx.pid")
+start_nginx "$data" "$port" "log_format sent '\$body_bytes_sent'; access_log $work/nginx/access.log sent;"
 base=http://127.0.0.1:$port
 curl -fsS -o /dev/null "$base/set/big.bin" || { echo "fleet.sh: nginx does not serve $base/set/big.bin" >&2; exit 1; }
 awk -v base="$base" '{ print base "/set/" $2 " " $1 }' "$work/set.sha256" >"$work/manifest"
@@ -222,10 +177,6 @@ run_scenario() {
       fi
       ;;
   esac
-}
-
-stats() { # FILE -> "median min max"
-  sort -g "$1" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s", m, v[1], v[NR] }'
 }
 
 # ---- run -------------------------------------------------------------------------------------------

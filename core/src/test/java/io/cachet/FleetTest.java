@@ -4,28 +4,21 @@ import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cachet.internal.Engine;
 import io.cachet.spi.BlobTier;
 import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
-import io.cachet.testing.CacheAudit;
 import io.cachet.testing.CacheFixture;
 import io.cachet.testing.EventRecorder;
 import io.cachet.testing.MemoryCluster;
 import io.cachet.testing.MemoryTier;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -44,17 +37,12 @@ class FleetTest {
     private static final String LEASE = "sha256:" + SHA.hex();
     private static final Duration TTL = Duration.ofMillis(900);
 
-    /** Host A; the fixture audits its directory and checks that every cache's threads stopped. */
+    /** Every host's directory is audited by the fixture, which also checks that their threads stopped. */
     @RegisterExtension
     final CacheFixture a = new CacheFixture();
 
-    @TempDir
-    Path b;
-
     final MemoryCluster cluster = new MemoryCluster();
     final MemoryTier tier = new MemoryTier();
-    private final List<Cache> atB = new ArrayList<>();
-    private final List<EventRecorder> recordersAtB = new ArrayList<>();
 
     /** Host A: its own directory; the origin, tier and cluster every host shares. */
     private Cache hostA() {
@@ -63,14 +51,11 @@ class FleetTest {
 
     /** Host B: another directory, the same origin, tier and cluster. */
     private Cache hostB() {
-        Cache cache = Cache.builder()
-                .root(b.resolve("cache"))
+        return a.open(Cache.builder()
+                .root(a.anotherRoot("host-b"))
                 .origin(a.origin)
                 .tier(tier)
-                .cluster(cluster, TTL)
-                .build();
-        atB.add(cache);
-        return cache;
+                .cluster(cluster, TTL));
     }
 
     /** Host A with the tier alone. */
@@ -80,37 +65,8 @@ class FleetTest {
 
     /** Host B with the tier alone. */
     private Cache tierOnlyB() {
-        Cache cache = Cache.builder()
-                .root(b.resolve("cache"))
-                .origin(a.origin)
-                .tier(tier)
-                .build();
-        atB.add(cache);
-        return cache;
-    }
-
-    private EventRecorder recordAtB(Cache cache) {
-        EventRecorder recorder = EventRecorder.record(cache);
-        recordersAtB.add(recorder);
-        return recorder;
-    }
-
-    @AfterEach
-    void closeHostB() throws Exception {
-        for (Cache cache : atB) {
-            Engine engine = (Engine) cache;
-            Await.until("host B's flights ended", () -> engine.flightsInFlight() == 0 && engine.locksHeld() == 0);
-            cache.close();
-        }
-        for (EventRecorder recorder : recordersAtB) {
-            recorder.close();
-            assertThat(recorder.violations()).as("host B's events").isEmpty();
-        }
-        if (Files.isDirectory(b.resolve("cache"))) {
-            assertThat(CacheAudit.problems(b.resolve("cache"), false))
-                    .as("host B's cache")
-                    .isEmpty();
-        }
+        return a.open(
+                Cache.builder().root(a.anotherRoot("host-b")).origin(a.origin).tier(tier));
     }
 
     private static Artifact await(CompletableFuture<Artifact> f) throws Exception {
@@ -196,7 +152,7 @@ class FleetTest {
         a.origin.enqueue(ok(BODY).chunks(64 * 1024).pauseAfter(BODY.length / 2, gate.asMono()));
         Cache hostA = hostA();
         Cache hostB = hostB();
-        EventRecorder seenByB = recordAtB(hostB);
+        EventRecorder seenByB = a.record(hostB);
 
         CompletableFuture<Artifact> first = hostA.fetch(PINNED).toFuture();
         Await.until(
@@ -261,7 +217,7 @@ class FleetTest {
         a.origin.enqueue(ok(BODY).pauseAfter(BODY.length / 2, gate.asMono()), ok(BODY));
         Cache hostA = hostA();
         Cache hostB = hostB();
-        EventRecorder seenByB = recordAtB(hostB);
+        EventRecorder seenByB = a.record(hostB);
         CompletableFuture<Artifact> first = hostA.fetch(PINNED).toFuture();
         Await.until("host A holds the lease", () -> cluster.holder(LEASE) != null);
         CompletableFuture<Artifact> second = hostB.fetch(PINNED).toFuture();

@@ -221,21 +221,22 @@ final class FleetDemo {
             port = probe.getLocalPort();
         }
         Path redisDir = Files.createDirectories(dir.resolve("redis"));
-        Process redis = new ProcessBuilder(
-                        binary,
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        redisDir.toString())
+        // The configuration on stdin ("redis-server -"): loopback only, nothing persisted.
+        Process redis = new ProcessBuilder(binary, "-")
                 .redirectErrorStream(true)
                 .redirectOutput(redisDir.resolve("redis.log").toFile())
                 .start();
+        try (OutputStream config = redis.getOutputStream()) {
+            config.write(String.join(
+                            "\n",
+                            "port " + port,
+                            "bind 127.0.0.1",
+                            "save \"\"",
+                            "appendonly no",
+                            "dir \"" + redisDir + "\"",
+                            "")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!pong()) {
             if (!redis.isAlive() || System.nanoTime() > deadline) {

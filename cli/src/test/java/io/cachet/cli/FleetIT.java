@@ -134,6 +134,18 @@ class FleetIT {
         }
     }
 
+    /**
+     * Host a, holding the lease and downloading from the origin at a pace set by {@code clock}: its
+     * download goes on only when the test moves the clock. Later requests get the whole body at once.
+     */
+    private CachetProcess holderOfAPausedDownload(VirtualTimeScheduler clock) throws IOException {
+        origin.pacedBy(clock).enqueue(Response.ok(BODY).throttle(512 * 1024));
+        origin.serve("/model.bin", BODY);
+        CachetProcess holder = host("a", "--sha256", SHA.hex());
+        await("host a downloads", () -> origin.pacedAnswers() == 1, holder);
+        return holder;
+    }
+
     /** Moves the origin's virtual clock on until {@code process} ends (at most a minute). */
     private static void runUntilEnded(VirtualTimeScheduler clock, CachetProcess process) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -245,10 +257,7 @@ class FleetIT {
     @Test
     void redisKilledWhileHostsWaitSendsThemToTheOriginAndEveryFetchSucceeds() throws Exception {
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-        origin.pacedBy(clock).enqueue(Response.ok(BODY).throttle(512 * 1024)); // Moves with the virtual clock.
-        origin.serve("/model.bin", BODY);
-        CachetProcess holder = host("a", "--sha256", SHA.hex());
-        await("host a downloads", () -> origin.pacedAnswers() == 1, holder);
+        CachetProcess holder = holderOfAPausedDownload(clock);
         CachetProcess waiter = host("b", "--sha256", SHA.hex(), "--progress");
         await("host b waits", () -> waiter.err().contains("waiting for "), waiter);
 
@@ -270,10 +279,7 @@ class FleetIT {
     @Test
     void redisRestartedMidDownloadLetsTwoHostsDownloadBothVerifyAndTheTierKeepsOneObject() throws Exception {
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-        origin.pacedBy(clock).enqueue(Response.ok(BODY).throttle(512 * 1024)); // Moves with the virtual clock.
-        origin.serve("/model.bin", BODY);
-        CachetProcess holder = host("a", "--sha256", SHA.hex());
-        await("host a downloads", () -> origin.pacedAnswers() == 1, holder);
+        CachetProcess holder = holderOfAPausedDownload(clock);
 
         redis.restart(); // Empty: host a's lease is gone.
         CachetProcess second = host("b", "--sha256", SHA.hex());

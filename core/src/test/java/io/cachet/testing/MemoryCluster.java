@@ -56,7 +56,7 @@ public final class MemoryCluster implements Cluster {
                         String token = UUID.randomUUID().toString();
                         leases.put(name, new Entry(token, self, now() + ttl.toMillis()));
                         acquisitions.incrementAndGet();
-                        return Mono.<Attempt>just(new Granted(new MemoryLease(name, token)));
+                        return Mono.<Attempt>just(new Granted(new MemoryLease(this, name, token)));
                     }
                 })
                 .publishOn(answerOn);
@@ -144,57 +144,45 @@ public final class MemoryCluster implements Cluster {
         }
     }
 
-    private final class MemoryLease implements Lease {
-        private final String name;
-        private final String token;
-
-        MemoryLease(String name, String token) {
-            this.name = name;
-            this.token = token;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
+    /** A lease of {@code cluster}, identified by {@code token}. */
+    private record MemoryLease(MemoryCluster cluster, String name, String token) implements Lease {
         @Override
         public Mono<Boolean> renew(Duration ttl, Holder progress) {
             return Mono.fromCallable(() -> {
-                        renewals.incrementAndGet();
-                        failIfDown();
-                        if (failRenewals) {
+                        cluster.renewals.incrementAndGet();
+                        cluster.failIfDown();
+                        if (cluster.failRenewals) {
                             throw new IllegalStateException("the test cluster did not answer the renewal");
                         }
-                        synchronized (MemoryCluster.this) {
-                            Entry e = live(name);
+                        synchronized (cluster) {
+                            Entry e = cluster.live(name);
                             if (e == null || !e.token().equals(token)) {
                                 return false;
                             }
-                            leases.put(name, new Entry(token, progress, now() + ttl.toMillis()));
+                            cluster.leases.put(name, new Entry(token, progress, cluster.now() + ttl.toMillis()));
                             return true;
                         }
                     })
-                    .publishOn(answerOn);
+                    .publishOn(cluster.answerOn);
         }
 
         @Override
         public Mono<Void> release() {
             return Mono.fromRunnable(() -> {
-                        failIfDown();
+                        cluster.failIfDown();
                         boolean mine;
-                        synchronized (MemoryCluster.this) {
-                            Entry e = leases.get(name);
+                        synchronized (cluster) {
+                            Entry e = cluster.leases.get(name);
                             mine = e != null && e.token().equals(token);
                             if (mine) {
-                                leases.remove(name);
+                                cluster.leases.remove(name);
                             }
                         }
-                        if (mine && !silent) {
-                            released.tryEmitNext(name);
+                        if (mine && !cluster.silent) {
+                            cluster.released.tryEmitNext(name);
                         }
                     })
-                    .publishOn(answerOn)
+                    .publishOn(cluster.answerOn)
                     .then();
         }
     }
