@@ -11,7 +11,9 @@ import io.cachet.internal.fleet.Fleet.Fetched;
 import io.cachet.internal.store.Store.KeyId;
 import io.cachet.spi.BlobTier;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -34,7 +36,7 @@ final class FleetFetch {
     private final String recordId;
     // Copies the tier could not serve this fetch; not tried again under the lease. Touched by this
     // fetch's steps, one after another.
-    private final java.util.Set<Sha256> failed = new java.util.HashSet<>();
+    private final Set<Sha256> failed = new HashSet<>();
 
     FleetFetch(
             Fleet fleet,

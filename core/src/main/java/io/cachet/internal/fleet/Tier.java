@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -141,7 +142,7 @@ final class Tier {
         return blobs.locate(sha256);
     }
 
-    private <T> Mono<T> ask(java.util.function.Supplier<Mono<T>> call, String doing) {
+    private <T> Mono<T> ask(Supplier<Mono<T>> call, String doing) {
         if (!health.usable()) {
             return Mono.empty();
         }
