@@ -18,6 +18,7 @@ import io.cachet.internal.fleet.Fleet;
 import io.cachet.internal.flight.SingleFlight;
 import io.cachet.internal.fs.Disk;
 import io.cachet.internal.lock.LockManager;
+import io.cachet.internal.log.EventLog;
 import io.cachet.internal.maintenance.Maintenance;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.store.Store;
@@ -92,6 +93,7 @@ public final class Engine implements Cache {
         this.flight = new Flight(
                 store, locks, new Commit(store, io), downloads, fleet, memo, events, io, timer, settings.lockTimeout());
         this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
+        EventLog.attach(events.flux(), io);
     }
 
     /** Opens a cache on the real file system. */

@@ -111,13 +111,17 @@ final class Flight {
                         .onErrorResume(LockManager.TimedOut.class, t -> lockTimeout(request.key(), id, t.waited())),
                 lease -> Mono.fromCallable(() -> lookup.find(request, id))
                         .subscribeOn(io)
-                        .flatMap(found -> underLock(request, origin, id, found))
-                        .map(artifact -> lease.waited() && artifact.source() == Artifact.Source.HIT
-                                ? artifact.withSource(Artifact.Source.WAITED)
-                                : artifact),
+                        .flatMap(found -> underLock(request, origin, id, waited(found, lease.waited()))),
                 LockManager.Lease::release,
                 (lease, error) -> lease.release(),
                 LockManager.Lease::release);
+    }
+
+    /** A hit found after waiting for another holder is that holder's download: WAITED, in its event too. */
+    private static Lookup.Outcome waited(Lookup.Outcome found, boolean waited) {
+        return waited && found instanceof Lookup.Outcome.Hit hit
+                ? new Lookup.Outcome.Hit(hit.artifact().withSource(Artifact.Source.WAITED), hit.recordUpdate())
+                : found;
     }
 
     private Mono<Artifact> underLock(FetchRequest request, Origin origin, KeyId id, Lookup.Outcome found) {
