@@ -111,7 +111,9 @@ public final class EventLog {
                                         : waiting.holderHost() != null
                                                 ? waiting.holderHost() + " pid " + waiting.holderPid()
                                                 : "process " + waiting.holderPid())
-                                + "; this fetch waits for its lock (or, on another host, its cluster lease)",
+                                + (waiting.holderHost() != null
+                                        ? "; this fetch waits for its cluster lease"
+                                        : "; this fetch waits for its lock"),
                         null);
             }
         } else if (event instanceof CacheEvent.Hit hit) {
