@@ -40,8 +40,16 @@ import reactor.core.publisher.Mono;
  * download reads that one instead, so the fleet agrees.
  */
 public final class Fleet {
-    /** The most a call to the tier or the cluster may take (or the idle timeout, if shorter). */
+    /** The most a call to the tier may take (or the idle timeout, if shorter). */
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * A backstop for a call to the cluster, whose client bounds its own calls (Lettuce: 2 s to
+     * connect, 2 s a command). Longer than the tier's: a process's first call also sets up the
+     * client, which took more than 10 s on a busy 2-core machine running four hosts, and giving up
+     * then costs every artifact of the outage a second download.
+     */
+    static final Duration CLUSTER_CALL_TIMEOUT = Duration.ofSeconds(30);
 
     final Tier tier;
     final @Nullable Leases leases;
@@ -66,7 +74,8 @@ public final class Fleet {
             Download.Context downloads,
             DoubleSupplier random) {
         Duration calls = downloads.idleTimeout().compareTo(CALL_TIMEOUT) < 0 ? downloads.idleTimeout() : CALL_TIMEOUT;
-        Leases leases = cluster == null ? null : new Leases(cluster, leaseTtl, calls, downloads.timer(), random);
+        Leases leases =
+                cluster == null ? null : new Leases(cluster, leaseTtl, CLUSTER_CALL_TIMEOUT, downloads.timer(), random);
         return new Fleet(new Tier(tier, downloads, calls), leases, downloads);
     }
 
