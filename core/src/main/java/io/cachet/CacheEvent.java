@@ -13,6 +13,9 @@ import org.jspecify.annotations.Nullable;
  * ({@link Progress#remote()}), then whatever it does once the lock is free; a fetch waiting for
  * another host of a fleet does the same with what that host records in its cluster lease. Callers that join a
  * download already in flight in this cache add no events of their own.
+ *
+ * <p>Eviction, by {@link Cache#gc} or by the automatic cap ({@link Cache.Builder#maxSize}), emits
+ * {@code Evicted} for every key it removes.
  */
 public sealed interface CacheEvent {
 
@@ -31,7 +34,8 @@ public sealed interface CacheEvent {
         RESUMED,
         RETRYING,
         COMMITTED,
-        FAILED
+        FAILED,
+        EVICTED
     }
 
     /** The artifact was found in the cache. */
@@ -127,6 +131,22 @@ public sealed interface CacheEvent {
         @Override
         public Type type() {
             return Type.FAILED;
+        }
+    }
+
+    /**
+     * Eviction removed the key; its blob was deleted with it unless another key still names it.
+     *
+     * @param key the key, as listings show it (a URI key's query as {@code ?...})
+     * @param sha256 the blob it named
+     * @param size that blob's size
+     * @param automatic whether the automatic cap did it ({@link Cache.Builder#maxSize}), rather than
+     *     a call to {@link Cache#gc}
+     */
+    record Evicted(Key key, Sha256 sha256, long size, boolean automatic) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.EVICTED;
         }
     }
 }

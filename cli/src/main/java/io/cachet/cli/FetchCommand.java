@@ -2,6 +2,7 @@ package io.cachet.cli;
 
 import io.cachet.Artifact;
 import io.cachet.FetchRequest;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,16 +21,22 @@ import picocli.CommandLine.Parameters;
             "Fetches one artifact into the cache and prints the absolute path of the verified file.",
             "",
             "If another process is downloading it, waits for that download (showing its progress) instead of starting"
-                    + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3)."
+                    + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3).",
+            "",
+            "With -o PATH the verified bytes are also put at PATH, which is printed instead: a hard link to the cached"
+                    + " file when PATH is on the cache's file system, so READ-ONLY like it (never write to it: copy it"
+                    + " first), else a copy. PATH is replaced only by verified bytes and never holds a partial file."
         },
         footer = {
             "",
-            "stdout: the path, one line; with --json one object:",
+            "stdout: the path (PATH with -o), one line; with --json one object:",
             "  {\"key\",\"url\",\"path\",\"sha256\",\"size\","
                     + " \"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"|\"tier\"}",
+            "  and \"output\": PATH with -o.",
             "With --cluster and --tier, one host of a fleet downloads, the others wait for it (\"waited\") or read the"
                     + " tier (\"tier\"); a Redis or S3 that fails only costs a warning: each host then downloads itself.",
-            "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout (see 'cachet --help')."
+            "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout, 7 offline and not"
+                    + " cached (see 'cachet --help')."
         })
 final class FetchCommand implements Callable<Integer> {
     private final Io io;
@@ -67,6 +74,14 @@ final class FetchCommand implements Callable<Integer> {
                     + " when stored); a file changed on disk is then quarantined and downloaded again.")
     boolean verifyHit;
 
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "PATH",
+            description = "Also put the verified file at PATH (its directory must exist), and print PATH: a read-only"
+                    + " hard link on the cache's file system, else a copy.")
+    @Nullable
+    Path outputPath;
+
     @Mixin
     Options.CacheDir cacheDir;
 
@@ -75,6 +90,9 @@ final class FetchCommand implements Callable<Integer> {
 
     @Mixin
     Options.Fleet fleet;
+
+    @Mixin
+    Options.Cap cap;
 
     @Mixin
     Options.JsonOutput json;
@@ -92,11 +110,20 @@ final class FetchCommand implements Callable<Integer> {
         try {
             FetchRequest request = request();
             session = Session.forFetching(
-                    io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, fleet.settings(io));
+                    io,
+                    cacheDir.resolve(io),
+                    cacheDir.sharedWithGroup(io),
+                    network,
+                    cap.resolve(io),
+                    fleet.settings(io));
+            Path target = outputPath == null ? null : outputPath.toAbsolutePath();
             Artifact artifact;
             try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 try {
-                    artifact = Session.await(session.cache().fetch(request));
+                    artifact = Session.await(
+                            target == null
+                                    ? session.cache().fetch(request)
+                                    : session.cache().fetchTo(request, target));
                 } catch (RuntimeException e) {
                     progress.failed();
                     throw e;
@@ -105,7 +132,7 @@ final class FetchCommand implements Callable<Integer> {
                 progress.close(true);
             }
             session.close();
-            io.out().println(Results.line(request, artifact, json.json));
+            io.out().println(Results.line(request, artifact, target, json.json));
             io.out().flush();
             return ExitCodes.OK;
         } catch (RuntimeException e) {

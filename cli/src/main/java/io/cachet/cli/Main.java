@@ -39,6 +39,8 @@ import picocli.CommandLine.Spec;
             "  4  origin failure after retries (404, 403, connection refused, 5xx)",
             "  5  storage failure (disk full, permission, read-only)",
             "  6  gave up waiting for another process's lock (--lock-timeout)",
+            "  7  offline (--offline) and the artifact is not cached; no request was made",
+            "  8  rm: a key is being fetched, so it was left alone",
             "  fetch-all exits with the highest code of any of its lines.",
             "",
             "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else $HOME/.cache/cachet.",
@@ -73,6 +75,7 @@ public final class Main implements Callable<Integer> {
         cli.addSubcommand(new LsCommand(io));
         cli.addSubcommand(new VerifyCommand(io));
         cli.addSubcommand(new GcCommand(io));
+        cli.addSubcommand(new RmCommand(io));
         cli.addSubcommand(new DemoCommand(io));
         cli.setOut(new PrintWriter(io.out(), true));
         cli.setErr(new PrintWriter(io.err(), true));

@@ -7,6 +7,7 @@ import io.cachet.spi.Origin;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -56,19 +57,20 @@ final class Session implements AutoCloseable {
      * @throws UsageException if an option or environment variable cannot be used
      */
     static Session forFetching(Io io, Path root, boolean sharedWithGroup, Options.@Nullable Network network) {
-        return forFetching(io, root, sharedWithGroup, network, null);
+        return forFetching(io, root, sharedWithGroup, network, OptionalLong.empty(), null);
     }
 
     /**
      * Opens the cache at {@code root} to fetch into it, as {@link #forFetching(Io, Path, boolean,
-     * Options.Network)}, sharing downloads with a fleet if {@code fleet} says so (its clients are
-     * created, and their classes loaded, only then).
+     * Options.Network)}, keeping it at most {@code maxSize} and sharing downloads with a fleet if
+     * {@code fleet} says so (its clients are created, and their classes loaded, only then).
      */
     static Session forFetching(
             Io io,
             Path root,
             boolean sharedWithGroup,
             Options.@Nullable Network network,
+            OptionalLong maxSize,
             Options.Fleet.@Nullable Settings fleet) {
         if (network != null) {
             network.check();
@@ -87,7 +89,9 @@ final class Session implements AutoCloseable {
             if (network.idleTimeout != null) {
                 builder.idleTimeout(network.idleTimeout);
             }
+            builder.offline(network.offline(io));
         }
+        maxSize.ifPresent(builder::maxSize);
         FleetClients clients = fleet == null ? null : FleetClients.open(fleet, io.env());
         try {
             if (clients != null) {

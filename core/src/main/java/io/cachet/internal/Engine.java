@@ -1,6 +1,7 @@
 package io.cachet.internal;
 
 import io.cachet.Artifact;
+import io.cachet.ArtifactLease;
 import io.cachet.BlobCheck;
 import io.cachet.Cache;
 import io.cachet.CacheClosedException;
@@ -10,8 +11,10 @@ import io.cachet.FetchRequest;
 import io.cachet.GcResult;
 import io.cachet.InvalidRequestException;
 import io.cachet.Key;
+import io.cachet.Removal;
 import io.cachet.RetryPolicy;
 import io.cachet.Sha256;
+import io.cachet.StorageException;
 import io.cachet.internal.commit.Commit;
 import io.cachet.internal.fetch.Download;
 import io.cachet.internal.fleet.Fleet;
@@ -20,12 +23,14 @@ import io.cachet.internal.fs.Disk;
 import io.cachet.internal.lock.LockManager;
 import io.cachet.internal.log.EventLog;
 import io.cachet.internal.maintenance.Maintenance;
+import io.cachet.internal.output.Placement;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.store.Store;
 import io.cachet.spi.BlobTier;
 import io.cachet.spi.Cluster;
 import io.cachet.spi.Origin;
 import io.cachet.spi.Text;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +54,9 @@ import reactor.core.scheduler.Schedulers;
  * fetch ─▶ memo of hits seen ── hit ─▶ Hit
  *   └▶ single flight (per request, this cache) ─▶ {@link Flight}: lookup, key lock, lookup again,
  *        the fleet's tier and lease if configured, download and commit, release
+ * lease ─▶ fetch ─▶ {@link Leases}: shared lock on the blob
+ * fetchTo ─▶ lease ─▶ {@link Placement}: link or copy to the caller's path, then let go
+ * commits ─▶ {@link AutoEviction} (with a size cap): trim in the background
  * </pre>
  */
 public final class Engine implements Cache {
@@ -65,6 +73,8 @@ public final class Engine implements Cache {
     private final SingleFlight<FlightKey, Artifact> flights = new SingleFlight<>();
     private final HitMemo memo = new HitMemo();
     private final Flight flight;
+    private final Leases leases;
+    private final @Nullable AutoEviction autoEviction;
     private volatile boolean closed;
 
     private Engine(Settings settings, Disk disk, DoubleSupplier random) {
@@ -91,9 +101,34 @@ public final class Engine implements Cache {
         BlobTier tier = settings.tier();
         Fleet fleet = tier == null ? null : Fleet.of(tier, settings.cluster(), settings.leaseTtl(), downloads, random);
         this.flight = new Flight(
-                store, locks, new Commit(store, io), downloads, fleet, memo, events, io, timer, settings.lockTimeout());
+                store,
+                locks,
+                new Commit(store, io),
+                downloads,
+                fleet,
+                memo,
+                events,
+                io,
+                timer,
+                settings.lockTimeout(),
+                settings.offline());
         this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
         EventLog.attach(events.flux(), io);
+        this.leases = new Leases(store, locks, io);
+        this.autoEviction = settings.maxSize() == Settings.NO_LIMIT
+                ? null
+                : new AutoEviction(
+                        settings.maxSize(),
+                        () -> maintenance().trim(settings.maxSize(), settings.evictionMinAge()),
+                        timer);
+        if (autoEviction != null) {
+            AutoEviction trimming = autoEviction;
+            events.tap(event -> {
+                if (event instanceof CacheEvent.Committed) {
+                    trimming.committed();
+                }
+            });
+        }
     }
 
     /** Opens a cache on the real file system. */
@@ -171,8 +206,43 @@ public final class Engine implements Cache {
     }
 
     @Override
+    public Mono<ArtifactLease> lease(FetchRequest request) {
+        return leases.lease(fetch(request));
+    }
+
+    @Override
+    public Mono<Artifact> fetchTo(FetchRequest request, Path output) {
+        return Mono.fromCallable(() -> Placement.check(output))
+                .subscribeOn(io)
+                .flatMap(target -> Mono.usingWhen(
+                        lease(request),
+                        held -> Mono.fromCallable(() -> {
+                                    Placement.place(held.path(), target, store.newUnique(), store.disk());
+                                    return held.artifact();
+                                })
+                                .subscribeOn(io)
+                                .onErrorMap(
+                                        IOException.class,
+                                        e -> StorageException.of(target, "place the artifact at", e)),
+                        held -> Mono.fromRunnable(held::close),
+                        (held, error) -> Mono.fromRunnable(held::close),
+                        held -> Mono.fromRunnable(held::close)));
+    }
+
+    @Override
+    public Flux<Removal> remove(Key... keys) {
+        List<Key> all = List.of(keys);
+        return Flux.fromIterable(all).concatMap(key -> maintenance().remove(key));
+    }
+
+    @Override
     public Mono<GcResult> gc(long maxBytes) {
-        return maintenance().gc(maxBytes, Duration.ZERO);
+        return gc(maxBytes, settings.evictionMinAge());
+    }
+
+    @Override
+    public Mono<GcResult> gc(long maxBytes, Duration minAge) {
+        return maintenance().gc(maxBytes, minAge);
     }
 
     @Override
@@ -186,6 +256,9 @@ public final class Engine implements Cache {
             return;
         }
         closed = true;
+        if (autoEviction != null) {
+            autoEviction.close();
+        }
         flights.cancelAll(() -> new CacheClosedException(store.root()));
         locks.close();
         ioThreads.shutdown();
@@ -193,7 +266,7 @@ public final class Engine implements Cache {
     }
 
     private Maintenance maintenance() {
-        return new Maintenance(store, locks, io);
+        return new Maintenance(store, locks, io, events::emit);
     }
 
     private @Nullable Origin originFor(URI uri) {
@@ -240,6 +313,7 @@ public final class Engine implements Cache {
      * @param cluster null for none: no leases across hosts
      * @param tier null for none: no fleet
      * @param leaseTtl how long a cluster lease outlives a holder that stops renewing it
+     * @param maxSize the automatic cap, or {@link #NO_LIMIT}
      */
     public record Settings(
             Path root,
@@ -256,9 +330,14 @@ public final class Engine implements Cache {
             int writeBufferSize,
             @Nullable Cluster cluster,
             @Nullable BlobTier tier,
-            Duration leaseTtl) {
+            Duration leaseTtl,
+            boolean offline,
+            long maxSize,
+            Duration evictionMinAge) {
 
         public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
         public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
+        public static final long NO_LIMIT = Long.MAX_VALUE;
+        public static final Duration DEFAULT_EVICTION_MIN_AGE = Duration.ofMinutes(10);
     }
 }
