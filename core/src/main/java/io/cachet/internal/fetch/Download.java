@@ -527,7 +527,26 @@ public final class Download {
             RetryPolicy retryPolicy,
             DoubleSupplier random,
             Consumer<CacheEvent> events,
-            Parallelism parallelism) {}
+            Parallelism parallelism) {
+
+        /** The same context, retrying as {@code retryPolicy} says and publishing to {@code events}. */
+        public Context with(RetryPolicy retryPolicy, Consumer<CacheEvent> events) {
+            return new Context(
+                    store,
+                    files,
+                    io,
+                    timer,
+                    idleTimeout,
+                    minBytesPerSecond,
+                    throughputWindow,
+                    maxArtifactSize,
+                    writeBufferSize,
+                    retryPolicy,
+                    random,
+                    events,
+                    parallelism);
+        }
+    }
 
     /**
      * How a download uses parallel ranges (docs/architecture.md, "Parallel ranges").
