@@ -38,9 +38,18 @@ class CommitTest {
     final CacheFixture fixture = new CacheFixture();
 
     @Test
-    void commitSyncsTheFileSetsItReadOnlyMovesItAtomicallyThenSyncsTheDirectoryThenRecordsTheKey() throws Exception {
+    void commitSyncsTheReadOnlyFileMovesItAtomicallyThenSyncsTheDirectoryThenRecordsTheKey() throws Exception {
         fixture.origin.enqueue(ok(BODY));
         FaultyDisk disk = new FaultyDisk();
+        java.util.concurrent.atomic.AtomicInteger modeAtMove = new java.util.concurrent.atomic.AtomicInteger(-1);
+        disk.before(
+                Op.MOVE,
+                p -> p.toString().contains("/blobs/"),
+                blobPath -> modeAtMove.set(mode(disk.calls().stream()
+                        .filter(c -> c.op() == Op.CREATE_PART)
+                        .findFirst()
+                        .orElseThrow()
+                        .path())));
         Cache cache = fixture.open(fixture.builder(), disk);
         int opening = disk.calls().size();
 
@@ -60,7 +69,6 @@ class CommitTest {
                 .containsSubsequence(
                         org.assertj.core.groups.Tuple.tuple(Op.CREATE_PART, part),
                         org.assertj.core.groups.Tuple.tuple(Op.FORCE, part),
-                        org.assertj.core.groups.Tuple.tuple(Op.SET_MODE, part),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, blob),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, refs.resolve(refName(calls))),
                         org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
@@ -87,12 +95,16 @@ class CommitTest {
                 .anyMatch(c -> c.op() == Op.CREATE_FILE
                         && c.path().getFileName().toString().startsWith(refName(calls) + "."));
         assertThat(calls).filteredOn(c -> c.op() == Op.FORCE).hasSize(1);
+        assertThat(modeAtMove.get())
+                .as("the part is read-only before its name becomes the blob's: created so, no chmod needed")
+                .isEqualTo(0444);
+        assertThat(calls).noneMatch(c -> c.op() == Op.SET_MODE && c.path().equals(part));
         assertThat((Integer) Files.getAttribute(blob, "unix:mode") & 0777).isEqualTo(0444);
         assertThat(Files.readAllBytes(blob)).isEqualTo(BODY);
     }
 
     @Test
-    void partFilesAreCreatedOwnerOnlyAndNewBlobDirectoriesAreMadeDurable() throws Exception {
+    void newBlobDirectoriesAreMadeDurable() throws Exception {
         fixture.origin.enqueue(ok(BODY));
         FaultyDisk disk = new FaultyDisk();
         Cache cache = fixture.open(fixture.builder(), disk);
@@ -256,6 +268,14 @@ class CommitTest {
         assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
         assertThat(error).hasMessageContaining("Nothing was committed");
         assertThatCache(fixture.root()).hasNoBlobs();
+    }
+
+    private static int mode(Path path) {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:mode") & 07777;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String refName(List<Call> calls) {

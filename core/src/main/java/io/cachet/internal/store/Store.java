@@ -39,6 +39,8 @@ import org.jspecify.annotations.Nullable;
  * can be collected once its owner is provably gone ({@link #collectLeftovers()}).
  */
 public final class Store {
+    private static final int OWNER_WRITE = 0200;
+
     private final Layout layout;
     private final Permissions permissions;
     private final Disk disk;
@@ -233,13 +235,17 @@ public final class Store {
 
     /**
      * Moves a verified, synced and closed part into place as the blob {@code sha256}: read-only mode
-     * first (so the name never shows another mode), its fan-out directory created if needed, then one
-     * atomic rename (a blob already there has the same bytes, so replacing it is harmless).
+     * first (so the name never shows another mode; a part is created with it, and only an adopted
+     * part or a umask that narrowed it needs a {@code chmod} here), its fan-out directory created if
+     * needed, then one atomic rename (a blob already there has the same bytes, so replacing it is
+     * harmless).
      *
      * @return the blob's directory, whose entry the caller makes durable
      */
     public Path publishBlob(Path part, Sha256 sha256) throws IOException {
-        disk.setMode(part, permissions.blob());
+        if (mode(part) != permissions.blob()) {
+            disk.setMode(part, permissions.blob());
+        }
         Path directory = layout.blobDirectory(sha256);
         ensureBlobDirectory(directory);
         disk.move(part, layout.blob(sha256));
@@ -327,10 +333,14 @@ public final class Store {
         return layout.part(id, unique);
     }
 
-    /** Creates a fresh, empty part file owned by this process and opens it. */
+    /**
+     * Creates a fresh, empty part file owned by this process and opens it for writing. It is created
+     * with the blob's read-only mode, which the open channel does not need: the commit then renames
+     * it without a {@code chmod}. What that exposes is in docs/reliability.md, "The durable commit".
+     */
     public java.nio.channels.AsynchronousFileChannel createPart(
             KeyId id, String unique, java.util.concurrent.ExecutorService executor) throws IOException {
-        return disk.createPart(layout.part(id, unique), permissions.part(), executor);
+        return disk.createPart(layout.part(id, unique), permissions.blob(), executor);
     }
 
     /** Replaces a part's sidecar atomically. Not made durable: a lost sidecar only costs a resume. */
@@ -350,8 +360,12 @@ public final class Store {
      */
     public boolean adopt(Part orphan, KeyId id, String unique) {
         try {
-            disk.move(orphan.path(), layout.part(id, unique));
+            Path mine = layout.part(id, unique);
+            disk.move(orphan.path(), mine);
             deleteQuietly(layout.sidecar(id, orphan.unique()));
+            if ((mode(mine) & OWNER_WRITE) == 0) {
+                disk.setMode(mine, permissions.part()); // Created read-only: writable again, for its owner only.
+            }
             return true;
         } catch (IOException e) {
             deletePart(id, orphan.unique());
@@ -435,6 +449,10 @@ public final class Store {
                 deleteQuietly(temp);
             }
         }
+    }
+
+    private static int mode(Path path) throws IOException {
+        return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
 
     static void deleteQuietly(Path path) {
