@@ -45,11 +45,13 @@ public final class Store {
     private final Permissions permissions;
     private final Disk disk;
     private final java.nio.file.FileStore fileStore;
+    private final TmpNames tmpNames;
 
     private Store(Layout layout, Permissions permissions, Disk disk) {
         this.layout = layout;
         this.permissions = permissions;
         this.disk = disk;
+        this.tmpNames = new TmpNames(layout.tmp());
         try {
             this.fileStore = Files.getFileStore(layout.tmp()); // Looked up once: it reads the mount table.
         } catch (IOException e) {
@@ -348,9 +350,13 @@ public final class Store {
         writeAtomically(layout.sidecar(id, unique), RecordFiles.format(sidecar), permissions.file());
     }
 
-    /** The part files of {@code id} in {@code tmp/}, with their sidecars where readable. */
+    /**
+     * The part files of {@code id} in {@code tmp/}, with their sidecars where readable: every one
+     * that was there when this was called and still is ({@code tmp/} is listed once for every caller
+     * that asked while the previous listing ran).
+     */
     public List<Part> parts(KeyId id) throws IOException {
-        return Listing.parts(layout, id);
+        return Listing.parts(layout, id, tmpNames.of(id.hex()));
     }
 
     /**
