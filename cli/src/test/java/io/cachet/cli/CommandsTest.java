@@ -74,6 +74,14 @@ class CommandsTest {
     }
 
     @Test
+    void aMistypedCommandIsAUsageErrorThatSuggestsTheCommandMeant() {
+        TestIo cli = cli();
+        assertThat(cli.run("fetch-al", "manifest.txt")).isEqualTo(2);
+        assertThat(cli.out()).isEmpty();
+        assertThat(cli.err()).contains("'fetch-al'").contains("fetch-all");
+    }
+
+    @Test
     void aMistypedOptionIsAUsageErrorWithASuggestion() {
         TestIo cli = cli();
         assertThat(cli.run("fetch", url("/a"), "--sha265=" + SHA_A.hex())).isEqualTo(2);
