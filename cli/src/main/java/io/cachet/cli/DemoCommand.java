@@ -306,7 +306,7 @@ final class DemoCommand implements Callable<Integer> {
         };
     }
 
-    private static Sha256 sha256(byte[] bytes) {
+    static Sha256 sha256(byte[] bytes) {
         try {
             return Sha256.of(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
@@ -314,7 +314,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -89,6 +89,7 @@ public final class Main implements Callable<Integer> {
         commands.put("verify", () -> new VerifyCommand(io));
         commands.put("gc", () -> new GcCommand(io));
         commands.put("demo", () -> new DemoCommand(io));
+        commands.put("train", () -> new TrainCommand(io));
         Supplier<Object> only = argv.length > 0 ? commands.get(argv[0]) : null;
         if (only != null) {
             cli.addSubcommand(argv[0], only.get());
