@@ -8,4 +8,8 @@ module cachet.core {
 
     exports io.cachet;
     exports io.cachet.spi;
+
+    // A cache built without origins finds them with the ServiceLoader (the HTTP origin of
+    // cachet-reactor); on the module path that needs this, else build() fails.
+    uses io.cachet.spi.Origin;
 }

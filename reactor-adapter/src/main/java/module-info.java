@@ -15,6 +15,12 @@ module cachet.reactor {
     requires io.netty.handler;
     requires io.netty.resolver;
     requires io.netty.transport;
+    // Netty's jars are explicit modules that reactor-netty (an automatic module) cannot require:
+    // without these, its default DNS resolver, HTTP/2 and proxy support are missing on the module
+    // path and no origin can be created.
+    requires io.netty.resolver.dns;
+    requires io.netty.codec.http2;
+    requires io.netty.handler.proxy;
     requires org.slf4j;
     requires static transitive org.jspecify;
 

@@ -82,10 +82,56 @@ public interface Cache extends AutoCloseable {
     Flux<BlobCheck> verify();
 
     /**
-     * Evicts the least recently used artifacts until the blobs take at most {@code maxBytes}. An
-     * artifact that another caller or process is fetching is skipped, never deleted from under it.
+     * Fetches as {@link #fetch} does, then holds the artifact in use until the lease is closed: no
+     * {@code gc}, {@code rm} or automatic eviction, in this process or any other using the directory,
+     * deletes its file meanwhile.
+     *
+     * <ul>
+     *   <li><b>Shared</b>: leases of one artifact, here and in other processes, hold it together, and
+     *       never wait for each other; eviction may take it once the last one is closed.
+     *   <li><b>Errors</b>: as {@link #fetch}.
+     * </ul>
+     *
+     * @see ArtifactLease
+     */
+    Mono<ArtifactLease> lease(FetchRequest request);
+
+    /**
+     * Fetches as {@link #fetch} does, then puts the verified bytes at {@code output}: a hard link to
+     * the cached file when both are on one file system (read-only, as the cached file is: never write
+     * to it), else a copy, synced and renamed into place. {@code output} never holds a partial file,
+     * and a file already there is replaced only by the verified bytes. Fetches of one artifact to
+     * different outputs share one download; each gets its own output.
+     *
+     * @return the artifact (its {@link Artifact#path()} is the cache's file) once {@code output} holds
+     *     its bytes; an {@link InvalidRequestException}, before any download, if {@code output}'s
+     *     directory does not exist or is not writable, or {@code output} is a directory; a {@link
+     *     StorageException} naming {@code output} if it cannot be written
+     */
+    Mono<Artifact> fetchTo(FetchRequest request, Path output);
+
+    /**
+     * Removes keys, one after another: a key's record, under its lock, taken only if free (a key being
+     * fetched, here or in another process, is left alone: {@link Removal.Outcome#BUSY}), then the
+     * blob it named, unless another key names it or it is in use ({@link #lease}).
+     */
+    Flux<Removal> remove(Key... keys);
+
+    /**
+     * Evicts the least recently used artifacts until the cache holds at most {@code maxBytes}, keeping
+     * those used within the {@linkplain Builder#evictionMinAge minimum age}; see {@link #gc(long,
+     * Duration)}.
      */
     Mono<GcResult> gc(long maxBytes);
+
+    /**
+     * Evicts the least recently used artifacts until the cache holds at most {@code maxBytes}: blobs,
+     * part files and quarantined blobs all count. First removes part files whose writers are gone and
+     * quarantined blobs older than a week. Never deletes an artifact used (fetched, or stored) less
+     * than {@code minAge} ago, nor one in use: being fetched or named, or leased ({@link #lease}), in
+     * this process or another; those are skipped, and the cache may stay above {@code maxBytes}.
+     */
+    Mono<GcResult> gc(long maxBytes, Duration minAge);
 
     /** The cache directory, as its canonical path. */
     Path root();
@@ -111,6 +157,9 @@ public interface Cache extends AutoCloseable {
         private long maxArtifactSize = Long.MAX_VALUE;
         private boolean sharedWithGroup;
         private int writeBufferSize = Engine.Settings.DEFAULT_WRITE_BUFFER;
+        private boolean offline;
+        private long maxSize = Engine.Settings.NO_LIMIT;
+        private Duration evictionMinAge = Engine.Settings.DEFAULT_EVICTION_MIN_AGE;
 
         Builder() {}
 
@@ -233,6 +282,45 @@ public interface Cache extends AutoCloseable {
         }
 
         /**
+         * Whether the cache works offline: a fetch that finds its artifact (an unpinned key already
+         * recorded included) returns it as usual, and one that does not fails at once with {@link
+         * OfflineException}, without asking any origin or waiting for anything. Default: false.
+         */
+        public Builder offline(boolean offline) {
+            this.offline = offline;
+            return this;
+        }
+
+        /**
+         * Keeps the cache at most {@code bytes} big (blobs, part files and quarantined blobs all
+         * count): after commits, least recently used artifacts are evicted in the background, never
+         * on a fetch's path, as {@link Cache#gc(long)} does; each eviction is reported as a {@link
+         * CacheEvent.Evicted} event. Artifacts in use (leased, being fetched) and those used within the
+         * {@linkplain #evictionMinAge minimum age} are kept, even above the cap. {@link Cache#close()}
+         * runs an eviction still due. Default: no cap.
+         */
+        public Builder maxSize(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("max size must not be negative: " + bytes);
+            }
+            this.maxSize = bytes;
+            return this;
+        }
+
+        /**
+         * How long eviction ({@link Cache#gc(long)} and {@link #maxSize}) keeps an artifact after its
+         * last use, so that a path handed out a moment ago is not deleted before its caller opens it
+         * (a caller that holds it longer takes a {@linkplain Cache#lease lease}). Default: 10 minutes.
+         */
+        public Builder evictionMinAge(Duration minAge) {
+            if (minAge.isNegative()) {
+                throw new IllegalArgumentException("eviction min age must not be negative: " + minAge);
+            }
+            this.evictionMinAge = minAge;
+            return this;
+        }
+
+        /**
          * Opens the cache: creates the directory layout if needed and checks that it is safe to use
          * (not writable by others, one file system for temporary and final files).
          *
@@ -259,7 +347,10 @@ public interface Cache extends AutoCloseable {
                     throughputWindow,
                     maxArtifactSize,
                     sharedWithGroup,
-                    writeBufferSize);
+                    writeBufferSize,
+                    offline,
+                    maxSize,
+                    evictionMinAge);
         }
     }
 }

@@ -11,6 +11,9 @@ import java.time.Duration;
  * {@code Waiting}, then {@code Progress} events read from that process's record of its download
  * ({@link Progress#remote()}), then whatever it does once the lock is free. Callers that join a
  * download already in flight in this cache add no events of their own.
+ *
+ * <p>Eviction, by {@link Cache#gc} or by the automatic cap ({@link Cache.Builder#maxSize}), emits
+ * {@code Evicted} for every key it removes.
  */
 public sealed interface CacheEvent {
 
@@ -29,7 +32,8 @@ public sealed interface CacheEvent {
         RESUMED,
         RETRYING,
         COMMITTED,
-        FAILED
+        FAILED,
+        EVICTED
     }
 
     /** The artifact was found in the cache. */
@@ -117,6 +121,22 @@ public sealed interface CacheEvent {
         @Override
         public Type type() {
             return Type.FAILED;
+        }
+    }
+
+    /**
+     * Eviction removed the key; its blob was deleted with it unless another key still names it.
+     *
+     * @param key the key, as listings show it (a URI key's query as {@code ?...})
+     * @param sha256 the blob it named
+     * @param size that blob's size
+     * @param automatic whether the automatic cap did it ({@link Cache.Builder#maxSize}), rather than
+     *     a call to {@link Cache#gc}
+     */
+    record Evicted(Key key, Sha256 sha256, long size, boolean automatic) implements CacheEvent {
+        @Override
+        public Type type() {
+            return Type.EVICTED;
         }
     }
 }

@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link StorageException}: the cache directory could not be written (disk full,
  *       permission, read-only); nothing half-written was left at a final path.
  *   <li>{@link CacheClosedException}: the cache was closed before or during the fetch.
+ *   <li>{@link OfflineException}: the artifact is not cached and the cache is offline; no origin
+ *       was asked.
  * </ul>
  */
 public abstract sealed class CachetException extends RuntimeException
@@ -23,7 +25,8 @@ public abstract sealed class CachetException extends RuntimeException
                 IntegrityException,
                 LockTimeoutException,
                 StorageException,
-                CacheClosedException {
+                CacheClosedException,
+                OfflineException {
     private static final long serialVersionUID = 1L;
 
     CachetException(String message, @Nullable Throwable cause) {

@@ -35,7 +35,7 @@ public final class OriginException extends CachetException {
             @Nullable Duration retryAfter,
             String reason,
             @Nullable Throwable cause) {
-        super(message(url, status, attempts, isTransient, reason), cause);
+        super(message(url, status, attempts, isTransient, reason, unreachable(status, cause)), cause);
         this.url = url;
         this.status = status;
         this.attempts = attempts;
@@ -44,10 +44,16 @@ public final class OriginException extends CachetException {
         this.reason = reason;
     }
 
-    private static String message(String url, int status, int attempts, boolean isTransient, String reason) {
+    private static String message(
+            String url, int status, int attempts, boolean isTransient, String reason, boolean unreachable) {
         String tries = attempts == 1 ? "1 attempt" : attempts + " attempts";
         String advice;
-        if (status == 404 || status == 410) {
+        if (unreachable) {
+            advice = "the origin could not be reached at all (no address for its name, connection refused or no"
+                    + " route): check the network and the URL, and retry later. The artifact is not in the cache, so"
+                    + " it cannot be used offline either; on a machine without network, offline mode"
+                    + " (Cache.Builder.offline(true)) fails such a fetch at once instead of retrying";
+        } else if (status == 404 || status == 410) {
             advice = "the origin does not have this artifact: check the URL";
         } else if (status == 401 || status == 403 || status == 407) {
             advice = "the origin refused access: check the credentials sent with the request (headers)";
@@ -59,6 +65,28 @@ public final class OriginException extends CachetException {
             advice = "check the URL and the origin";
         }
         return "could not download " + url + " (" + reason + ") after " + tries + "; " + advice;
+    }
+
+    /**
+     * Whether no connection to the origin could be made at all: its name did not resolve, or the
+     * connection was refused, timed out or had no route. A machine without network fails this way.
+     */
+    public boolean isUnreachable() {
+        return unreachable(status, getCause());
+    }
+
+    private static boolean unreachable(int status, @Nullable Throwable cause) {
+        if (status != 0) {
+            return false;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.ConnectException
+                    || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The URL asked for, without credentials or query. */

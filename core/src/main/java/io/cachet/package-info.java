@@ -8,7 +8,9 @@
  * an {@code AsynchronousFileChannel}, hashing as it goes; it checks size and SHA-256, syncs the
  * file, moves it atomically to {@code blobs/sha256/ab/<digest>}, syncs the directory, records the
  * key in {@code refs/}, and only then releases the lock. A final path therefore only ever holds
- * verified bytes, and a lock is never stolen. See docs/architecture.md for the reasons.
+ * verified bytes, and a lock is never stolen. An artifact in use is held by a lease, a shared lock
+ * on its blob's lock file, which every eviction must take exclusively. See docs/architecture.md for
+ * the reasons.
  */
 @NullMarked
 package io.cachet;

@@ -65,7 +65,7 @@ class MaintenanceTest {
         Path blob = fetch(cache).path();
 
         AtomicInteger heldAtResult = new AtomicInteger(-1);
-        GcResult result = cache.gc(0)
+        GcResult result = cache.gc(0, Duration.ZERO)
                 .doOnNext(r -> heldAtResult.set(((Engine) cache).locksHeld()))
                 .block(Duration.ofSeconds(10));
 
@@ -86,7 +86,7 @@ class MaintenanceTest {
                 .after(
                         FaultyDisk.Op.MOVE,
                         p -> p.toString().contains("/blobs/"),
-                        p -> during.set(other.gc(1).block(Duration.ofSeconds(10))));
+                        p -> during.set(other.gc(1, Duration.ZERO).block(Duration.ofSeconds(10))));
         Cache cache = fixture.open(fixture.builder(), disk);
 
         Artifact artifact = fetch(cache);

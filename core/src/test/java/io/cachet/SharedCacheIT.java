@@ -132,12 +132,22 @@ class SharedCacheIT {
         assertThat(second.awaitExit(PATIENCE)).as(second::report).isEqualTo(CacheWorker.OK);
         assertThat(second.lines()).as(second::report).anyMatch(l -> l.startsWith("RESULT DOWNLOADED "));
 
+        Path record = ref(root);
+        java.nio.file.attribute.FileTime longAgo =
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofDays(30)));
+        Files.setLastModifiedTime(record, longAgo);
+        byte[] recorded = Files.readAllBytes(record);
         Jvm again = jvms.start(asUser(
                 4243,
                 CacheWorker.on(root, missing, log, "--key=" + KEY, "--sha=" + sha.hex(), "--shared-with-group"),
                 classes));
         assertThat(again.awaitExit(PATIENCE)).as(again::report).isEqualTo(CacheWorker.OK);
         assertThat(again.lines()).as(again::report).anyMatch(l -> l.startsWith("RESULT HIT "));
+        assertThat(Files.getLastModifiedTime(record))
+                .as("the other user's hit marked the record used, though only its owner may set its times")
+                .isGreaterThan(longAgo);
+        assertThat(Files.readAllBytes(record)).isEqualTo(recorded);
+        assertThat(Files.getAttribute(record, "unix:uid")).isEqualTo(4244);
 
         Path blob = CacheFiles.blob(root, sha);
         assertThat(Files.getAttribute(blob, "unix:uid")).isEqualTo(4244);

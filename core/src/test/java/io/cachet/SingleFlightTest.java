@@ -165,6 +165,8 @@ class SingleFlightTest {
         Cache first = fixture.open();
         Path link = Files.createSymbolicLink(fixture.root().resolveSibling("via-link"), fixture.root());
         Cache second = fixture.open(Cache.builder().root(link).origin(fixture.origin));
+        EventRecorder firstEvents = fixture.record(first);
+        EventRecorder secondEvents = fixture.record(second);
         List<CompletableFuture<Artifact>> results = new ArrayList<>();
 
         StepVerifier.create(first.events()
@@ -189,6 +191,12 @@ class SingleFlightTest {
         assertThat(artifacts.get(0).path().toRealPath())
                 .isEqualTo(artifacts.get(1).path().toRealPath());
         assertThat(fixture.origin.opens()).isEqualTo(1);
+        List<CacheEvent.Hit> hits = new ArrayList<>(firstEvents.of(CacheEvent.Hit.class));
+        hits.addAll(secondEvents.of(CacheEvent.Hit.class));
+        assertThat(hits)
+                .as("the waiter's Hit event says what its caller got")
+                .singleElement()
+                .satisfies(hit -> assertThat(hit.artifact().source()).isEqualTo(Artifact.Source.WAITED));
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -3,6 +3,7 @@ package io.cachet.cli;
 import io.cachet.IntegrityException;
 import io.cachet.InvalidRequestException;
 import io.cachet.LockTimeoutException;
+import io.cachet.OfflineException;
 import io.cachet.OriginException;
 import io.cachet.StorageException;
 import io.cachet.spi.Text;
@@ -97,6 +98,9 @@ final class Errors {
         }
         if (t instanceof LockTimeoutException) {
             return "gave up waiting for another process that is downloading it";
+        }
+        if (t instanceof OfflineException) {
+            return "it is not in the cache, and the cache is offline";
         }
         if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
             return message(t);

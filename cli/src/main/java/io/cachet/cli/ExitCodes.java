@@ -3,6 +3,7 @@ package io.cachet.cli;
 import io.cachet.IntegrityException;
 import io.cachet.InvalidRequestException;
 import io.cachet.LockTimeoutException;
+import io.cachet.OfflineException;
 import io.cachet.OriginException;
 import io.cachet.StorageException;
 import picocli.CommandLine;
@@ -19,6 +20,8 @@ import reactor.core.Exceptions;
  * 4  origin failure after retries: 404, 403, connection refused, 5xx...
  * 5  storage failure: disk full, permission denied, read-only file system, unsafe cache directory
  * 6  gave up waiting for another process's lock (--lock-timeout); that process was left alone
+ * 7  offline (--offline, CACHET_OFFLINE=1) and the artifact is not cached; no request was made
+ * 8  rm: a key is being fetched, here or by another process, so it was left alone
  * </pre>
  *
  * <p>When a command reports several outcomes ({@code fetch-all}), its exit code is the most severe,
@@ -32,6 +35,8 @@ final class ExitCodes {
     static final int ORIGIN = 4;
     static final int STORAGE = 5;
     static final int LOCK_TIMEOUT = 6;
+    static final int OFFLINE = 7;
+    static final int BUSY = 8;
 
     private ExitCodes() {}
 
@@ -52,6 +57,9 @@ final class ExitCodes {
         }
         if (t instanceof LockTimeoutException) {
             return LOCK_TIMEOUT;
+        }
+        if (t instanceof OfflineException) {
+            return OFFLINE;
         }
         if (t instanceof UsageException || t instanceof CommandLine.ParameterException) {
             return USAGE;

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -29,11 +30,17 @@ import reactor.core.publisher.Mono;
             "",
             "MANIFEST has one artifact a line: URL [SHA256 [KEY]], separated by blanks ('-' as SHA256 leaves it"
                     + " unpinned). Blank lines and lines starting with '#' are skipped. '-' reads the manifest from stdin."
-                    + " It is UTF-8 (a leading byte-order mark is skipped); one that is not is refused before any download."
+                    + " It is UTF-8 (a leading byte-order mark is skipped); one that is not is refused before any download.",
+            "",
+            "With --output-dir DIR each verified file is also put in DIR, named after the line's KEY, else the last"
+                    + " segment of its URL's path, and that path is printed instead: a hard link to the cached file when DIR"
+                    + " is on the cache's file system, so READ-ONLY like it (never write to it: copy it first), else a copy."
+                    + " Two lines that would write one name are refused before any download."
         },
         footer = {
             "",
-            "stdout: one line per artifact fetched, in manifest order (its path, or with --json one object as for fetch);"
+            "stdout: one line per artifact fetched, in manifest order (its path, or with --json one object as for fetch,"
+                    + " with \"output\" under --output-dir);"
                     + " a failed line prints nothing there, or with --json, in its place:",
             "  {\"url\",\"key\",\"error\": {\"exit\": the code the line alone would exit with, \"message\"}}",
             "Exit code: the highest of its lines' codes (0 if all succeeded; see 'cachet --help')."
@@ -58,11 +65,23 @@ final class FetchAllCommand implements Callable<Integer> {
             description = "Re-hash every artifact already cached before trusting it (see fetch --verify-hit).")
     boolean verifyHit;
 
+    @Option(
+            names = "--output-dir",
+            paramLabel = "DIR",
+            description = "Also put each verified file in DIR (which must exist), named after the line's KEY or the"
+                    + " URL's last path segment, and print that path: a read-only hard link on the cache's file"
+                    + " system, else a copy.")
+    @Nullable
+    Path outputDir;
+
     @Mixin
     Options.CacheDir cacheDir;
 
     @Mixin
     Options.Network network;
+
+    @Mixin
+    Options.Cap cap;
 
     @Mixin
     Options.JsonOutput json;
@@ -99,13 +118,16 @@ final class FetchAllCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Manifest.Line> lines;
+        Map<Integer, Path> outputs;
         Session session;
         try {
             if (concurrency < 1) {
                 throw new UsageException("--concurrency must be at least 1: " + concurrency);
             }
             lines = Manifest.read(readManifest());
-            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
+            outputs = outputDir == null ? Map.of() : OutputNames.assign(outputDir, lines);
+            session = Session.forFetching(
+                    io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, cap.resolve(io));
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
         }
@@ -115,13 +137,18 @@ final class FetchAllCommand implements Callable<Integer> {
             Cache cache = session.cache();
             // Each line counts as done when it ends, whatever its place; results print in manifest order.
             Iterable<Outcome> outcomes = Flux.fromIterable(lines)
-                    .flatMapSequential(line -> fetch(cache, line).doOnNext(o -> o.countIn(progress)), concurrency, 1)
+                    .flatMapSequential(
+                            line -> fetch(cache, line, outputs.get(line.number()))
+                                    .doOnNext(o -> o.countIn(progress)),
+                            concurrency,
+                            1)
                     .toIterable(1);
             for (Outcome outcome : outcomes) {
                 Artifact artifact = outcome.artifact();
                 FetchRequest request = outcome.line().request();
                 if (artifact != null && request != null) {
-                    String result = Results.line(request, artifact, json.json);
+                    String result = Results.line(
+                            request, artifact, outputs.get(outcome.line().number()), json.json);
                     progress.print(() -> io.out().println(result));
                 } else {
                     if (session.stopping()) {
@@ -153,12 +180,13 @@ final class FetchAllCommand implements Callable<Integer> {
         return lineCode[0];
     }
 
-    private Mono<Outcome> fetch(Cache cache, Manifest.Line line) {
+    private Mono<Outcome> fetch(Cache cache, Manifest.Line line, @Nullable Path output) {
         FetchRequest request = line.request();
         if (request == null) {
             return Mono.just(new Outcome(line, null, line.error()));
         }
-        return cache.fetch(request.withVerifyHit(verifyHit))
+        FetchRequest checked = request.withVerifyHit(verifyHit);
+        return (output == null ? cache.fetch(checked) : cache.fetchTo(checked, output))
                 .map(artifact -> new Outcome(line, artifact, null))
                 .onErrorResume(e -> Mono.just(new Outcome(line, null, e)));
     }

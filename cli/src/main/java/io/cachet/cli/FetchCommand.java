@@ -2,6 +2,7 @@ package io.cachet.cli;
 
 import io.cachet.Artifact;
 import io.cachet.FetchRequest;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,13 +21,19 @@ import picocli.CommandLine.Parameters;
             "Fetches one artifact into the cache and prints the absolute path of the verified file.",
             "",
             "If another process is downloading it, waits for that download (showing its progress) instead of starting"
-                    + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3)."
+                    + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3).",
+            "",
+            "With -o PATH the verified bytes are also put at PATH, which is printed instead: a hard link to the cached"
+                    + " file when PATH is on the cache's file system, so READ-ONLY like it (never write to it: copy it"
+                    + " first), else a copy. PATH is replaced only by verified bytes and never holds a partial file."
         },
         footer = {
             "",
-            "stdout: the path, one line; with --json one object:",
+            "stdout: the path (PATH with -o), one line; with --json one object:",
             "  {\"key\",\"url\",\"path\",\"sha256\",\"size\",\"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"}",
-            "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout (see 'cachet --help')."
+            "  and \"output\": PATH with -o.",
+            "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout, 7 offline and not"
+                    + " cached (see 'cachet --help')."
         })
 final class FetchCommand implements Callable<Integer> {
     private final Io io;
@@ -64,11 +71,22 @@ final class FetchCommand implements Callable<Integer> {
                     + " when stored); a file changed on disk is then quarantined and downloaded again.")
     boolean verifyHit;
 
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "PATH",
+            description = "Also put the verified file at PATH (its directory must exist), and print PATH: a read-only"
+                    + " hard link on the cache's file system, else a copy.")
+    @Nullable
+    Path outputPath;
+
     @Mixin
     Options.CacheDir cacheDir;
 
     @Mixin
     Options.Network network;
+
+    @Mixin
+    Options.Cap cap;
 
     @Mixin
     Options.JsonOutput json;
@@ -85,11 +103,16 @@ final class FetchCommand implements Callable<Integer> {
         Session session = null;
         try {
             FetchRequest request = request();
-            session = Session.forFetching(io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network);
+            session = Session.forFetching(
+                    io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, cap.resolve(io));
+            Path target = outputPath == null ? null : outputPath.toAbsolutePath();
             Artifact artifact;
             try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 try {
-                    artifact = Session.await(session.cache().fetch(request));
+                    artifact = Session.await(
+                            target == null
+                                    ? session.cache().fetch(request)
+                                    : session.cache().fetchTo(request, target));
                 } catch (RuntimeException e) {
                     progress.failed();
                     throw e;
@@ -98,7 +121,7 @@ final class FetchCommand implements Callable<Integer> {
                 progress.close(true);
             }
             session.close();
-            io.out().println(Results.line(request, artifact, json.json));
+            io.out().println(Results.line(request, artifact, target, json.json));
             io.out().flush();
             return ExitCodes.OK;
         } catch (RuntimeException e) {

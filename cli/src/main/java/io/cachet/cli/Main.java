@@ -42,6 +42,8 @@ import picocli.CommandLine.Spec;
             "  4  origin failure after retries (404, 403, connection refused, 5xx)",
             "  5  storage failure (disk full, permission, read-only)",
             "  6  gave up waiting for another process's lock (--lock-timeout)",
+            "  7  offline (--offline) and the artifact is not cached; no request was made",
+            "  8  rm: a key is being fetched, so it was left alone",
             "  fetch-all exits with the highest code of any of its lines.",
             "",
             "Cache directory: --cache-dir, else $CACHET_CACHE_DIR, else $XDG_CACHE_HOME/cachet, else $HOME/.cache/cachet.",
@@ -88,6 +90,7 @@ public final class Main implements Callable<Integer> {
         commands.put("ls", () -> new LsCommand(io));
         commands.put("verify", () -> new VerifyCommand(io));
         commands.put("gc", () -> new GcCommand(io));
+        commands.put("rm", () -> new RmCommand(io));
         commands.put("demo", () -> new DemoCommand(io));
         commands.put("train", () -> new TrainCommand(io));
         Supplier<Object> only = argv.length > 0 ? commands.get(argv[0]) : null;

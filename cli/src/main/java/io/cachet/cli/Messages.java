@@ -47,6 +47,12 @@ final class Messages {
                     "opened with --shared-with-group (or " + Options.CacheDir.SHARED_VARIABLE
                             + "=1) by every one of them"),
             new Translation(
+                    Pattern.compile("offline mode off: Cache\\.Builder\\.offline\\(false\\)"),
+                    "leave out --offline, and unset " + Options.Network.OFFLINE_VARIABLE),
+            new Translation(
+                    Pattern.compile("offline mode \\(Cache\\.Builder\\.offline\\(true\\)\\)"),
+                    "offline mode (--offline, or " + Options.Network.OFFLINE_VARIABLE + "=1)"),
+            new Translation(
                     Pattern.compile("build it with Key\\.of\\(URI\\)"),
                     "leave the key out to use the URL without them as the key"),
             new Translation(

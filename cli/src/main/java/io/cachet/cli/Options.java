@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -42,17 +43,53 @@ final class Options {
 
         /** The flag, else the environment variable; a variable that is not a yes or a no is a usage error. */
         boolean sharedWithGroup(Io io) {
-            if (sharedWithGroup) {
-                return true;
+            return sharedWithGroup || yes(io, SHARED_VARIABLE);
+        }
+    }
+
+    /** Whether a yes-or-no environment variable says yes; one that is neither is a usage error. */
+    static boolean yes(Io io, String variable) {
+        String value = io.env().getOrDefault(variable, "").strip();
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "", "0", "false", "no", "off" -> false;
+            case "1", "true", "yes", "on" -> true;
+            default ->
+                throw new UsageException(
+                        variable + " must be 1 or 0 (or true or false), not '" + Text.printable(value, 40) + "'");
+        };
+    }
+
+    /** {@code --max-size} of the commands that fetch: the automatic size cap. */
+    static final class Cap {
+        static final String VARIABLE = "CACHET_MAX_SIZE";
+
+        @Option(
+                names = "--max-size",
+                paramLabel = "SIZE",
+                converter = SizeConverter.class,
+                description = "Keep the cache at most SIZE (blobs, partial downloads and quarantine): after committing,"
+                        + " evict the least recently used artifacts, except those used in the last 10 minutes or in"
+                        + " use by any process. Default: $" + VARIABLE + ", else no limit.")
+        @Nullable
+        Long maxSize;
+
+        /** The option, else the variable, else none. */
+        OptionalLong resolve(Io io) {
+            return maxSize != null ? OptionalLong.of(maxSize) : fromVariable(io);
+        }
+
+        /** {@code $CACHET_MAX_SIZE}, if set; one that is not a size is a usage error. */
+        static OptionalLong fromVariable(Io io) {
+            String value = io.env().getOrDefault(VARIABLE, "").strip();
+            if (value.isEmpty()) {
+                return OptionalLong.empty();
             }
-            String value = io.env().getOrDefault(SHARED_VARIABLE, "").strip();
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "", "0", "false", "no", "off" -> false;
-                case "1", "true", "yes", "on" -> true;
-                default ->
-                    throw new UsageException(SHARED_VARIABLE + " must be 1 or 0 (or true or false), not '"
-                            + Text.printable(value, 40) + "'");
-            };
+            try {
+                return OptionalLong.of(Units.parseSize(value));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(VARIABLE + " must be a size such as 10GiB, not '" + Text.printable(value, 40)
+                        + "': " + e.getMessage());
+            }
         }
     }
 
@@ -95,6 +132,14 @@ final class Options {
         static final int DEFAULT_RETRIES = 3;
 
         static final String CA_CERT_VARIABLE = "CACHET_CA_CERT";
+        static final String OFFLINE_VARIABLE = "CACHET_OFFLINE";
+
+        @Option(
+                names = "--offline",
+                description = "Use only what is cached: a cached artifact is printed as usual; one that is not fails at"
+                        + " once (exit 7) without any network request. Default: $" + OFFLINE_VARIABLE
+                        + " (1 or 0), else online.")
+        boolean offline;
 
         @Option(
                 names = "--retries",
@@ -128,6 +173,11 @@ final class Options {
                 description = "Fail an attempt (then retry) when no byte arrives for this long. Default: 30s.")
         @Nullable
         Duration idleTimeout;
+
+        /** The flag, else the environment variable. */
+        boolean offline(Io io) {
+            return offline || yes(io, OFFLINE_VARIABLE);
+        }
 
         void check() {
             if (retries < 0) {

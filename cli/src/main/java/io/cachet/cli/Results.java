@@ -6,7 +6,9 @@ import io.cachet.InvalidRequestException;
 import io.cachet.spi.Text;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a fetched artifact is printed on stdout: its absolute path, or with {@code --json} one
@@ -15,6 +17,9 @@ import java.util.Locale;
  * <pre>
  * {"key":"...","url":"...","path":"/abs/blobs/sha256/ab/ab...","sha256":"ab...","size":123,"source":"download"}
  * </pre>
+ *
+ * With an output path ({@code fetch -o}, {@code fetch-all --output-dir}) the line is that path,
+ * and the object adds {@code "output"}.
  *
  * {@code source} is {@code hit} (already cached), {@code download} (this process downloaded it),
  * {@code resumed} (this process finished an earlier, interrupted download) or {@code waited}
@@ -26,17 +31,28 @@ final class Results {
     private Results() {}
 
     static String line(FetchRequest request, Artifact artifact, boolean json) {
+        return line(request, artifact, null, json);
+    }
+
+    /**
+     * The result of a fetch whose bytes were also put at {@code output} (when not null): then the
+     * line is {@code output}, and the JSON object adds {@code "output"}.
+     */
+    static String line(FetchRequest request, Artifact artifact, @Nullable Path output, boolean json) {
         if (!json) {
-            return artifact.path().toString();
+            return (output != null ? output : artifact.path()).toString();
         }
-        return Json.object()
+        Json result = Json.object()
                 .put("key", artifact.key().value())
                 .put("url", shown(request.uri()))
                 .put("path", artifact.path().toString())
                 .put("sha256", artifact.sha256().hex())
                 .put("size", artifact.size())
-                .put("source", source(artifact.source()))
-                .toString();
+                .put("source", source(artifact.source()));
+        if (output != null) {
+            result.put("output", output.toString());
+        }
+        return result.toString();
     }
 
     /**

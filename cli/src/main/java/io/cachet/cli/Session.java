@@ -7,6 +7,7 @@ import io.cachet.spi.Origin;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -54,6 +55,12 @@ final class Session implements AutoCloseable {
      * @throws UsageException if an option or environment variable cannot be used
      */
     static Session forFetching(Io io, Path root, boolean sharedWithGroup, Options.@Nullable Network network) {
+        return forFetching(io, root, sharedWithGroup, network, OptionalLong.empty());
+    }
+
+    /** {@link #forFetching(Io, Path, boolean, Options.Network)}, keeping the cache at most {@code maxSize}. */
+    static Session forFetching(
+            Io io, Path root, boolean sharedWithGroup, Options.@Nullable Network network, OptionalLong maxSize) {
         if (network != null) {
             network.check();
         }
@@ -71,7 +78,9 @@ final class Session implements AutoCloseable {
             if (network.idleTimeout != null) {
                 builder.idleTimeout(network.idleTimeout);
             }
+            builder.offline(network.offline(io));
         }
+        maxSize.ifPresent(builder::maxSize);
         return new Session(builder.build(), io);
     }
 

@@ -9,6 +9,7 @@ import io.cachet.reactor.testing.Response;
 import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheAudit;
+import io.cachet.testing.CacheFiles;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -232,7 +233,14 @@ class CliIT {
 
         assertThat(p.code()).as(p.toString()).isEqualTo(4);
         assertThat(p.out()).isEmpty();
-        assertThat(p.err()).containsIgnoringCase("refused").contains("after 4 attempts", "attempts:         4");
+        assertThat(p.err())
+                .containsIgnoringCase("refused")
+                .contains("after 4 attempts", "attempts:         4")
+                .contains(
+                        "could not be reached at all",
+                        "not in the cache",
+                        "offline mode (--offline, or CACHET_OFFLINE=1)")
+                .doesNotContain("Cache.Builder");
     }
 
     @Test
@@ -334,18 +342,7 @@ class CliIT {
     }
 
     private long partBytes() {
-        Path tmpDir = cache().resolve("tmp");
-        if (!Files.isDirectory(tmpDir)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(tmpDir)) {
-            return files.filter(f -> f.toString().endsWith(".part"))
-                    .mapToLong(f -> f.toFile().length())
-                    .max()
-                    .orElse(0);
-        } catch (IOException e) {
-            return 0; // Listed while it changed; asked again.
-        }
+        return CacheFiles.largestPart(cache());
     }
 
     // ---- fetch-all -----------------------------------------------------------------------------

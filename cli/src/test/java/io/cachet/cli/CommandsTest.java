@@ -35,9 +35,7 @@ class CommandsTest {
     Path tmp;
 
     private TestIo cli() {
-        return new TestIo()
-                .env("CACHET_CACHE_DIR", tmp.resolve("cache").toString())
-                .home(tmp);
+        return TestIo.forCacheIn(tmp);
     }
 
     private String url(String path) {
@@ -45,7 +43,7 @@ class CommandsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fetch", "fetch-all", "ls", "verify", "gc", "demo"})
+    @ValueSource(strings = {"fetch", "fetch-all", "ls", "verify", "gc", "rm", "demo"})
     void everyCommandHasHelpOnStdout(String command) {
         TestIo cli = cli();
 
@@ -291,10 +289,10 @@ class CommandsTest {
         assertThat(cli.out()).isEqualTo("verified 2 blobs (488.3 KiB): 2 intact, 0 corrupt\n");
 
         cli.reset();
-        assertThat(cli.run("gc", "--max-size", "250KiB")).isZero();
+        assertThat(cli.run("gc", "--max-size", "250KiB", "--min-age", "0")).isZero();
         assertThat(cli.out()).isEqualTo("removed 1 blob (293.0 KiB); 195.3 KiB remain\n");
         cli.reset();
-        assertThat(cli.run("gc", "--max-size", "0", "--json")).isZero();
+        assertThat(cli.run("gc", "--max-size", "0", "--min-age", "0", "--json")).isZero();
         assertThat(MiniJson.parse(cli.out())).containsEntry("blobs_removed", 1L).containsEntry("bytes_remaining", 0L);
         cli.reset();
         assertThat(cli.run("ls")).isZero();

@@ -6,6 +6,7 @@ import io.cachet.IntegrityException;
 import io.cachet.InvalidRequestException;
 import io.cachet.Key;
 import io.cachet.LockTimeoutException;
+import io.cachet.OfflineException;
 import io.cachet.OriginException;
 import io.cachet.Sha256;
 import io.cachet.StorageException;
@@ -47,6 +48,8 @@ class ExitCodesTest {
         assertThat(ExitCodes.of(notFound())).isEqualTo(4);
         assertThat(ExitCodes.of(readOnly())).isEqualTo(5);
         assertThat(ExitCodes.of(lockTimeout())).isEqualTo(6);
+        assertThat(ExitCodes.of(new OfflineException(Key.of("m"), "https://h/m.bin")))
+                .isEqualTo(7);
         assertThat(ExitCodes.of(new IllegalStateException("a bug"))).isEqualTo(1);
     }
 

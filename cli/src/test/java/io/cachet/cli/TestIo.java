@@ -20,6 +20,13 @@ final class TestIo {
     private boolean terminal;
     private Path home = Path.of("/home/test");
 
+    /** Commands on the cache {@code dir/cache}, with {@code dir} as the home directory. */
+    static TestIo forCacheIn(Path dir) {
+        return new TestIo()
+                .env("CACHET_CACHE_DIR", dir.resolve("cache").toString())
+                .home(dir);
+    }
+
     TestIo env(String name, String value) {
         env.put(name, value);
         return this;

@@ -1,6 +1,7 @@
 package io.cachet.internal;
 
 import io.cachet.Artifact;
+import io.cachet.ArtifactLease;
 import io.cachet.BlobCheck;
 import io.cachet.Cache;
 import io.cachet.CacheClosedException;
@@ -10,18 +11,23 @@ import io.cachet.FetchRequest;
 import io.cachet.GcResult;
 import io.cachet.InvalidRequestException;
 import io.cachet.Key;
+import io.cachet.Removal;
 import io.cachet.RetryPolicy;
 import io.cachet.Sha256;
+import io.cachet.StorageException;
 import io.cachet.internal.commit.Commit;
 import io.cachet.internal.fetch.Download;
 import io.cachet.internal.flight.SingleFlight;
 import io.cachet.internal.fs.Disk;
 import io.cachet.internal.lock.LockManager;
+import io.cachet.internal.log.EventLog;
 import io.cachet.internal.maintenance.Maintenance;
+import io.cachet.internal.output.Placement;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.store.Store;
 import io.cachet.spi.Origin;
 import io.cachet.spi.Text;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +51,9 @@ import reactor.core.scheduler.Schedulers;
  * fetch ─▶ memo of hits seen ── hit ─▶ Hit
  *   └▶ single flight (per request, this cache) ─▶ {@link Flight}: lookup, key lock, lookup again,
  *        download and commit, release
+ * lease ─▶ fetch ─▶ {@link Leases}: shared lock on the blob
+ * fetchTo ─▶ lease ─▶ {@link Placement}: link or copy to the caller's path, then let go
+ * commits ─▶ {@link AutoEviction} (with a size cap): trim in the background
  * </pre>
  */
 public final class Engine implements Cache {
@@ -61,6 +70,8 @@ public final class Engine implements Cache {
     private final SingleFlight<FlightKey, Artifact> flights = new SingleFlight<>();
     private final HitMemo memo = new HitMemo();
     private final Flight flight;
+    private final Leases leases;
+    private final @Nullable AutoEviction autoEviction;
     private volatile boolean closed;
 
     private Engine(Settings settings, Disk disk, DoubleSupplier random) {
@@ -85,8 +96,33 @@ public final class Engine implements Cache {
                 random,
                 events::emit);
         this.flight = new Flight(
-                store, locks, new Commit(store, io), downloads, memo, events, io, timer, settings.lockTimeout());
+                store,
+                locks,
+                new Commit(store, io),
+                downloads,
+                memo,
+                events,
+                io,
+                timer,
+                settings.lockTimeout(),
+                settings.offline());
         this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
+        EventLog.attach(events.flux(), io);
+        this.leases = new Leases(store, locks, io);
+        this.autoEviction = settings.maxSize() == Settings.NO_LIMIT
+                ? null
+                : new AutoEviction(
+                        settings.maxSize(),
+                        () -> maintenance().trim(settings.maxSize(), settings.evictionMinAge()),
+                        timer);
+        if (autoEviction != null) {
+            AutoEviction trimming = autoEviction;
+            events.tap(event -> {
+                if (event instanceof CacheEvent.Committed) {
+                    trimming.committed();
+                }
+            });
+        }
     }
 
     /** Opens a cache on the real file system. */
@@ -164,8 +200,43 @@ public final class Engine implements Cache {
     }
 
     @Override
+    public Mono<ArtifactLease> lease(FetchRequest request) {
+        return leases.lease(fetch(request));
+    }
+
+    @Override
+    public Mono<Artifact> fetchTo(FetchRequest request, Path output) {
+        return Mono.fromCallable(() -> Placement.check(output))
+                .subscribeOn(io)
+                .flatMap(target -> Mono.usingWhen(
+                        lease(request),
+                        held -> Mono.fromCallable(() -> {
+                                    Placement.place(held.path(), target, store.newUnique(), store.disk());
+                                    return held.artifact();
+                                })
+                                .subscribeOn(io)
+                                .onErrorMap(
+                                        IOException.class,
+                                        e -> StorageException.of(target, "place the artifact at", e)),
+                        held -> Mono.fromRunnable(held::close),
+                        (held, error) -> Mono.fromRunnable(held::close),
+                        held -> Mono.fromRunnable(held::close)));
+    }
+
+    @Override
+    public Flux<Removal> remove(Key... keys) {
+        List<Key> all = List.of(keys);
+        return Flux.fromIterable(all).concatMap(key -> maintenance().remove(key));
+    }
+
+    @Override
     public Mono<GcResult> gc(long maxBytes) {
-        return maintenance().gc(maxBytes, Duration.ZERO);
+        return gc(maxBytes, settings.evictionMinAge());
+    }
+
+    @Override
+    public Mono<GcResult> gc(long maxBytes, Duration minAge) {
+        return maintenance().gc(maxBytes, minAge);
     }
 
     @Override
@@ -179,6 +250,9 @@ public final class Engine implements Cache {
             return;
         }
         closed = true;
+        if (autoEviction != null) {
+            autoEviction.close();
+        }
         flights.cancelAll(() -> new CacheClosedException(store.root()));
         locks.close();
         ioThreads.shutdown();
@@ -186,7 +260,7 @@ public final class Engine implements Cache {
     }
 
     private Maintenance maintenance() {
-        return new Maintenance(store, locks, io);
+        return new Maintenance(store, locks, io, events::emit);
     }
 
     private @Nullable Origin originFor(URI uri) {
@@ -230,6 +304,7 @@ public final class Engine implements Cache {
      * @param ioScheduler null for a pool the cache owns
      * @param timer null for {@code Schedulers.parallel()}
      * @param lockTimeout null to wait as long as the holder lives
+     * @param maxSize the automatic cap, or {@link #NO_LIMIT}
      */
     public record Settings(
             Path root,
@@ -243,8 +318,13 @@ public final class Engine implements Cache {
             Duration throughputWindow,
             long maxArtifactSize,
             boolean sharedWithGroup,
-            int writeBufferSize) {
+            int writeBufferSize,
+            boolean offline,
+            long maxSize,
+            Duration evictionMinAge) {
 
         public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
+        public static final long NO_LIMIT = Long.MAX_VALUE;
+        public static final Duration DEFAULT_EVICTION_MIN_AGE = Duration.ofMinutes(10);
     }
 }

@@ -4,6 +4,8 @@ import io.cachet.CacheEvent;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 
@@ -18,7 +20,18 @@ final class Events {
     private final Queue<CacheEvent> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
 
+    private volatile @Nullable Consumer<CacheEvent> tap;
+
+    /** Also hands every event to {@code listener}, on the emitting thread, before subscribers see it. */
+    void tap(Consumer<CacheEvent> listener) {
+        this.tap = listener;
+    }
+
     void emit(CacheEvent event) {
+        Consumer<CacheEvent> listener = tap;
+        if (listener != null) {
+            listener.accept(event);
+        }
         queue.offer(event);
         if (wip.getAndIncrement() != 0) {
             return;

@@ -6,6 +6,7 @@ import io.cachet.CachetException;
 import io.cachet.FetchRequest;
 import io.cachet.Key;
 import io.cachet.LockTimeoutException;
+import io.cachet.OfflineException;
 import io.cachet.Sha256;
 import io.cachet.StorageException;
 import io.cachet.internal.commit.Commit;
@@ -38,9 +39,10 @@ import reactor.core.scheduler.Scheduler;
  *
  * <pre>
  * {@link Lookup} ── hit ─▶ Hit
+ *   ── miss, offline ─▶ OfflineException (no lock, no origin)
  *   └▶ key lock (in-JVM table, then OS file lock polled with backoff) ─▶ {@link Lookup} again
  *        ── hit ─▶ Hit (WAITED if another holder just committed; re-hashed first if asked)
- *        ── the pinned blob is there ─▶ name it under the blob's lock ─▶ Hit
+ *        ── the pinned blob is there ─▶ name it under the blob's lock (shared) ─▶ Hit
  *        ── miss ─▶ {@link Download} ─▶ {@link Commit} ─▶ Committed
  *   └▶ release the lock ─▶ every caller of the flight gets the same Artifact
  * </pre>
@@ -58,6 +60,7 @@ final class Flight {
     private final Scheduler io;
     private final Scheduler timer;
     private final @Nullable Duration lockTimeout;
+    private final boolean offline;
     private final Map<KeyId, Long> lastTouch = new ConcurrentHashMap<>();
 
     Flight(
@@ -69,7 +72,8 @@ final class Flight {
             Events events,
             Scheduler io,
             Scheduler timer,
-            @Nullable Duration lockTimeout) {
+            @Nullable Duration lockTimeout,
+            boolean offline) {
         this.store = store;
         this.locks = locks;
         this.commit = commit;
@@ -80,6 +84,7 @@ final class Flight {
         this.io = io;
         this.timer = timer;
         this.lockTimeout = lockTimeout;
+        this.offline = offline;
     }
 
     /** The artifact for {@code request}, from the store or downloaded from {@code origin}. */
@@ -90,7 +95,9 @@ final class Flight {
                 .flatMap(found ->
                         found instanceof Lookup.Outcome.Hit hit && hit.recordUpdate() == null && !request.verifyHit()
                                 ? Mono.just(hit(id, request.uri(), hit.artifact()))
-                                : locked(request, origin, id))
+                                : offline && found instanceof Lookup.Outcome.Miss
+                                        ? Mono.error(offline(request))
+                                        : locked(request, origin, id))
                 .doOnError(e -> {
                     if (e instanceof CachetException failure) {
                         events.emit(new CacheEvent.Failed(request.key(), failure));
@@ -106,13 +113,17 @@ final class Flight {
                         .onErrorResume(LockManager.TimedOut.class, t -> lockTimeout(request.key(), id, t.waited())),
                 lease -> Mono.fromCallable(() -> lookup.find(request, id))
                         .subscribeOn(io)
-                        .flatMap(found -> underLock(request, origin, id, found))
-                        .map(artifact -> lease.waited() && artifact.source() == Artifact.Source.HIT
-                                ? artifact.withSource(Artifact.Source.WAITED)
-                                : artifact),
+                        .flatMap(found -> underLock(request, origin, id, waited(found, lease.waited()))),
                 LockManager.Lease::release,
                 (lease, error) -> lease.release(),
                 LockManager.Lease::release);
+    }
+
+    /** A hit found after waiting for another holder is that holder's download: WAITED, in its event too. */
+    private static Lookup.Outcome waited(Lookup.Outcome found, boolean waited) {
+        return waited && found instanceof Lookup.Outcome.Hit hit
+                ? new Lookup.Outcome.Hit(hit.artifact().withSource(Artifact.Source.WAITED), hit.recordUpdate())
+                : found;
     }
 
     private Mono<Artifact> underLock(FetchRequest request, Origin origin, KeyId id, Lookup.Outcome found) {
@@ -138,29 +149,41 @@ final class Flight {
 
     /**
      * Re-hashes a blob for a request that asked to verify its hit; a blob whose bytes changed on disk
-     * goes to {@code quarantine/} (under the blob's lock), so that it is downloaded again.
+     * goes to {@code quarantine/} (under the blob's lock, if free: a leased one is left to its holders,
+     * and the download replaces it by rename), so that it is downloaded again. Hashing needs no blob
+     * lock: this key's lock, held here, keeps eviction from the blob the key names.
      *
      * @return whether the blob is intact
      */
     private Mono<Boolean> rehash(Sha256 sha256) {
+        Path blob = store.blobPath(sha256);
+        return Mono.fromCallable(() -> Digests.of(blob).equals(sha256))
+                .subscribeOn(io)
+                .onErrorMap(IOException.class, e -> StorageException.of(blob, "re-hash", e))
+                .flatMap(intact -> intact ? Mono.just(true) : quarantine(sha256).thenReturn(false));
+    }
+
+    private Mono<Void> quarantine(Sha256 sha256) {
         return Mono.usingWhen(
-                locks.acquire(Maintenance.blobLockName(sha256), null, (other, waited) -> {}),
-                lease -> Mono.fromCallable(() -> {
-                            Path blob = store.blobPath(sha256);
-                            if (Digests.of(blob).equals(sha256)) {
-                                return true;
-                            }
-                            java.util.Optional<Store.Blob> found = store.blobs(sha256);
-                            if (found.isPresent()) {
-                                store.quarantine(found.get());
-                            }
-                            return false;
-                        })
-                        .subscribeOn(io)
-                        .onErrorMap(IOException.class, e -> StorageException.of(store.blobPath(sha256), "re-hash", e)),
-                LockManager.Lease::release,
-                (lease, error) -> lease.release(),
-                LockManager.Lease::release);
+                        locks.acquire(Maintenance.blobLockName(sha256), Duration.ZERO, (other, waited) -> {}),
+                        lease -> Mono.fromCallable(() -> {
+                                    if (!Digests.of(store.blobPath(sha256)).equals(sha256)) {
+                                        java.util.Optional<Store.Blob> found = store.blobs(sha256);
+                                        if (found.isPresent()) {
+                                            store.quarantine(found.get());
+                                        }
+                                    }
+                                    return true;
+                                })
+                                .subscribeOn(io)
+                                .onErrorMap(
+                                        IOException.class,
+                                        e -> StorageException.of(store.blobPath(sha256), "quarantine", e)),
+                        LockManager.Lease::release,
+                        (lease, error) -> lease.release(),
+                        LockManager.Lease::release)
+                .onErrorResume(LockManager.TimedOut.class, inUse -> Mono.empty())
+                .then();
     }
 
     /** A hit: remembered, touched for eviction order, announced. Runs on the I/O threads. */
@@ -172,15 +195,16 @@ final class Flight {
     }
 
     /**
-     * Names a blob that is already there under a new key, holding the blob's lock so that {@code gc}
-     * cannot evict it between the check and the record (see docs/architecture.md, "Eviction"). The
+     * Names a blob that is already there under a new key, holding the blob's lock (shared) so that
+     * {@code gc} cannot evict it between the check and the record (see docs/architecture.md, "Eviction"). The
      * blob's modification time is set to now, which tells a {@code gc} that listed it earlier that it
      * is in use again. Empty if the blob turns out not to be the pinned bytes: it is then downloaded.
      */
     private Mono<Artifact> reuse(FetchRequest request, KeyId id, Lookup.Outcome.ByDigest found) {
         Sha256 sha256 = found.sha256();
         return Mono.usingWhen(
-                locks.acquire(Maintenance.blobLockName(sha256), null, (other, waited) -> {}),
+                // Shared: it excludes eviction, not the blob's leases or other keys naming it.
+                locks.acquireShared(Maintenance.blobLockName(sha256)),
                 lease -> Mono.fromCallable(() -> {
                             Path blob = store.blobPath(sha256);
                             long size = store.blobSize(sha256);
@@ -210,10 +234,17 @@ final class Flight {
     }
 
     private Mono<Artifact> download(FetchRequest request, Origin origin, KeyId id) {
+        if (offline) {
+            return Mono.error(offline(request));
+        }
         Download.Source source = new Download.Source(origin, request.uri(), request.headers());
         return Download.run(downloads, request, id, List.of(source))
                 .flatMap(part -> commit.commit(part, record(request, part.sha256(), part.size()))
                         .map(blob -> committed(id, request, blob, part)));
+    }
+
+    private static OfflineException offline(FetchRequest request) {
+        return new OfflineException(request.key(), Text.redact(request.uri()));
     }
 
     private Store.Record record(FetchRequest request, Sha256 sha256, long size) {

@@ -61,6 +61,19 @@ public final class CacheFiles {
         }
     }
 
+    /** How far the download in progress got: the size of the biggest part file, 0 if there is none. */
+    public static long largestPart(Path root) {
+        long largest = 0;
+        try {
+            for (Path part : parts(root)) {
+                largest = Math.max(largest, part.toFile().length()); // 0 if it vanished meanwhile.
+            }
+        } catch (UncheckedIOException listedWhileItChanged) {
+            return 0; // Asked again.
+        }
+        return largest;
+    }
+
     /**
      * Waits until a part file holds exactly {@code bytes}: a holder paused by its origin has then
      * written everything it will write until released.

@@ -1,9 +1,11 @@
 package io.cachet.testing;
 
 import io.cachet.Artifact;
+import io.cachet.ArtifactLease;
 import io.cachet.Cache;
 import io.cachet.CacheEvent;
 import io.cachet.FetchRequest;
+import io.cachet.GcResult;
 import io.cachet.IntegrityException;
 import io.cachet.LockTimeoutException;
 import io.cachet.StorageException;
@@ -57,19 +59,22 @@ import java.util.function.Predicate;
  *                                              this process first opens it
  * --shared-with-group                          the multi-user modes
  * --gc                                         after fetching, collect garbage (nothing evicted)
+ * --lease                                      instead of fetching, lease the artifact until told RELEASE
+ * --evict                                      then evict everything it may: gc(0) with no minimum age
  * </pre>
  *
  * <p>Output lines: {@code READY pid=P}, {@code LOCKED} (first download started: this process holds
  * the lock), {@code STARTED offset=N}, {@code BYTES N}, {@code RESUMED offset=N}, {@code PAUSED
  * offset=N}, {@code WAITING holder=P}, {@code REMOTE bytes=N total=T}, {@code HIT}, {@code
  * COMMITTED}, {@code RESULT <source> <path> <sha>} per fetch, {@code ERROR <type> <message>} per
- * failure (and {@code LOCK_TIMEOUT holder=P bytes=N total=T}), {@code GC parts=N}, {@code DONE}.
+ * failure (and {@code LOCK_TIMEOUT holder=P bytes=N total=T}), {@code GC parts=N}, {@code LEASED
+ * <path>}, {@code RELEASED}, {@code EVICTED removed=N busy=M}, {@code DONE}.
  *
  * <p>Commands on stdin: {@code GO} lets the origin past its next pause; {@code DIAGNOSE} runs, in
  * this JVM, every read another part of a program might make while this process holds the lock
  * (who holds it and how far, entries, verify, gc) and prints {@code DIAGNOSED holder=P bytes=N};
  * {@code STRAY-READ} reads the lock file the way a careless tool would (the forbidden thing,
- * docs/reliability.md I4) and prints {@code STRAY-READ done}.
+ * docs/reliability.md I4) and prints {@code STRAY-READ done}; {@code RELEASE} closes the lease.
  *
  * <p>Exit status: 0 when every fetch succeeded, else by the first failure: {@link #LOCK_TIMEOUT},
  * {@link #INTEGRITY}, {@link #STORAGE}, {@link #OTHER}; {@link #USAGE} for bad arguments; 137 at a
@@ -82,6 +87,8 @@ public final class CacheWorker {
     public static final int INTEGRITY = 11;
     public static final int STORAGE = 12;
     public static final int OTHER = 13;
+
+    private static final CountDownLatch RELEASE = new CountDownLatch(1);
 
     private CacheWorker() {}
 
@@ -138,7 +145,13 @@ public final class CacheWorker {
             StartGate.await(Path.of(args.get("gate")));
         }
 
-        int exit = fetch(cache, request, Integer.parseInt(args.getOrDefault("fetches", "1")));
+        int exit = args.containsKey("lease")
+                ? lease(cache, request)
+                : fetch(cache, request, Integer.parseInt(args.getOrDefault("fetches", "1")));
+        if (args.containsKey("evict")) {
+            GcResult evicted = cache.gc(0, Duration.ZERO).block(Duration.ofSeconds(60));
+            out("EVICTED removed=" + evicted.blobsRemoved() + " busy=" + evicted.busySkipped());
+        }
         if (args.containsKey("gc")) {
             out("GC parts="
                     + cache.gc(Long.MAX_VALUE).block(Duration.ofSeconds(60)).partsRemoved());
@@ -190,6 +203,16 @@ public final class CacheWorker {
         }
         threads.shutdown();
         return exit;
+    }
+
+    /** Leases the artifact, says where it is, and holds it until told {@code RELEASE}. */
+    private static int lease(Cache cache, FetchRequest request) throws InterruptedException {
+        try (ArtifactLease lease = cache.lease(request).block(Duration.ofMinutes(5))) {
+            out("LEASED " + lease.path());
+            RELEASE.await();
+        }
+        out("RELEASED");
+        return OK;
     }
 
     private static int codeOf(Throwable failure) {
@@ -281,6 +304,7 @@ public final class CacheWorker {
                         while ((line = in.readLine()) != null) {
                             switch (line.strip()) {
                                 case "GO" -> origin.release();
+                                case "RELEASE" -> RELEASE.countDown();
                                 case "DIAGNOSE" -> diagnose(cache, id);
                                 case "STRAY-READ" -> {
                                     Files.readAllBytes(cache.root()

@@ -34,6 +34,7 @@ public final class FaultyDisk implements Disk {
         SET_MODE,
         CREATE_FILE,
         CREATE_DIRECTORY,
+        LINK,
         MOVE,
         SYNC_DIRECTORY,
         OPEN_LOCK,
@@ -232,6 +233,13 @@ public final class FaultyDisk implements Disk {
     }
 
     @Override
+    public void link(Path link, Path existing) throws IOException {
+        enter(Op.LINK, link);
+        real.link(link, existing);
+        leave(Op.LINK, link);
+    }
+
+    @Override
     public void syncDirectory(Path directory) throws IOException {
         enter(Op.SYNC_DIRECTORY, directory);
         real.syncDirectory(directory);
@@ -239,21 +247,22 @@ public final class FaultyDisk implements Disk {
     }
 
     @Override
-    public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor) throws IOException {
+    public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor, boolean shared)
+            throws IOException {
         enter(Op.OPEN_LOCK, path);
-        AsynchronousFileChannel channel = real.openLock(path, mode, executor);
+        AsynchronousFileChannel channel = real.openLock(path, mode, executor, shared);
         leave(Op.OPEN_LOCK, path);
         return channel;
     }
 
     @Override
-    public @Nullable FileLock tryLock(AsynchronousFileChannel channel) throws IOException {
+    public @Nullable FileLock tryLock(AsynchronousFileChannel channel, boolean shared) throws IOException {
         enter(Op.TRY_LOCK, Path.of("lock"));
         if (busyAttempts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             return null;
         }
         if (locksLie) {
-            return new FileLock(channel, 0, Long.MAX_VALUE, false) {
+            return new FileLock(channel, 0, Long.MAX_VALUE, shared) {
                 private volatile boolean valid = true;
 
                 @Override
@@ -267,7 +276,7 @@ public final class FaultyDisk implements Disk {
                 }
             };
         }
-        return real.tryLock(channel);
+        return real.tryLock(channel, shared);
     }
 
     @Override

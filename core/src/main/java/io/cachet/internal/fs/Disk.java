@@ -52,6 +52,12 @@ public interface Disk {
     /** Creates the directory {@code dir} with {@code mode}; fails if anything is there. */
     void createDirectory(Path dir, int mode) throws IOException;
 
+    /**
+     * Makes {@code link} a hard link to {@code existing}; fails if anything is at {@code link}, and
+     * when the two are on different file systems or the link is not allowed.
+     */
+    void link(Path link, Path existing) throws IOException;
+
     /** Renames atomically ({@code rename(2)}), replacing the target if it exists. */
     void move(Path source, Path target) throws IOException;
 
@@ -70,16 +76,21 @@ public interface Disk {
     /**
      * Opens a lock file, creating it with {@code mode} if missing, never following a symlink and
      * never with {@code DELETE_ON_CLOSE} (an unlinked lock file lets two holders lock two inodes).
+     *
+     * @param shared whether the channel is for a shared lock: an existing file is then opened for
+     *     reading only, which is all a shared lock needs (a user who may only read a cache can still
+     *     hold one)
      */
-    AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor) throws IOException;
+    AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor, boolean shared) throws IOException;
 
     /**
-     * Tries to take an exclusive OS lock without waiting.
+     * Tries to take an OS lock on the whole file without waiting: exclusive, or shared with other
+     * shared holders.
      *
      * @return the lock, or null when another process (or, exceptionally, this one) holds it
      */
     @Nullable
-    FileLock tryLock(AsynchronousFileChannel channel) throws IOException;
+    FileLock tryLock(AsynchronousFileChannel channel, boolean shared) throws IOException;
 
     /** Releases a lock taken by {@link #tryLock}. */
     void unlock(FileLock lock) throws IOException;

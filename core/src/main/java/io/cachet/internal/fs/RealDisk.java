@@ -36,12 +36,17 @@ final class RealDisk implements Disk {
     private static final Set<OpenOption> EXISTING_PART =
             Set.of(StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     private static final Set<OpenOption> EXISTING_LOCK = Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> EXISTING_SHARED_LOCK =
+            Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     private static final Set<OpenOption> NEW_FILE =
             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     private static final ConcurrentMap<Integer, FileAttribute<Set<PosixFilePermission>>> ATTRIBUTES =
             new ConcurrentHashMap<>();
-    private static final Set<OpenOption> NEW_LOCK =
-            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> NEW_LOCK = Set.of(
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.READ,
+            LinkOption.NOFOLLOW_LINKS);
 
     @Override
     public AsynchronousFileChannel createPart(Path path, int mode, ExecutorService executor) throws IOException {
@@ -117,7 +122,14 @@ final class RealDisk implements Disk {
     }
 
     @Override
-    public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor) throws IOException {
+    public void link(Path link, Path existing) throws IOException {
+        Files.createLink(link, existing);
+    }
+
+    @Override
+    public AsynchronousFileChannel openLock(Path path, int mode, ExecutorService executor, boolean shared)
+            throws IOException {
+        Set<OpenOption> existing = shared ? EXISTING_SHARED_LOCK : EXISTING_LOCK;
         // A new key's lock file does not exist yet: create it first then, without a failed open.
         if (Disk.missing(path)) {
             AsynchronousFileChannel created = createLock(path, mode, executor);
@@ -126,10 +138,10 @@ final class RealDisk implements Disk {
             }
         }
         try {
-            return AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
+            return AsynchronousFileChannel.open(path, existing, executor);
         } catch (NoSuchFileException missing) {
             AsynchronousFileChannel created = createLock(path, mode, executor);
-            return created != null ? created : AsynchronousFileChannel.open(path, EXISTING_LOCK, executor);
+            return created != null ? created : AsynchronousFileChannel.open(path, existing, executor);
         }
     }
 
@@ -153,9 +165,9 @@ final class RealDisk implements Disk {
     }
 
     @Override
-    public @Nullable FileLock tryLock(AsynchronousFileChannel channel) throws IOException {
+    public @Nullable FileLock tryLock(AsynchronousFileChannel channel, boolean shared) throws IOException {
         try {
-            return channel.tryLock();
+            return channel.tryLock(0, Long.MAX_VALUE, shared);
         } catch (OverlappingFileLockException sameJvm) {
             // The JVM lock table should prevent this; if the directory was reached by two paths that
             // canonicalise differently (bind mounts), it is "not yet", as in maven-resolver 74bfbc09e.

@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -25,7 +27,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Exclusive access to a key, across the threads of this JVM and across processes.
+ * Exclusive or shared access to a key, across the threads of this JVM and across processes.
  * See docs/architecture.md, "Across processes".
  *
  * <p>The protocol (docs/architecture.md, "Across processes"):
@@ -42,6 +44,14 @@ import reactor.core.scheduler.Scheduler;
  *   <li>Release in reverse: OS lock, channel, then the in-JVM mutex, so the next holder in this
  *       JVM opens its own channel only after ours is closed (I4).
  * </ol>
+ *
+ * <p>Shared access ({@link #acquireShared}) takes the OS lock in shared mode: any number of shared
+ * holders, in any process, exclude every exclusive holder and are excluded by one. In this JVM the
+ * shared holders of a name share one channel and one OS lock ({@link SharedHold}): the first takes
+ * the name's in-JVM mutex for all of them and the last gives it back, so an exclusive caller here
+ * waits for them, or is refused at once when it asks only if free. A shared caller joins an active
+ * hold at once, even while an exclusive caller waits: exclusive callers of a name that is also held
+ * shared (a blob's lock: gc, rm, verify) only ever ask if free.
  *
  * <p>Only this class opens lock files, and only one channel per file per JVM exists at a time.
  * Lock files are deleted only by gc, while holding them, once their key is gone from the cache
@@ -111,6 +121,56 @@ public final class LockManager implements AutoCloseable {
      *     {@link StorageException} if the lock file cannot be opened
      */
     public Mono<Lease> acquire(String name, @Nullable Duration timeout, Waiting waiting) {
+        return hold(name, false, timeout, waiting).map(this::register);
+    }
+
+    /**
+     * Shared access to {@code name}, as long as any exclusive holder lives; completes when it is this
+     * caller's. Shared holders in this JVM share one OS lock, released when the last one releases.
+     *
+     * @return a lease to release when done; fails with a {@link StorageException} if the lock file
+     *     cannot be opened
+     */
+    public Mono<Lease> acquireShared(String name) {
+        return Mono.defer(() -> {
+            boolean[] created = new boolean[1];
+            SharedHold hold = table.joinShared(name, created);
+            if (created[0]) {
+                hold.start(hold(name, true, null, (other, waited) -> {}));
+            }
+            // 0: waiting, 1: leased, 2: left before the lease was made. A cancel racing the grant
+            // either leaves the hold, or releases the lease made for it: never both, never neither.
+            AtomicInteger state = new AtomicInteger();
+            AtomicReference<Lease> made = new AtomicReference<>();
+            return hold.ready()
+                    .map(inner -> {
+                        Lease member = register(new Lease(inner.os, hold));
+                        made.set(member);
+                        if (!state.compareAndSet(0, 1)) {
+                            member.forget(); // Cancelled first: the cancel has left the hold already.
+                        }
+                        return member;
+                    })
+                    .doOnError(e -> {
+                        if (state.compareAndSet(0, 2)) {
+                            hold.leave();
+                        }
+                    })
+                    .doOnCancel(() -> {
+                        if (state.compareAndSet(0, 2)) {
+                            hold.leave();
+                        } else {
+                            Lease member = made.get();
+                            if (member != null) {
+                                member.releaseNow();
+                            }
+                        }
+                    });
+        });
+    }
+
+    /** The in-JVM mutex, then the OS lock in the mode asked; not registered. */
+    private Mono<Lease> hold(String name, boolean shared, @Nullable Duration timeout, Waiting waiting) {
         return Mono.defer(() -> {
             long start = timer.now(TimeUnit.NANOSECONDS);
             String key = name;
@@ -133,8 +193,8 @@ public final class LockManager implements AutoCloseable {
                             return Mono.error(
                                     new IllegalStateException("lock permit for " + key + " was released early"));
                         }
-                        return osLock(name, start, timeout, waiting)
-                                .map(os -> register(new Lease(os, permit, permit.waited() || os.waited, checkIn)))
+                        return osLock(name, shared, start, timeout, waiting)
+                                .map(os -> new Lease(os, permit, permit.waited() || os.waited, checkIn))
                                 .doOnError(e -> {
                                     permit.release();
                                     checkIn.run();
@@ -149,10 +209,10 @@ public final class LockManager implements AutoCloseable {
         });
     }
 
-    private Mono<OsLock> osLock(String name, long start, @Nullable Duration timeout, Waiting waiting) {
+    private Mono<OsLock> osLock(String name, boolean shared, long start, @Nullable Duration timeout, Waiting waiting) {
         Path path = locks.resolve(name + ".lock");
         AtomicBoolean waited = new AtomicBoolean();
-        return Mono.fromCallable(() -> tryOnce(path))
+        return Mono.fromCallable(() -> tryOnce(path, shared))
                 .subscribeOn(io)
                 .repeatWhenEmpty(
                         Integer.MAX_VALUE,
@@ -181,7 +241,7 @@ public final class LockManager implements AutoCloseable {
      * replacement between the open and the first read would go unnoticed. A file that did not exist
      * before the open was just created, and is looked at again from the start.
      */
-    private @Nullable OsLock tryOnce(Path path) {
+    private @Nullable OsLock tryOnce(Path path, boolean shared) {
         for (int i = 0; i < MAX_REOPENS; i++) {
             Object before = inode(path);
             if (before != null && isSpecial(path)) {
@@ -195,7 +255,7 @@ public final class LockManager implements AutoCloseable {
             }
             AsynchronousFileChannel channel;
             try {
-                channel = disk.openLock(path, lockMode, files);
+                channel = disk.openLock(path, lockMode, files, shared);
             } catch (IOException e) {
                 throw lockFileProblem(path, e);
             }
@@ -204,7 +264,7 @@ public final class LockManager implements AutoCloseable {
                 continue;
             }
             try {
-                FileLock lock = disk.tryLock(channel);
+                FileLock lock = disk.tryLock(channel, shared);
                 if (lock == null) {
                     closeQuietly(channel);
                     return null;
@@ -325,12 +385,13 @@ public final class LockManager implements AutoCloseable {
         }
     }
 
-    /** Exclusive access to one key until {@link #release}. */
+    /** Exclusive or shared access to one name until {@link #release}. */
     public final class Lease {
         private final OsLock os;
-        private final LocalMutex.Permit permit;
+        private final LocalMutex.@Nullable Permit permit;
         private final boolean waited;
         private final Runnable checkIn;
+        private final @Nullable SharedHold member;
         private final AtomicBoolean released = new AtomicBoolean();
 
         private Lease(OsLock os, LocalMutex.Permit permit, boolean waited, Runnable checkIn) {
@@ -338,6 +399,16 @@ public final class LockManager implements AutoCloseable {
             this.permit = permit;
             this.waited = waited;
             this.checkIn = checkIn;
+            this.member = null;
+        }
+
+        /** One holder of a shared hold, whose last holder releases the lock. */
+        private Lease(OsLock os, SharedHold member) {
+            this.os = os;
+            this.permit = null;
+            this.waited = false;
+            this.checkIn = () -> {};
+            this.member = member;
         }
 
         /** Whether another holder had the lock when this caller asked. */
@@ -357,13 +428,13 @@ public final class LockManager implements AutoCloseable {
 
         /**
          * Deletes the lock file, then releases the lock: for {@code gc}, once the key is gone from the
-         * cache. Safe because every locker checks, after locking, that the path still names the inode
+         * cache. Only for an exclusive lease. Safe because every locker checks, after locking, that the path still names the inode
          * it locked (and tries again on the new file if not), so a waiter that opened this file before
          * the delete never proceeds on it. Idempotent.
          */
         public Mono<Void> releaseAndDelete() {
             return Mono.fromRunnable(() -> {
-                        if (!released.get() && os.inode().equals(inode(os.path()))) {
+                        if (member == null && !released.get() && os.inode().equals(inode(os.path()))) {
                             try {
                                 Files.deleteIfExists(os.path());
                             } catch (IOException e) {
@@ -376,12 +447,23 @@ public final class LockManager implements AutoCloseable {
                     .then();
         }
 
-        void releaseNow() {
+        private void forget() {
+            released.set(true);
+            held.remove(this);
+        }
+
+        /** Releases at once, on the calling thread: an unlock and a close, a few system calls. */
+        public void releaseNow() {
             releaseNow(true);
         }
 
         private void releaseNow(boolean checkInode) {
             if (!released.compareAndSet(false, true)) {
+                return;
+            }
+            if (member != null) {
+                held.remove(this);
+                member.leave();
                 return;
             }
             if (checkInode && !os.inode().equals(inode(os.path()))) {
@@ -398,7 +480,9 @@ public final class LockManager implements AutoCloseable {
             } finally {
                 closeQuietly(os.channel());
                 held.remove(this);
-                permit.release();
+                if (permit != null) {
+                    permit.release();
+                }
                 checkIn.run();
             }
         }

@@ -18,16 +18,19 @@ import java.util.Set;
  * Built in one pass: O(keys + blobs) file reads.
  *
  * @param taken when the listing started
+ * @param otherBytes what {@code tmp/} and {@code quarantine/} hold, which counts against a size cap
  */
 record Snapshot(
         Instant taken,
         List<Store.Blob> blobs,
         Set<Sha256> pending,
         Map<Sha256, List<KeyId>> keys,
-        Map<Sha256, Instant> lastUse) {
+        Map<Sha256, Instant> lastUse,
+        long otherBytes) {
 
     static Snapshot read(Store store) throws IOException {
         Instant taken = Instant.now();
+        long otherBytes = store.tmpBytes() + quarantineBytes(store);
         List<Store.Blob> blobs = store.blobs();
         Set<Sha256> pending = store.pendingDigests();
         Map<Sha256, List<KeyId>> keys = new HashMap<>();
@@ -37,11 +40,21 @@ record Snapshot(
             keys.computeIfAbsent(sha256, s -> new ArrayList<>()).add(stored.id());
             lastUse.merge(sha256, stored.lastUsed(), (a, b) -> a.isAfter(b) ? a : b);
         }
-        return new Snapshot(taken, blobs, pending, keys, lastUse);
+        return new Snapshot(taken, blobs, pending, keys, lastUse, otherBytes);
     }
 
+    /** Everything the cache holds: blobs, part files and quarantined blobs. */
     long totalBytes() {
-        return blobs.stream().mapToLong(Store.Blob::size).sum();
+        return blobs.stream().mapToLong(Store.Blob::size).sum() + otherBytes;
+    }
+
+    /** What the cache holds, without reading key records: for the automatic cap's quick check. */
+    static long usage(Store store) throws IOException {
+        return store.blobs().stream().mapToLong(Store.Blob::size).sum() + store.tmpBytes() + quarantineBytes(store);
+    }
+
+    private static long quarantineBytes(Store store) throws IOException {
+        return store.quarantined().stream().mapToLong(Store.Quarantined::size).sum();
     }
 
     List<KeyId> keysOf(Sha256 sha256) {

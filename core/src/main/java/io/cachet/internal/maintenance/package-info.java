@@ -1,5 +1,6 @@
 /**
- * Listing, verifying and evicting blobs that other callers and processes may be fetching. Door:
+ * Listing, verifying, evicting and removing blobs that other callers and processes may be fetching
+ * or holding. Door:
  * {@link io.cachet.internal.maintenance.Maintenance}. See docs/architecture.md, "Eviction".
  */
 @NullMarked

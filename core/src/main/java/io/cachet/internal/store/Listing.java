@@ -129,6 +129,58 @@ final class Listing {
         return removed;
     }
 
+    /** The total size of the regular files directly in {@code dir}; 0 when there is no such directory. */
+    static long bytesIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        long total = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path path : entries) {
+                total += Math.max(0, regularSize(path));
+            }
+        }
+        return total;
+    }
+
+    /**
+     * The blobs in {@code quarantine/}, each with when it was put there: the time in its name
+     * ({@code <sha>.<epoch millis>}), else its modification time.
+     */
+    static List<Store.Quarantined> quarantined(Layout layout) throws IOException {
+        List<Store.Quarantined> out = new ArrayList<>();
+        if (!Files.isDirectory(layout.quarantine(), LinkOption.NOFOLLOW_LINKS)) {
+            return out;
+        }
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.quarantine())) {
+            for (Path path : dir) {
+                try {
+                    BasicFileAttributes a =
+                            Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile()) {
+                        out.add(new Store.Quarantined(path, a.size(), quarantinedAt(path, a)));
+                    }
+                } catch (NoSuchFileException raced) {
+                    // Deleted while we listed.
+                }
+            }
+        }
+        return out;
+    }
+
+    private static java.time.Instant quarantinedAt(Path path, BasicFileAttributes a) {
+        String name = path.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        if (dot > 0 && dot < name.length() - 1) {
+            try {
+                return java.time.Instant.ofEpochMilli(Long.parseLong(name.substring(dot + 1)));
+            } catch (NumberFormatException notOurs) {
+                // Named by someone else: its modification time says how old it is.
+            }
+        }
+        return a.lastModifiedTime().toInstant();
+    }
+
     /** A regular file's size; -1 for anything else, or if it vanished. */
     private static long regularSize(Path path) throws IOException {
         try {

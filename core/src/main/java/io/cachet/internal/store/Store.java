@@ -169,12 +169,41 @@ public final class Store {
         disk.syncDirectory(layout.refs());
     }
 
-    /** Marks the key as used now; best effort, for least-recently-used eviction. */
+    /**
+     * Marks the key as used now; best effort, for least-recently-used eviction. Only a file's owner
+     * may set its times, so another user's record (in a cache shared with a group) is marked by
+     * writing its first byte back in place through one descriptor: the same byte into the same inode,
+     * which only updates the modification time, and which anyone allowed to write the record may do.
+     */
     public void touch(KeyId id) {
+        Path record = layout.ref(id);
         try {
-            Files.setLastModifiedTime(layout.ref(id), FileTime.from(Instant.now()));
+            Files.setLastModifiedTime(record, FileTime.from(Instant.now()));
+        } catch (NoSuchFileException | UnsupportedOperationException gone) {
+            // Nothing to mark.
+        } catch (IOException notOwner) {
+            rewriteFirstByte(record);
+        }
+    }
+
+    private static void rewriteFirstByte(Path file) {
+        try {
+            if (!Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isRegularFile()) {
+                return;
+            }
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                    file,
+                    java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(1);
+                if (channel.read(first, 0) == 1) {
+                    channel.write(first.flip(), 0);
+                }
+            }
         } catch (IOException | UnsupportedOperationException ignored) {
-            // A missing or foreign-owned record keeps its old time; eviction order is a heuristic.
+            // Not writable by this user either: the record keeps its old time; eviction order is a heuristic.
         }
     }
 
@@ -318,6 +347,21 @@ public final class Store {
         disk.syncParentOf(blob.path());
         disk.syncDirectory(quarantine);
         return target;
+    }
+
+    /** The blobs in {@code quarantine/}, with when each was put there. */
+    public List<Quarantined> quarantined() throws IOException {
+        return Listing.quarantined(layout);
+    }
+
+    /** Deletes a quarantined blob; false if it was gone already. */
+    public boolean deleteQuarantined(Quarantined blob) throws IOException {
+        return Files.deleteIfExists(blob.path());
+    }
+
+    /** What {@code tmp/} holds, in bytes: part files of downloads in progress or kept for a resume. */
+    public long tmpBytes() throws IOException {
+        return Listing.bytesIn(layout.tmp());
     }
 
     // ---- part files ----------------------------------------------------------------------------
@@ -535,6 +579,9 @@ public final class Store {
 
     /** A blob as found on disk; {@code modified} is when it was last written or re-referenced. */
     public record Blob(Sha256 sha256, Path path, long size, Instant modified) {}
+
+    /** A blob in {@code quarantine/}, and when it was put there. */
+    public record Quarantined(Path path, long size, Instant since) {}
 
     /**
      * Who wrote a temporary file: host, pid and process start time (0 if unknown).

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cachet.StorageException;
 import io.cachet.internal.retry.Backoff;
+import io.cachet.testing.Await;
 import io.cachet.testing.FaultyDisk;
 import io.cachet.testing.FaultyDisk.Op;
 import java.nio.file.Files;
@@ -186,5 +187,88 @@ class LockManagerTest {
                 .block(Duration.ofSeconds(30));
 
         assertThat(Files.getAttribute(locks.resolve(ID + ".lock"), "unix:ino")).isEqualTo(inode);
+    }
+
+    // ---- shared ----------------------------------------------------------------------------------
+
+    @Test
+    void sharedHoldersInOneJvmShareOneChannelAndExcludeAnExclusiveCallerUntilTheLastLetsGo() {
+        FaultyDisk disk = new FaultyDisk();
+        LockManager manager = manager(disk, VirtualTimeScheduler.create(), 0.5);
+
+        LockManager.Lease first = manager.acquireShared(ID).block(Duration.ofSeconds(30));
+        long opensByTheFirst =
+                disk.ops().stream().filter(op -> op == Op.OPEN_LOCK).count();
+        LockManager.Lease second = manager.acquireShared(ID).block(Duration.ofSeconds(30));
+
+        assertThat(disk.ops())
+                .as("one channel and one OS lock for every shared holder of this JVM")
+                .filteredOn(op -> op == Op.OPEN_LOCK)
+                .hasSize((int) opensByTheFirst);
+        assertThat(manager.heldCount()).isEqualTo(2);
+        StepVerifier.create(manager.acquire(ID, Duration.ZERO, (o, w) -> {}))
+                .expectError(LockManager.TimedOut.class)
+                .verify(Duration.ofSeconds(30));
+
+        first.releaseNow();
+        StepVerifier.create(manager.acquire(ID, Duration.ZERO, (o, w) -> {}))
+                .as("one shared holder is left")
+                .expectError(LockManager.TimedOut.class)
+                .verify(Duration.ofSeconds(30));
+
+        second.releaseNow();
+        manager.acquire(ID, Duration.ZERO, (o, w) -> {})
+                .block(Duration.ofSeconds(30))
+                .releaseNow();
+        assertThat(manager.heldCount()).isZero();
+    }
+
+    @Test
+    void anExclusiveCallerInThisJvmWaitsForTheSharedHoldersThenGetsTheLock() {
+        LockManager manager = manager(new FaultyDisk(), VirtualTimeScheduler.create(), 0.5);
+        LockManager.Lease shared = manager.acquireShared(ID).block(Duration.ofSeconds(30));
+
+        var exclusive = manager.acquire(ID, null, (o, w) -> {}).toFuture();
+        assertThat(exclusive).isNotDone();
+
+        shared.releaseNow();
+        exclusive.join().releaseNow();
+        assertThat(manager.heldCount()).isZero();
+    }
+
+    @Test
+    void sharedCallersWaitForAnExclusiveHolderThenShareOneChannel() {
+        FaultyDisk disk = new FaultyDisk();
+        LockManager manager = manager(disk, VirtualTimeScheduler.create(), 0.5);
+        LockManager.Lease exclusive = manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30));
+        long opensByTheHolder =
+                disk.ops().stream().filter(op -> op == Op.OPEN_LOCK).count();
+
+        var first = manager.acquireShared(ID).toFuture();
+        var second = manager.acquireShared(ID).toFuture();
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+
+        exclusive.releaseNow();
+        first.join().releaseNow();
+        second.join().releaseNow();
+        assertThat(disk.ops()).filteredOn(op -> op == Op.OPEN_LOCK).hasSize((int) opensByTheHolder + 1);
+        assertThat(manager.heldCount()).isZero();
+    }
+
+    @Test
+    void aSharedCallerThatCancelsBeforeItsGrantLeavesNothingHeld() {
+        LockManager manager = manager(new FaultyDisk(), VirtualTimeScheduler.create(), 0.5);
+        LockManager.Lease exclusive = manager.acquire(ID, null, (o, w) -> {}).block(Duration.ofSeconds(30));
+        var quitter = manager.acquireShared(ID).subscribe();
+
+        quitter.dispose();
+        exclusive.releaseNow();
+
+        Await.until("the abandoned shared hold let go of the lock", () -> LockManager.inUse(locks) == 0);
+        assertThat(manager.heldCount()).isZero();
+        manager.acquire(ID, Duration.ZERO, (o, w) -> {})
+                .block(Duration.ofSeconds(30))
+                .releaseNow();
     }
 }

@@ -106,7 +106,7 @@ public final class S3Blobs implements AutoCloseable {
 
     /** The object's size, or empty when there is none. */
     private Mono<Long> size(String key) {
-        return Mono.fromFuture(() -> client.headObject(b -> b.bucket(bucket).key(key)), true)
+        return call(() -> client.headObject(b -> b.bucket(bucket).key(key)))
                 .map(r -> r.contentLength())
                 .onErrorResume(e -> Failures.status(e) == 404, e -> Mono.empty());
     }
@@ -130,7 +130,7 @@ public final class S3Blobs implements AutoCloseable {
             }
         }
         GetObjectRequest built = get.build();
-        return Mono.fromFuture(() -> client.getObject(built, AsyncResponseTransformer.toPublisher()), true)
+        return call(() -> client.getObject(built, AsyncResponseTransformer.toPublisher()))
                 .map(published -> respond(request, ranged, published))
                 .onErrorResume(
                         e -> ranged && Failures.status(e) == 412,
@@ -258,22 +258,19 @@ public final class S3Blobs implements AutoCloseable {
     }
 
     private Mono<Void> putFile(String key, Path file, long size, boolean conditional) {
-        return Mono.fromFuture(
-                        () -> client.putObject(
-                                b -> {
-                                    b.bucket(bucket).key(key).contentLength(size);
-                                    if (conditional) {
-                                        b.ifNoneMatch("*");
-                                    }
-                                },
-                                AsyncRequestBody.fromFile(file)),
-                        true)
+        return call(() -> client.putObject(
+                        b -> {
+                            b.bucket(bucket).key(key).contentLength(size);
+                            if (conditional) {
+                                b.ifNoneMatch("*");
+                            }
+                        },
+                        AsyncRequestBody.fromFile(file)))
                 .then();
     }
 
     private Mono<Void> multipart(String key, Path file, long size, boolean conditional) {
-        return Mono.fromFuture(
-                        () -> client.createMultipartUpload(b -> b.bucket(bucket).key(key)), true)
+        return call(() -> client.createMultipartUpload(b -> b.bucket(bucket).key(key)))
                 .flatMap(created -> {
                     String uploadId = created.uploadId();
                     int parts = (int) ((size + partSize - 1) / partSize);
@@ -288,16 +285,14 @@ public final class S3Blobs implements AutoCloseable {
     private Mono<CompletedPart> uploadPart(String key, String uploadId, Path file, int n, long size) {
         long position = (n - 1) * partSize;
         long length = Math.min(partSize, size - position);
-        return Mono.fromFuture(
-                        () -> client.uploadPart(
-                                b -> b.bucket(bucket)
-                                        .key(key)
-                                        .uploadId(uploadId)
-                                        .partNumber(n)
-                                        .contentLength(length),
-                                AsyncRequestBody.fromFile(
-                                        c -> c.path(file).position(position).numBytesToRead(length))),
-                        true)
+        return call(() -> client.uploadPart(
+                        b -> b.bucket(bucket)
+                                .key(key)
+                                .uploadId(uploadId)
+                                .partNumber(n)
+                                .contentLength(length),
+                        AsyncRequestBody.fromFile(
+                                c -> c.path(file).position(position).numBytesToRead(length))))
                 .map(r -> CompletedPart.builder().partNumber(n).eTag(r.eTag()).build())
                 // One lost part should not cost the whole upload: transient failures are tried again.
                 .retryWhen(Retry.backoff(2, Duration.ofMillis(200))
@@ -306,22 +301,18 @@ public final class S3Blobs implements AutoCloseable {
     }
 
     private Mono<Void> complete(String key, String uploadId, List<CompletedPart> parts, boolean conditional) {
-        return Mono.fromFuture(
-                        () -> client.completeMultipartUpload(b -> {
-                            b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts));
-                            if (conditional) {
-                                b.ifNoneMatch("*");
-                            }
-                        }),
-                        true)
+        return call(() -> client.completeMultipartUpload(b -> {
+                    b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts));
+                    if (conditional) {
+                        b.ifNoneMatch("*");
+                    }
+                }))
                 .then();
     }
 
     private Mono<Void> abort(String key, String uploadId) {
-        return Mono.fromFuture(
-                        () -> client.abortMultipartUpload(
-                                b -> b.bucket(bucket).key(key).uploadId(uploadId)),
-                        true)
+        return call(() -> client.abortMultipartUpload(
+                        b -> b.bucket(bucket).key(key).uploadId(uploadId)))
                 .then()
                 .onErrorResume(e -> {
                     log.debug("aborting the multipart upload of {} failed", where(key), e);
@@ -371,9 +362,7 @@ public final class S3Blobs implements AutoCloseable {
     }
 
     private Mono<KeyRecord> readRecord(String key) {
-        return Mono.fromFuture(
-                        () -> client.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()),
-                        true)
+        return call(() -> client.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()))
                 .flatMap(bytes -> {
                     KeyRecord record = Objects.decode(bytes.asByteArray());
                     return record != null
@@ -407,19 +396,17 @@ public final class S3Blobs implements AutoCloseable {
     }
 
     private Mono<Void> putRecord(String key, byte[] bytes, boolean conditional) {
-        return Mono.fromFuture(
-                        () -> client.putObject(
-                                b -> {
-                                    b.bucket(bucket)
-                                            .key(key)
-                                            .contentLength((long) bytes.length)
-                                            .contentType("text/plain");
-                                    if (conditional) {
-                                        b.ifNoneMatch("*");
-                                    }
-                                },
-                                AsyncRequestBody.fromBytes(bytes)),
-                        true)
+        return call(() -> client.putObject(
+                        b -> {
+                            b.bucket(bucket)
+                                    .key(key)
+                                    .contentLength((long) bytes.length)
+                                    .contentType("text/plain");
+                            if (conditional) {
+                                b.ifNoneMatch("*");
+                            }
+                        },
+                        AsyncRequestBody.fromBytes(bytes)))
                 .then();
     }
 
@@ -430,5 +417,29 @@ public final class S3Blobs implements AutoCloseable {
         } finally {
             afterClose.run();
         }
+    }
+
+    /**
+     * One S3 request. A pooled connection that the server closed while it was idle fails the request
+     * before any answer; that one case is tried once more on a fresh connection (the SDK's own retries
+     * are off: the engine decides about everything else).
+     */
+    private static <T> Mono<T> call(java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> request) {
+        return Mono.fromFuture(request, true).retryWhen(Retry.max(1).filter(S3Blobs::closedBeforeAnAnswer));
+    }
+
+    private static boolean closedBeforeAnAnswer(Throwable t) {
+        Throwable e = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (!(e instanceof software.amazon.awssdk.core.exception.SdkClientException)) {
+            return false;
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            if (c instanceof java.nio.channels.ClosedChannelException
+                    || (m != null && m.contains("connection was closed during the request"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,0 +1,296 @@
+package io.cachet.spring.boot;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The {@code cachet.*} properties: the auto-configured cache's settings. Each has the default of
+ * the matching {@link io.cachet.Cache.Builder} method; only {@code cachet.root} is required.
+ */
+@ConfigurationProperties("cachet")
+public class CachetProperties {
+
+    /** The cache directory, created if missing. Required. */
+    private @Nullable Path root;
+
+    /**
+     * How long a download may wait for its next bytes, or for the origin's first answer, before the
+     * attempt fails and is retried.
+     */
+    private Duration idleTimeout = Duration.ofSeconds(30);
+
+    /**
+     * How long a fetch waits for another process's download of the same artifact before failing.
+     * Unset: as long as that process lives (a stalled one fails by its own idle timeout).
+     */
+    private @Nullable Duration lockTimeout;
+
+    /** The slowest transfer tolerated, per second, averaged over the throughput window; 0 disables the check. */
+    private DataSize minThroughput = DataSize.ofKilobytes(1);
+
+    /** The window over which the minimum throughput is averaged. */
+    private Duration throughputWindow = Duration.ofSeconds(60);
+
+    /** The largest artifact accepted when a request does not say its size. Unset: unlimited. */
+    private @Nullable DataSize maxArtifactSize;
+
+    /** Whether users of the directory's group share the cache (group-writable directories and locks). */
+    private boolean sharedWithGroup;
+
+    /** The size of each write to disk (and of each of the few buffers a download holds). */
+    private DataSize writeBufferSize = DataSize.ofKilobytes(512);
+
+    /** How transient failures are retried. */
+    private final Retry retry = new Retry();
+
+    /** The HTTP origin. */
+    private final Http http = new Http();
+
+    /** The Micrometer metrics. */
+    private final Metrics metrics = new Metrics();
+
+    /** The actuator health indicator. */
+    private final Health health = new Health();
+
+    public @Nullable Path getRoot() {
+        return root;
+    }
+
+    public void setRoot(@Nullable Path root) {
+        this.root = root;
+    }
+
+    public Duration getIdleTimeout() {
+        return idleTimeout;
+    }
+
+    public void setIdleTimeout(Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    public @Nullable Duration getLockTimeout() {
+        return lockTimeout;
+    }
+
+    public void setLockTimeout(@Nullable Duration lockTimeout) {
+        this.lockTimeout = lockTimeout;
+    }
+
+    public DataSize getMinThroughput() {
+        return minThroughput;
+    }
+
+    public void setMinThroughput(DataSize minThroughput) {
+        this.minThroughput = minThroughput;
+    }
+
+    public Duration getThroughputWindow() {
+        return throughputWindow;
+    }
+
+    public void setThroughputWindow(Duration throughputWindow) {
+        this.throughputWindow = throughputWindow;
+    }
+
+    public @Nullable DataSize getMaxArtifactSize() {
+        return maxArtifactSize;
+    }
+
+    public void setMaxArtifactSize(@Nullable DataSize maxArtifactSize) {
+        this.maxArtifactSize = maxArtifactSize;
+    }
+
+    public boolean isSharedWithGroup() {
+        return sharedWithGroup;
+    }
+
+    public void setSharedWithGroup(boolean sharedWithGroup) {
+        this.sharedWithGroup = sharedWithGroup;
+    }
+
+    public DataSize getWriteBufferSize() {
+        return writeBufferSize;
+    }
+
+    public void setWriteBufferSize(DataSize writeBufferSize) {
+        this.writeBufferSize = writeBufferSize;
+    }
+
+    public Retry getRetry() {
+        return retry;
+    }
+
+    public Http getHttp() {
+        return http;
+    }
+
+    public Metrics getMetrics() {
+        return metrics;
+    }
+
+    public Health getHealth() {
+        return health;
+    }
+
+    /** {@code cachet.retry.*}: the {@link io.cachet.RetryPolicy}. */
+    public static class Retry {
+        /** Retries after the first attempt; 0 disables retrying. */
+        private int maxRetries = 3;
+
+        /** The delay before the first retry; each next one doubles it. */
+        private Duration firstBackoff = Duration.ofMillis(500);
+
+        /** The largest delay between attempts. */
+        private Duration maxBackoff = Duration.ofSeconds(10);
+
+        /** The random spread of each delay, from 0 (none) to 1 (up to twice the delay). */
+        private double jitter = 0.5;
+
+        /** The longest Retry-After honoured; an origin asking for longer fails at once. */
+        private Duration maxRetryAfter = Duration.ofMinutes(2);
+
+        public int getMaxRetries() {
+            return maxRetries;
+        }
+
+        public void setMaxRetries(int maxRetries) {
+            this.maxRetries = maxRetries;
+        }
+
+        public Duration getFirstBackoff() {
+            return firstBackoff;
+        }
+
+        public void setFirstBackoff(Duration firstBackoff) {
+            this.firstBackoff = firstBackoff;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public double getJitter() {
+            return jitter;
+        }
+
+        public void setJitter(double jitter) {
+            this.jitter = jitter;
+        }
+
+        public Duration getMaxRetryAfter() {
+            return maxRetryAfter;
+        }
+
+        public void setMaxRetryAfter(Duration maxRetryAfter) {
+            this.maxRetryAfter = maxRetryAfter;
+        }
+    }
+
+    /** {@code cachet.http.*}: the reactor-netty HTTP origin. */
+    public static class Http {
+        /** How long to wait for a TCP connection. */
+        private Duration connectTimeout = Duration.ofSeconds(10);
+
+        /** How long to wait for a response's headers once the request is sent. */
+        private Duration responseHeaderTimeout = Duration.ofSeconds(60);
+
+        /** How many redirects to follow, from 0 to 10. */
+        private int maxRedirects = 10;
+
+        /** Whether to offer HTTP/2 over TLS. */
+        private boolean http2 = true;
+
+        /**
+         * A proxy for every request ({@code http://[user:password@]host:port} or
+         * {@code socks5://host:port}). Unset: the client's own, else https_proxy and http_proxy.
+         */
+        private @Nullable URI proxy;
+
+        /** Hosts reached without the proxy, as in NO_PROXY: {@code example.com,.internal,10.0.0.0/8}. */
+        private @Nullable String noProxy;
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getResponseHeaderTimeout() {
+            return responseHeaderTimeout;
+        }
+
+        public void setResponseHeaderTimeout(Duration responseHeaderTimeout) {
+            this.responseHeaderTimeout = responseHeaderTimeout;
+        }
+
+        public int getMaxRedirects() {
+            return maxRedirects;
+        }
+
+        public void setMaxRedirects(int maxRedirects) {
+            this.maxRedirects = maxRedirects;
+        }
+
+        public boolean isHttp2() {
+            return http2;
+        }
+
+        public void setHttp2(boolean http2) {
+            this.http2 = http2;
+        }
+
+        public @Nullable URI getProxy() {
+            return proxy;
+        }
+
+        public void setProxy(@Nullable URI proxy) {
+            this.proxy = proxy;
+        }
+
+        public @Nullable String getNoProxy() {
+            return noProxy;
+        }
+
+        public void setNoProxy(@Nullable String noProxy) {
+            this.noProxy = noProxy;
+        }
+    }
+
+    /** {@code cachet.metrics.*}: the meters, registered when the application has a MeterRegistry. */
+    public static class Metrics {
+        /** How often the size of the store is read again from the directory. */
+        private Duration storeRescanInterval = Duration.ofMinutes(5);
+
+        public Duration getStoreRescanInterval() {
+            return storeRescanInterval;
+        }
+
+        public void setStoreRescanInterval(Duration storeRescanInterval) {
+            this.storeRescanInterval = storeRescanInterval;
+        }
+    }
+
+    /** {@code cachet.health.*}: the health indicator, enabled by management.health.cachet.enabled. */
+    public static class Health {
+        /** The free space below which the cache is reported DOWN. */
+        private DataSize minFreeSpace = DataSize.ofMegabytes(100);
+
+        public DataSize getMinFreeSpace() {
+            return minFreeSpace;
+        }
+
+        public void setMinFreeSpace(DataSize minFreeSpace) {
+            this.minFreeSpace = minFreeSpace;
+        }
+    }
+}
