@@ -143,6 +143,8 @@ class CrashIT {
         AFTER_FORCE(false, "--halt-after=FORCE", "--halt-on=part"),
         AFTER_THE_MOVE_INTO_BLOBS(true, "--halt-after=MOVE", "--halt-on=blob"),
         BEFORE_THE_BLOB_DIRECTORY_SYNC(true, "--halt-before=SYNC_DIRECTORY", "--halt-on=blob-dir"),
+        // A new fan-out directory's entry is synced in the same round as the blob's directory and refs/.
+        BEFORE_THE_NEW_FAN_OUT_DIRECTORYS_SYNC(true, "--halt-before=SYNC_DIRECTORY", "--halt-on=fan-outs"),
         AFTER_THE_KEY_RECORD(true, "--halt-after=MOVE", "--halt-on=refs"),
         BEFORE_UNLOCK(true, "--halt-before=UNLOCK", "--halt-on=any");
 

@@ -104,21 +104,44 @@ class CommitTest {
     }
 
     @Test
-    void newBlobDirectoriesAreMadeDurable() throws Exception {
+    void newBlobDirectoriesAreMadeDurableInTheSameRoundOfSyncsAsTheBlobAndOnlyOnce() throws Exception {
         fixture.origin.enqueue(ok(BODY));
         FaultyDisk disk = new FaultyDisk();
         Cache cache = fixture.open(fixture.builder(), disk);
+        Path fanOuts = fixture.root().resolve("blobs").resolve("sha256");
+        int opening = disk.calls().size();
 
         Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        List<Call> first = disk.calls().subList(opening, disk.calls().size());
 
-        assertThat(disk.calls())
+        Path directory = artifact.path().getParent();
+        assertThat(first)
                 .extracting(Call::op, Call::path)
                 .containsSubsequence(
+                        org.assertj.core.groups.Tuple.tuple(Op.CREATE_DIRECTORY, directory),
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()),
                         org.assertj.core.groups.Tuple.tuple(
-                                Op.CREATE_DIRECTORY, artifact.path().getParent()),
-                        org.assertj.core.groups.Tuple.tuple(
-                                Op.SYNC_DIRECTORY, artifact.path().getParent().getParent()),
-                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()));
+                                Op.MOVE, fixture.root().resolve("refs").resolve(refName(first))),
+                        org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")))
+                .as("the new directory's entry is synced after the renames, with the blob's and the record's")
+                .containsSubsequence(
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()),
+                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, fanOuts),
+                        org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
+        assertThat(first).filteredOn(c -> c.op() == Op.SYNC_DIRECTORY).hasSize(3);
+
+        byte[] neighbour = inTheSameFanOutDirectory(SHA);
+        fixture.origin.enqueue(ok(neighbour));
+        int before = disk.calls().size();
+        Artifact next = cache.fetch(
+                        FetchRequest.of("https://origin.test/neighbour").withSha256(Bytes.sha256(neighbour)))
+                .block(Duration.ofSeconds(30));
+        assertThat(next.path().getParent()).isEqualTo(directory);
+        List<Call> second = disk.calls().subList(before, disk.calls().size());
+        assertThat(second)
+                .as("a directory known durable is neither looked at again nor synced in its parent")
+                .noneMatch(c -> c.op() == Op.SYNC_DIRECTORY && c.path().equals(fanOuts))
+                .noneMatch(c -> c.op() == Op.CREATE_DIRECTORY);
     }
 
     @Test
@@ -275,6 +298,16 @@ class CommitTest {
             return (Integer) Files.getAttribute(path, "unix:mode") & 07777;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A small body whose digest starts with the same byte as {@code sha}'s, so its blob shares the directory. */
+    private static byte[] inTheSameFanOutDirectory(Sha256 sha) {
+        for (int seed = 0; ; seed++) {
+            byte[] body = Bytes.random(4096, seed);
+            if (Bytes.sha256(body).hex().startsWith(sha.hex().substring(0, 2))) {
+                return body;
+            }
         }
     }
 

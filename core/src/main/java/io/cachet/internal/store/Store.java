@@ -46,6 +46,9 @@ public final class Store {
     private final Disk disk;
     private final java.nio.file.FileStore fileStore;
     private final TmpNames tmpNames;
+    // Fan-out directories seen by this process: true once their entry is durable (ensureBlobDirectory).
+    private final java.util.concurrent.ConcurrentMap<Path, Boolean> fanOuts =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Store(Layout layout, Permissions permissions, Disk disk) {
         this.layout = layout;
@@ -271,31 +274,65 @@ public final class Store {
      * needed, then one atomic rename (a blob already there has the same bytes, so replacing it is
      * harmless).
      *
-     * @return the blob's directory, whose entry the caller makes durable
+     * @return the directories whose entries the caller makes durable: the blob's, and {@code
+     *     blobs/sha256/} too while the blob's directory is new (then {@link #fanOutDurable} once synced)
      */
-    public Path publishBlob(Path part, Sha256 sha256) throws IOException {
+    public List<Path> publishBlob(Path part, Sha256 sha256) throws IOException {
         if (mode(part) != permissions.blob()) {
             disk.setMode(part, permissions.blob());
         }
         Path directory = layout.blobDirectory(sha256);
-        ensureBlobDirectory(directory);
-        disk.move(part, layout.blob(sha256));
-        return directory;
+        boolean durable = ensureBlobDirectory(directory);
+        try {
+            disk.move(part, layout.blob(sha256));
+        } catch (NoSuchFileException gone) {
+            // The fan-out directory was known here but removed meanwhile (the cache emptied by hand).
+            fanOuts.remove(directory);
+            durable = ensureBlobDirectory(directory);
+            disk.move(part, layout.blob(sha256));
+        }
+        return durable ? List.of(directory) : List.of(directory, directory.getParent());
     }
 
-    /** Creates {@code blobs/sha256/ab/} on first use, and makes its entry in the parent durable. */
-    private void ensureBlobDirectory(Path directory) throws IOException {
-        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+    /** Records that the entry of the new fan-out directory {@code directory} is durable in its parent. */
+    public void fanOutDurable(Path directory) {
+        fanOuts.put(directory, Boolean.TRUE);
+    }
+
+    /**
+     * Creates {@code blobs/sha256/ab/} on first use. Its entry in the parent is not synced here: the
+     * caller syncs the parent with the blob's own directory, in the same group of syncs.
+     *
+     * <p>What is known of each fan-out directory is kept ({@link #fanOuts}), so that a commit looks at
+     * it once per process, not once per blob: {@code true} once its entry is known durable (found
+     * there, or synced), {@code false} while its creation awaits the sync of its parent, which every
+     * commit into it then asks for too (a group commit makes that one {@code fsync}), so that no blob
+     * is reported durable while its directory's entry may not be.
+     *
+     * @return whether its entry in the parent is known durable
+     */
+    private boolean ensureBlobDirectory(Path directory) throws IOException {
+        Boolean known = fanOuts.get(directory);
+        if (known != null) {
+            return known;
         }
+        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            Boolean before = fanOuts.putIfAbsent(directory, Boolean.TRUE);
+            return before == null || before;
+        }
+        fanOuts.put(directory, Boolean.FALSE); // Before mkdir: a thread that then sees it here syncs too.
         try {
             disk.createDirectory(directory, permissions.directory());
-            disk.syncParentOf(directory);
         } catch (FileAlreadyExistsException raced) {
             if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+                fanOuts.remove(directory);
                 throw new IOException(directory + " exists and is not a directory", raced);
             }
+        } catch (IOException e) {
+            fanOuts.remove(directory);
+            throw e;
         }
+        return false;
     }
 
     /** Every blob on disk, with its size and modification time. */
