@@ -64,24 +64,9 @@ bench_jar=$root/benchmarks/target/benchmarks.jar
 log() { printf '%s compare: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # ---- tools ---------------------------------------------------------------------------------------
-need_packages=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_packages+=(nginx)
-command -v curl >/dev/null 2>&1 || need_packages+=(curl)
-command -v aria2c >/dev/null 2>&1 || need_packages+=(aria2)
-command -v hyperfine >/dev/null 2>&1 || need_packages+=(hyperfine)
-[ -x /usr/bin/time ] || need_packages+=(time)
-command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
-if [ ${#need_packages[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing ${need_packages[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
-  else
-    echo "compare.sh: missing ${need_packages[*]}; install them (apt-get install ${need_packages[*]}) or run as root" >&2
-    exit 1
-  fi
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
+need_tools compare.sh nginx=nginx curl=curl aria2c=aria2 hyperfine=hyperfine /usr/bin/time=time openssl=openssl
 
 if [ ! -f "$cachet_jar" ] || [ ! -f "$bench_jar" ]; then
   log "building the cachet and benchmarks jars"
@@ -94,10 +79,7 @@ nginx_pid=
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
-    kill -QUIT "$nginx_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
-  fi
+  stop_nginx
   if [ "$keep" = true ]; then
     log "kept $work"
   else
@@ -113,10 +95,6 @@ data=$work/data
 mkdir -p "$data/small" "$work/out" "$work/results" "$work/nginx"
 
 # ---- data ------------------------------------------------------------------------------------------
-# Incompressible bytes, fast: AES-CTR of zeros (openssl), not /dev/urandom (slower).
-# (openssl is stopped by SIGPIPE when head has enough, which pipefail would report as a failure.)
-random_bytes() { { openssl enc -aes-128-ctr -pass pass:"$1" -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$2"; }
-
 log "making data: ${big_mib} MiB, 1 MiB and ${files} x 64 KiB files in $data"
 random_bytes big $((big_mib * 1048576)) >"$data/big.bin"
 random_bytes mid 1048576 >"$data/mid.bin"
@@ -127,37 +105,8 @@ mid_sha=$(openssl dgst -sha256 -r "$data/mid.bin" | cut -d' ' -f1)
 chmod -R a+rX "$data"
 
 # ---- nginx -----------------------------------------------------------------------------------------
-port=
-for candidate in $(shuf -i 20000-59999 -n 20); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || { echo "compare.sh: no free port found on 127.0.0.1" >&2; exit 1; }
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon on;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:$port;
-    root $data;
-  }
-}
-EOF
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf"
-for _ in $(seq 50); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.1; done
-nginx_pid=$(cat "$work/nginx/nginx.pid")
+port=$(free_port)
+start_nginx "$data" "$port"
 base=http://127.0.0.1:$port
 curl -fsS -o /dev/null "$base/mid.bin" || { echo "compare.sh: nginx does not serve $base/mid.bin" >&2; exit 1; }
 log "nginx $nginx_pid serves $data on $base"
@@ -231,10 +180,6 @@ alternate() {
       time_run "$name" "$scenario" "${!var}"
     done
   done
-}
-
-stats() { # FILE -> "median min max"
-  sort -g "$1" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s", m, v[1], v[NR] }'
 }
 
 table_rows() { # SCENARIO UNIT AMOUNT NAME...: | name | median | min | max | rate | ratio | cpu | cpu ratio |

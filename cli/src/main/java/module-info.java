@@ -1,6 +1,7 @@
 /**
  * {@code cachet}, the command-line tool. It reaches the engine through Cachet's public API alone
- * ({@code io.cachet}, {@code io.cachet.spi} and {@code io.cachet.reactor}): the engine's internal
+ * ({@code io.cachet}, {@code io.cachet.spi}, {@code io.cachet.reactor}, and for a fleet {@code
+ * io.cachet.redis} and {@code io.cachet.s3}): the engine's internal
  * packages are not exported, so a reference to them does not compile. Nothing is exported; picocli
  * reads and sets the command classes' fields by reflection, so the package is opened to it.
  *
@@ -11,6 +12,8 @@
 module cachet.cli {
     requires cachet.core;
     requires cachet.reactor;
+    requires cachet.redis;
+    requires cachet.s3;
     requires info.picocli;
     requires reactor.netty.http;
     requires reactor.netty.core;

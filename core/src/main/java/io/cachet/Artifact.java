@@ -24,8 +24,17 @@ public record Artifact(Key key, Path path, Sha256 sha256, long size, Source sour
         DOWNLOADED,
         /** This caller's fetch completed a download that an earlier attempt had started. */
         RESUMED,
-        /** Another caller, in this process or another, downloaded it while this one waited. */
-        WAITED
+        /**
+         * Another caller downloaded it while this one waited: in this process, another process, or
+         * (with a {@linkplain Cache.Builder#cluster cluster}) another host, whose upload this one
+         * then read from the tier.
+         */
+        WAITED,
+        /**
+         * This caller's fetch read it from the fleet's shared {@linkplain Cache.Builder#tier tier},
+         * where another host had put it, verifying it as it would an origin's bytes.
+         */
+        TIER
     }
 
     /** The same artifact, reached another way. */

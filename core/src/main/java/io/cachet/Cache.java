@@ -2,6 +2,8 @@ package io.cachet;
 
 import io.cachet.internal.Engine;
 import io.cachet.internal.Engine.Settings;
+import io.cachet.spi.BlobTier;
+import io.cachet.spi.Cluster;
 import io.cachet.spi.Origin;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,6 +159,9 @@ public interface Cache extends AutoCloseable {
         private long maxArtifactSize = Long.MAX_VALUE;
         private boolean sharedWithGroup;
         private int writeBufferSize = Engine.Settings.DEFAULT_WRITE_BUFFER;
+        private @Nullable Cluster cluster;
+        private @Nullable BlobTier tier;
+        private Duration leaseTtl = Engine.Settings.DEFAULT_LEASE_TTL;
         private boolean offline;
         private long maxSize = Engine.Settings.NO_LIMIT;
         private Duration evictionMinAge = Engine.Settings.DEFAULT_EVICTION_MIN_AGE;
@@ -282,6 +287,32 @@ public interface Cache extends AutoCloseable {
         }
 
         /**
+         * Shares downloads with the other hosts of a fleet through {@code cluster}, whose leases say
+         * which host downloads an artifact while the others wait for it to appear in the {@link
+         * #tier}; needs a tier. Leases last 30 seconds, renewed every 10 while their holder lives.
+         * The cache does not close the cluster. See {@link #cluster(Cluster, Duration)}.
+         */
+        public Builder cluster(Cluster cluster) {
+            return cluster(cluster, Engine.Settings.DEFAULT_LEASE_TTL);
+        }
+
+        /**
+         * Shares downloads through {@code cluster}, with leases that outlive a holder that stops
+         * renewing them (a host killed or cut off) by {@code leaseTtl}: how long the others wait
+         * before one of them takes over. A live holder renews its lease every third of that, so a
+         * slow download is never taken from it; a lost lease only costs a second download, never a
+         * wrong file (every host verifies what it commits). Default: 30 seconds.
+         */
+        public Builder cluster(Cluster cluster, Duration leaseTtl) {
+            if (leaseTtl.toMillis() < 3) {
+                throw new IllegalArgumentException("lease time to live must be at least 3ms: " + leaseTtl);
+            }
+            this.cluster = Objects.requireNonNull(cluster, "cluster");
+            this.leaseTtl = leaseTtl;
+            return this;
+        }
+
+        /**
          * Whether the cache works offline: a fetch that finds its artifact (an unpinned key already
          * recorded included) returns it as usual, and one that does not fails at once with {@link
          * OfflineException}, without asking any origin or waiting for anything. Default: false.
@@ -308,6 +339,17 @@ public interface Cache extends AutoCloseable {
         }
 
         /**
+         * A fleet's shared store of verified blobs: looked in after this cache's own store and before
+         * the origin, and given what this cache downloads. Its bytes are verified like an origin's,
+         * and any failure of it falls back to the origin with one warning. The cache does not close
+         * the tier.
+         */
+        public Builder tier(BlobTier tier) {
+            this.tier = Objects.requireNonNull(tier, "tier");
+            return this;
+        }
+
+        /**
          * How long eviction ({@link Cache#gc(long)} and {@link #maxSize}) keeps an artifact after its
          * last use, so that a path handed out a moment ago is not deleted before its caller opens it
          * (a caller that holds it longer takes a {@linkplain Cache#lease lease}). Default: 10 minutes.
@@ -325,6 +367,7 @@ public interface Cache extends AutoCloseable {
          * (not writable by others, one file system for temporary and final files).
          *
          * @throws StorageException if the directory cannot be created or is unsafe
+         * @throws IllegalStateException without a root, or with a cluster but no tier
          */
         public Cache build() {
             return Engine.start(settings());
@@ -334,6 +377,10 @@ public interface Cache extends AutoCloseable {
         Settings settings() {
             if (root == null) {
                 throw new IllegalStateException("a cache needs a root directory: call root(Path) before build()");
+            }
+            if (cluster != null && tier == null) {
+                throw new IllegalStateException("a cluster shares downloads through a tier, and this cache has none:"
+                        + " add tier(BlobTier) too, or leave the cluster out");
             }
             return new Settings(
                     root,
@@ -348,6 +395,9 @@ public interface Cache extends AutoCloseable {
                     maxArtifactSize,
                     sharedWithGroup,
                     writeBufferSize,
+                    cluster,
+                    tier,
+                    leaseTtl,
                     offline,
                     maxSize,
                     evictionMinAge);

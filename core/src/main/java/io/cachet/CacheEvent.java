@@ -1,6 +1,7 @@
 package io.cachet;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a cache is doing, published by {@link Cache#events()} for progress bars, logs and metrics.
@@ -9,7 +10,8 @@ import java.time.Duration;
  * {@code Committed} (or {@code Failed}), with {@code Resumed} and {@code Retrying} as they happen.
  * A fetch that finds the artifact emits {@code Hit}. A fetch that waits for another process emits
  * {@code Waiting}, then {@code Progress} events read from that process's record of its download
- * ({@link Progress#remote()}), then whatever it does once the lock is free. Callers that join a
+ * ({@link Progress#remote()}), then whatever it does once the lock is free; a fetch waiting for
+ * another host of a fleet does the same with what that host records in its cluster lease. Callers that join a
  * download already in flight in this cache add no events of their own.
  *
  * <p>Eviction, by {@link Cache#gc} or by the automatic cap ({@link Cache.Builder#maxSize}), emits
@@ -45,11 +47,18 @@ public sealed interface CacheEvent {
     }
 
     /**
-     * Another download of this artifact holds its lock; this fetch waits for it.
+     * Another download of this artifact holds its lock, or on another host its cluster lease; this
+     * fetch waits for it.
      *
      * @param holderPid the holder's process id as it recorded it, or -1 if not known yet
+     * @param holderHost the holder's host when it is another host of the fleet, else null
      */
-    record Waiting(Key key, long holderPid) implements CacheEvent {
+    record Waiting(Key key, long holderPid, @Nullable String holderHost) implements CacheEvent {
+        /** Waiting for a holder on this host. */
+        public Waiting(Key key, long holderPid) {
+            this(key, holderPid, null);
+        }
+
         @Override
         public Type type() {
             return Type.WAITING;
@@ -75,7 +84,8 @@ public sealed interface CacheEvent {
      *
      * @param bytes bytes written so far, counting from the start of the artifact
      * @param total the expected total, or -1 when unknown
-     * @param remote whether these are another process's bytes, observed while waiting for its lock
+     * @param remote whether these are another process's (or host's) bytes, observed while waiting for
+     *     its lock (or cluster lease)
      */
     record Progress(Key key, long bytes, long total, boolean remote) implements CacheEvent {
         @Override

@@ -61,6 +61,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the temporary cache and print where it is.")
     boolean keep;
 
+    @Option(
+            names = "--fleet",
+            description = "Show a fleet instead: " + FleetDemo.HOSTS + " hosts (child processes with their own"
+                    + " cache directories) share one download through a Redis lease and a shared tier. Needs"
+                    + " redis-server (it says how to install it); $CACHET_REDIS_SERVER names another binary.")
+    boolean fleet;
+
     @Mixin
     Options.Output output;
 
@@ -69,13 +76,13 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** What one caller got: its label, path, digest and how. */
-    private record Got(String caller, String path, String sha256, String source) {}
+    record Got(String caller, String path, String sha256, String source) {}
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("cachet-demo-");
         try {
-            return run(dir, dir.resolve("cache"));
+            return fleet ? new FleetDemo(io, dir, output).run() : run(dir, dir.resolve("cache"));
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "the demo failed", e, output.debug);
         } finally {
@@ -124,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
                             THREADS, ProcessHandle.current().pid(), CHILDREN, pids);
                     out.flush();
                 });
-                awaitChildrenWaiting(children, dir, Duration.ofSeconds(20));
+                awaitChildrenWaiting(children, dir, "child-", Duration.ofSeconds(20));
                 server.release();
                 List<Artifact> artifacts = result(threads);
                 for (int i = 0; i < artifacts.size(); i++) {
@@ -148,10 +155,11 @@ final class DemoCommand implements Callable<Integer> {
      * process's download, or has exited, at most {@code patience}: however slowly their JVMs start,
      * the demo shows them waiting rather than finding the artifact already there.
      */
-    private static void awaitChildrenWaiting(List<Process> children, Path dir, Duration patience) throws IOException {
+    static void awaitChildrenWaiting(List<Process> children, Path dir, String label, Duration patience)
+            throws IOException {
         long deadline = System.nanoTime() + patience.toNanos();
         for (int i = 0; i < children.size(); i++) {
-            Path err = dir.resolve("child-" + i + ".err");
+            Path err = dir.resolve(label + i + ".err");
             while (children.get(i).isAlive()
                     && System.nanoTime() < deadline
                     && !Files.readString(err, StandardCharsets.UTF_8).contains("waiting for ")) {
@@ -176,35 +184,43 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Process child(Path dir, int i, String url, Sha256 digest, Path cacheDir) throws IOException {
+        return start(
+                dir,
+                "child-" + i,
+                List.of(
+                        "fetch",
+                        url,
+                        "--sha256",
+                        digest.hex(),
+                        "--size",
+                        Integer.toString(SIZE),
+                        "--cache-dir",
+                        cacheDir.toString(),
+                        "--json",
+                        "--progress"));
+    }
+
+    /** Starts {@code cachet args...} in a child JVM of the same class path, its output in {@code dir/label.*}. */
+    static Process start(Path dir, String label, List<String> args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
                 .collect(Collectors.joining(File.pathSeparator));
-        List<String> command = List.of(
-                java,
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                classPath,
-                Main.class.getName(),
-                "fetch",
-                url,
-                "--sha256",
-                digest.hex(),
-                "--size",
-                Integer.toString(SIZE),
-                "--cache-dir",
-                cacheDir.toString(),
-                "--json",
-                "--progress");
+        List<String> command = new ArrayList<>(
+                List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath, Main.class.getName()));
+        command.addAll(args);
         return new ProcessBuilder(command)
-                .redirectOutput(dir.resolve("child-" + i + ".out").toFile())
-                .redirectError(dir.resolve("child-" + i + ".err").toFile())
+                .redirectOutput(dir.resolve(label + ".out").toFile())
+                .redirectError(dir.resolve(label + ".err").toFile())
                 .start();
     }
 
     private Got awaitChild(Process child, Path dir, int i) throws IOException {
-        String caller = "pid " + child.pid();
+        return awaitChild(child, dir, "child-" + i, "pid " + child.pid());
+    }
+
+    /** Waits for a child started by {@link #start} and reads what it printed. */
+    static Got awaitChild(Process child, Path dir, String label, String caller) throws IOException {
         try {
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
@@ -215,10 +231,10 @@ final class DemoCommand implements Callable<Integer> {
             child.destroyForcibly();
             return new Got(caller, "", "", "interrupted");
         }
-        String json = Files.readString(dir.resolve("child-" + i + ".out"), StandardCharsets.UTF_8)
+        String json = Files.readString(dir.resolve(label + ".out"), StandardCharsets.UTF_8)
                 .strip();
         if (child.exitValue() != 0 || json.isEmpty()) {
-            String err = Files.readString(dir.resolve("child-" + i + ".err"), StandardCharsets.UTF_8)
+            String err = Files.readString(dir.resolve(label + ".err"), StandardCharsets.UTF_8)
                     .lines()
                     .filter(line -> line.startsWith("cachet:") || line.startsWith("  "))
                     .collect(Collectors.joining("\n"));
@@ -296,12 +312,13 @@ final class DemoCommand implements Callable<Integer> {
         return ok ? ExitCodes.OK : ExitCodes.INTERNAL;
     }
 
-    private static String describe(String source, boolean plural) {
+    static String describe(String source, boolean plural) {
         return switch (source) {
             case "download" -> plural ? "downloaded" : "downloaded it";
             case "waited" -> plural ? "waited for that download" : "waited for the download, got the same file";
             case "hit" -> plural ? "found it in the cache" : "found it in the cache, the same file";
             case "resumed" -> "resumed an earlier download";
+            case "tier" -> "read it from the fleet's tier";
             default -> source;
         };
     }

@@ -81,6 +81,9 @@ final class FetchAllCommand implements Callable<Integer> {
     Options.Network network;
 
     @Mixin
+    Options.Fleet fleet;
+
+    @Mixin
     Options.Cap cap;
 
     @Mixin
@@ -127,7 +130,12 @@ final class FetchAllCommand implements Callable<Integer> {
             lines = Manifest.read(readManifest());
             outputs = outputDir == null ? Map.of() : OutputNames.assign(outputDir, lines);
             session = Session.forFetching(
-                    io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, cap.resolve(io));
+                    io,
+                    cacheDir.resolve(io),
+                    cacheDir.sharedWithGroup(io),
+                    network,
+                    cap.resolve(io),
+                    fleet.settings(io));
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
         }

@@ -30,8 +30,11 @@ import picocli.CommandLine.Parameters;
         footer = {
             "",
             "stdout: the path (PATH with -o), one line; with --json one object:",
-            "  {\"key\",\"url\",\"path\",\"sha256\",\"size\",\"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"}",
+            "  {\"key\",\"url\",\"path\",\"sha256\",\"size\","
+                    + " \"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"|\"tier\"}",
             "  and \"output\": PATH with -o.",
+            "With --cluster and --tier, one host of a fleet downloads, the others wait for it (\"waited\") or read the"
+                    + " tier (\"tier\"); a Redis or S3 that fails only costs a warning: each host then downloads itself.",
             "Exit codes: 0 ok, 2 invalid request, 3 integrity, 4 origin, 5 storage, 6 lock timeout, 7 offline and not"
                     + " cached (see 'cachet --help')."
         })
@@ -86,6 +89,9 @@ final class FetchCommand implements Callable<Integer> {
     Options.Network network;
 
     @Mixin
+    Options.Fleet fleet;
+
+    @Mixin
     Options.Cap cap;
 
     @Mixin
@@ -104,7 +110,12 @@ final class FetchCommand implements Callable<Integer> {
         try {
             FetchRequest request = request();
             session = Session.forFetching(
-                    io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, cap.resolve(io));
+                    io,
+                    cacheDir.resolve(io),
+                    cacheDir.sharedWithGroup(io),
+                    network,
+                    cap.resolve(io),
+                    fleet.settings(io));
             Path target = outputPath == null ? null : outputPath.toAbsolutePath();
             Artifact artifact;
             try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {

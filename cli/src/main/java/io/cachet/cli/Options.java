@@ -204,6 +204,117 @@ final class Options {
         }
     }
 
+    /**
+     * {@code --cluster}, {@code --tier}, {@code --tier-endpoint}, {@code --lease-ttl}: sharing
+     * downloads with the other hosts of a fleet. Each falls back to its environment variable.
+     */
+    static final class Fleet {
+        static final String CLUSTER_VARIABLE = "CACHET_CLUSTER";
+        static final String TIER_VARIABLE = "CACHET_TIER";
+        static final String TIER_ENDPOINT_VARIABLE = "CACHET_TIER_ENDPOINT";
+
+        @Option(
+                names = "--cluster",
+                paramLabel = "redis://HOST:PORT",
+                description = "Share downloads with the other hosts of a fleet through this Redis (rediss:// for TLS,"
+                        + " redis://:PASSWORD@HOST:PORT): one host downloads an artifact, the others wait for it and"
+                        + " read it from the --tier. Needs --tier. Default: $" + CLUSTER_VARIABLE + ".")
+        @Nullable
+        String cluster;
+
+        @Option(
+                names = "--tier",
+                paramLabel = "s3://BUCKET/PREFIX",
+                description = "The fleet's shared store of verified artifacts: looked in before the origin, given what"
+                        + " this host downloads. Credentials and region: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,"
+                        + " AWS_REGION (or the AWS SDK's profiles and roles). file:///DIR names a directory every host"
+                        + " mounts. Default: $" + TIER_VARIABLE + ".")
+        @Nullable
+        String tier;
+
+        @Option(
+                names = "--tier-endpoint",
+                paramLabel = "URL",
+                description = "An S3-compatible server for --tier (MinIO, R2, s3proxy...): http(s)://HOST:PORT."
+                        + " Default: $" + TIER_ENDPOINT_VARIABLE + ", else AWS.")
+        @Nullable
+        String tierEndpoint;
+
+        @Option(
+                names = "--lease-ttl",
+                paramLabel = "DURATION",
+                converter = DurationConverter.class,
+                description = "How long the others wait for a host that stopped renewing its --cluster lease (killed,"
+                        + " cut off) before one of them downloads instead. A live host renews it every third of this."
+                        + " Default: 30s.")
+        @Nullable
+        Duration leaseTtl;
+
+        /**
+         * What the options and environment asked for. (Here rather than in {@link FleetClients}, so
+         * that reading the options loads no class of the fleet's clients.)
+         *
+         * @param cluster {@code redis://...}, or null for a tier alone
+         * @param tier {@code s3://BUCKET/PREFIX} or {@code file:///DIR}
+         * @param endpoint an S3-compatible server, or null for AWS
+         * @param leaseTtl null for the default
+         */
+        record Settings(
+                java.net.@Nullable URI cluster,
+                java.net.URI tier,
+                java.net.@Nullable URI endpoint,
+                @Nullable Duration leaseTtl) {}
+
+        /** What was asked for, the options first, then the environment; null for no fleet. */
+        @Nullable
+        Settings settings(Io io) {
+            String clusterUri = or(cluster, io, CLUSTER_VARIABLE);
+            String tierUri = or(tier, io, TIER_VARIABLE);
+            String endpoint = or(tierEndpoint, io, TIER_ENDPOINT_VARIABLE);
+            if (tierUri == null) {
+                if (clusterUri != null) {
+                    throw new UsageException("--cluster (or $" + CLUSTER_VARIABLE + ") needs --tier (or $"
+                            + TIER_VARIABLE + "): the shared store from which the hosts read each other's downloads");
+                }
+                if (endpoint != null) {
+                    throw new UsageException("--tier-endpoint (or $" + TIER_ENDPOINT_VARIABLE + ") needs --tier (or $"
+                            + TIER_VARIABLE + ")");
+                }
+                if (leaseTtl != null) {
+                    throw new UsageException("--lease-ttl needs --cluster (or $" + CLUSTER_VARIABLE + ")");
+                }
+                return null;
+            }
+            if (leaseTtl != null && (clusterUri == null || leaseTtl.toMillis() < 3)) {
+                throw new UsageException(
+                        clusterUri == null
+                                ? "--lease-ttl needs --cluster (or $" + CLUSTER_VARIABLE + ")"
+                                : "--lease-ttl must be at least 3ms");
+            }
+            return new Settings(
+                    clusterUri == null ? null : uri(clusterUri, "--cluster", "redis://HOST:PORT"),
+                    uri(tierUri, "--tier", "s3://BUCKET/PREFIX"),
+                    endpoint == null ? null : uri(endpoint, "--tier-endpoint", "http(s)://HOST:PORT"),
+                    leaseTtl);
+        }
+
+        private static @Nullable String or(@Nullable String option, Io io, String variable) {
+            if (option != null && !option.isBlank()) {
+                return option.strip();
+            }
+            String value = io.env().get(variable);
+            return value == null || value.isBlank() ? null : value.strip();
+        }
+
+        private static java.net.URI uri(String text, String option, String form) {
+            try {
+                return new java.net.URI(text);
+            } catch (java.net.URISyntaxException e) {
+                throw new UsageException(option + " is not a URI: '" + Text.printable(text, 80) + "'; write " + form);
+            }
+        }
+    }
+
     /** Picocli converter for DURATION. */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override

@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>
  * fetch:      resnet50.onnx    [=====>        ] 40.0/100.0 MiB  20.0 MiB/s  ETA 3.0s
  * waiting:    resnet50.onnx    waiting for pid 1234: 50.0/100.0 MiB  10.0 MiB/s  ETA 5.0s
+ * fleet:      resnet50.onnx    waiting for host-b pid 4242: 50.0/100.0 MiB  10.0 MiB/s  ETA 5.0s
  * retrying:   resnet50.onnx    attempt 1 failed (HTTP 503); retrying in 1.0s
  * fetch-all:  [====>         ]  150/300 done, 2 failed  1.2 GiB  35.0 MiB/s
  *               part-017.bin     [==>           ] ...           (at most {@value #MAX_SHOWN} bars)
@@ -48,10 +49,12 @@ final class ProgressBoard {
     private int resumed;
     private int hits;
     private int waited;
+    private int fromTier;
     private int failed;
     private long transferred;
     private long keptBytes;
     private long lastHolderPid = -1;
+    private @Nullable String lastHolderHost;
     private long lastSize;
     private String lastName = "";
 
@@ -69,8 +72,10 @@ final class ProgressBoard {
             Bar bar = bar(key, now);
             bar.remote = true;
             bar.pid = w.holderPid();
+            bar.host = w.holderHost();
             if (w.holderPid() > 0) {
                 lastHolderPid = w.holderPid();
+                lastHolderHost = w.holderHost();
             }
         } else if (event instanceof CacheEvent.Started s) {
             Bar bar = bar(key, now);
@@ -124,6 +129,7 @@ final class ProgressBoard {
             case RESUMED -> resumed++;
             case HIT -> hits++;
             case WAITED -> waited++;
+            case TIER -> fromTier++;
         }
         lastSize = artifact.size();
         lastName = name(artifact.key());
@@ -158,7 +164,7 @@ final class ProgressBoard {
     }
 
     private String aggregate(long now) {
-        int done = downloaded + resumed + hits + waited + failed;
+        int done = downloaded + resumed + hits + waited + fromTier + failed;
         StringBuilder b = new StringBuilder(meter(done, artifacts));
         b.append("  ").append(done).append('/').append(artifacts).append(" done");
         if (failed > 0) {
@@ -187,13 +193,20 @@ final class ProgressBoard {
             if (hits == 1) {
                 return lastName + ": already in the cache (" + Text.bytes(lastSize) + ")";
             }
+            if (fromTier == 1) {
+                return lastName + ": read from the fleet's tier (" + Text.bytes(lastSize) + ", " + elapsed + ")";
+            }
             if (waited == 1) {
-                String who = lastHolderPid > 0 ? "process " + lastHolderPid : "another caller";
+                String who = lastHolderPid <= 0
+                        ? "another caller"
+                        : lastHolderHost != null
+                                ? lastHolderHost + " pid " + lastHolderPid
+                                : "process " + lastHolderPid;
                 return lastName + ": downloaded by " + who + " while this one waited (" + Text.bytes(lastSize) + ", "
                         + elapsed + ")";
             }
         }
-        int done = downloaded + resumed + hits + waited + failed;
+        int done = downloaded + resumed + hits + waited + fromTier + failed;
         StringBuilder b = new StringBuilder();
         b.append(done)
                 .append(done == 1 ? " artifact" : " artifacts")
@@ -207,6 +220,9 @@ final class ProgressBoard {
         b.append(hits).append(" already cached, ");
         if (waited > 0) {
             b.append(waited).append(" waited for another download, ");
+        }
+        if (fromTier > 0) {
+            b.append(fromTier).append(" read from the fleet's tier, ");
         }
         b.append(failed).append(" failed; ");
         return b.append(Text.bytes(transferred))
@@ -292,6 +308,10 @@ final class ProgressBoard {
         long total = -1;
         long lastLocal;
         long pid = -1;
+
+        @Nullable
+        String host;
+
         boolean remote;
 
         @Nullable
@@ -312,7 +332,10 @@ final class ProgressBoard {
                 return b.append(note).toString();
             }
             if (remote) {
-                b.append(pid > 0 ? "waiting for pid " + pid : "waiting for another process");
+                b.append(
+                        pid <= 0
+                                ? "waiting for another process"
+                                : host != null ? "waiting for " + host + " pid " + pid : "waiting for pid " + pid);
                 if (bytes < 0) {
                     return b.toString();
                 }

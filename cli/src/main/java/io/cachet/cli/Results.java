@@ -22,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * and the object adds {@code "output"}.
  *
  * {@code source} is {@code hit} (already cached), {@code download} (this process downloaded it),
- * {@code resumed} (this process finished an earlier, interrupted download) or {@code waited}
- * (another caller or process downloaded it while this one waited). {@code url} is the URL without
+ * {@code resumed} (this process finished an earlier, interrupted download), {@code waited}
+ * (another caller, process or host of the fleet downloaded it while this one waited) or {@code
+ * tier} (read from the fleet's tier, where another host had put it). {@code url} is the URL without
  * user info or fragment; its query is kept, as stdout is the caller's own result (messages on
  * stderr never show a query).
  */

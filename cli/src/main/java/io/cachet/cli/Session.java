@@ -26,11 +26,13 @@ import reactor.core.publisher.Mono;
  */
 final class Session implements AutoCloseable {
     private final Cache cache;
+    private final @Nullable FleetClients fleet;
     private final @Nullable Thread hook;
     private volatile boolean stopping;
 
-    private Session(Cache cache, Io io) {
+    private Session(Cache cache, @Nullable FleetClients fleet, Io io) {
         this.cache = cache;
+        this.fleet = fleet;
         if (io.ownsProcess()) {
             hook = new Thread(this::stopBySignal, "cachet-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -55,12 +57,21 @@ final class Session implements AutoCloseable {
      * @throws UsageException if an option or environment variable cannot be used
      */
     static Session forFetching(Io io, Path root, boolean sharedWithGroup, Options.@Nullable Network network) {
-        return forFetching(io, root, sharedWithGroup, network, OptionalLong.empty());
+        return forFetching(io, root, sharedWithGroup, network, OptionalLong.empty(), null);
     }
 
-    /** {@link #forFetching(Io, Path, boolean, Options.Network)}, keeping the cache at most {@code maxSize}. */
+    /**
+     * Opens the cache at {@code root} to fetch into it, as {@link #forFetching(Io, Path, boolean,
+     * Options.Network)}, keeping it at most {@code maxSize} and sharing downloads with a fleet if
+     * {@code fleet} says so (its clients are created, and their classes loaded, only then).
+     */
     static Session forFetching(
-            Io io, Path root, boolean sharedWithGroup, Options.@Nullable Network network, OptionalLong maxSize) {
+            Io io,
+            Path root,
+            boolean sharedWithGroup,
+            Options.@Nullable Network network,
+            OptionalLong maxSize,
+            Options.Fleet.@Nullable Settings fleet) {
         if (network != null) {
             network.check();
         }
@@ -81,7 +92,18 @@ final class Session implements AutoCloseable {
             builder.offline(network.offline(io));
         }
         maxSize.ifPresent(builder::maxSize);
-        return new Session(builder.build(), io);
+        FleetClients clients = fleet == null ? null : FleetClients.open(fleet, io.env());
+        try {
+            if (clients != null) {
+                clients.configure(builder);
+            }
+            return new Session(builder.build(), clients, io);
+        } catch (RuntimeException e) {
+            if (clients != null) {
+                clients.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -94,7 +116,7 @@ final class Session implements AutoCloseable {
                 .sharedWithGroup(sharedWithGroup)
                 .origin(Origin.files())
                 .build();
-        return new Session(cache, io);
+        return new Session(cache, null, io);
     }
 
     private static NettyOrigin http(Io io, List<X509Certificate> trusted) {
@@ -121,8 +143,19 @@ final class Session implements AutoCloseable {
 
     private void stopBySignal() {
         stopping = true;
-        cache.close();
+        closeCache();
         SharedNetty.stopEventLoops(); // The process is ending: let the JVM exit without waiting for them.
+    }
+
+    /** Closes the cache, then the fleet's clients it used. */
+    private void closeCache() {
+        try {
+            cache.close();
+        } finally {
+            if (fleet != null) {
+                fleet.close();
+            }
+        }
     }
 
     @Override
@@ -134,6 +167,6 @@ final class Session implements AutoCloseable {
                 return; // The hook closes the cache.
             }
         }
-        cache.close();
+        closeCache();
     }
 }

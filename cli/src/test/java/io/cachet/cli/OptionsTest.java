@@ -27,6 +27,49 @@ class OptionsTest {
         assertThat(worst).isEqualTo(Duration.ofMillis(5250)).isLessThan(Duration.ofSeconds(30));
     }
 
+    // ---- the fleet's options ----
+
+    @Test
+    void aClusterWithoutATierIsAUsageErrorSayingWhatIsMissing() {
+        TestIo cli = new TestIo();
+        assertThat(cli.run("fetch", "https://example.test/m", "--cluster", "redis://127.0.0.1:6379"))
+                .isEqualTo(2);
+        assertThat(cli.err()).contains("--cluster (or $CACHET_CLUSTER) needs --tier (or $CACHET_TIER)");
+
+        TestIo fromEnvironment = new TestIo().env("CACHET_CLUSTER", "redis://127.0.0.1:6379");
+        assertThat(fromEnvironment.run("fetch-all", "-")).isEqualTo(2);
+        assertThat(fromEnvironment.err()).contains("needs --tier");
+    }
+
+    @Test
+    void fleetUrisThatCannotBeUsedAreUsageErrorsSayingHowToWriteThem() {
+        TestIo redis = new TestIo();
+        assertThat(redis.run(
+                        "fetch",
+                        "https://example.test/m",
+                        "--tier",
+                        "s3://bucket/p",
+                        "--cluster",
+                        "http://127.0.0.1:6379"))
+                .isEqualTo(2);
+        assertThat(redis.err()).contains("--cluster: not a Redis URI", "write redis://");
+
+        TestIo s3 = new TestIo();
+        assertThat(s3.run("fetch", "https://example.test/m", "--tier", "http://bucket/p"))
+                .isEqualTo(2);
+        assertThat(s3.err()).contains("--tier: not an S3 location", "write s3://BUCKET/PREFIX");
+
+        TestIo endpoint = new TestIo();
+        assertThat(endpoint.run("fetch", "https://example.test/m", "--tier-endpoint", "http://127.0.0.1:9000"))
+                .isEqualTo(2);
+        assertThat(endpoint.err()).contains("--tier-endpoint (or $CACHET_TIER_ENDPOINT) needs --tier");
+
+        TestIo ttl = new TestIo();
+        assertThat(ttl.run("fetch", "https://example.test/m", "--tier", "s3://bucket/p", "--lease-ttl", "5s"))
+                .isEqualTo(2);
+        assertThat(ttl.err()).contains("--lease-ttl needs --cluster");
+    }
+
     @Test
     void theHelpStatesTheDefault() {
         TestIo cli = new TestIo();

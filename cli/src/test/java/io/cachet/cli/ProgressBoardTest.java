@@ -48,6 +48,39 @@ class ProgressBoardTest {
     }
 
     @Test
+    void waitingForAnotherHostOfTheFleetNamesTheHostThenShowsItsProgress() {
+        ProgressBoard board = new ProgressBoard(1, at(0));
+        board.apply(new CacheEvent.Waiting(MODEL, 4242, "host-b"), at(0));
+        assertThat(board.lines(at(0), 80)).containsExactly("resnet50.onnx    waiting for host-b pid 4242");
+
+        board.apply(new CacheEvent.Progress(MODEL, 30 * MIB, 100 * MIB, true), at(1));
+        board.apply(new CacheEvent.Progress(MODEL, 40 * MIB, 100 * MIB, true), at(2));
+
+        assertThat(board.lines(at(2), 100))
+                .containsExactly("resnet50.onnx    waiting for host-b pid 4242: 40.0/100.0 MiB  10.0 MiB/s  ETA 6.0s");
+    }
+
+    @Test
+    void summariesOfAWaitForAnotherHostAndOfAReadFromTheTier() {
+        Artifact artifact = new Artifact(MODEL, Path.of("/c/b"), SHA, 100 * MIB, Artifact.Source.WAITED);
+        ProgressBoard waits = new ProgressBoard(1, at(0));
+        waits.apply(new CacheEvent.Waiting(MODEL, 4242, "host-b"), at(0));
+        waits.finished(artifact);
+        assertThat(waits.summary(at(8)))
+                .isEqualTo("resnet50.onnx: downloaded by host-b pid 4242 while this one waited (100.0 MiB, 8.0s)");
+
+        ProgressBoard reads = new ProgressBoard(1, at(0));
+        reads.finished(artifact.withSource(Artifact.Source.TIER));
+        assertThat(reads.summary(at(1))).isEqualTo("resnet50.onnx: read from the fleet's tier (100.0 MiB, 1.0s)");
+
+        ProgressBoard many = new ProgressBoard(3, at(0));
+        many.finished(artifact.withSource(Artifact.Source.TIER));
+        many.finished(artifact.withSource(Artifact.Source.TIER));
+        many.finished(artifact.withSource(Artifact.Source.DOWNLOADED));
+        assertThat(many.summary(at(2))).contains("1 downloaded, ", "2 read from the fleet's tier, ");
+    }
+
+    @Test
     void aRetryIsShownUntilTheNextAttemptStarts() {
         ProgressBoard board = new ProgressBoard(1, at(0));
         board.apply(new CacheEvent.Started(MODEL, "u", 0, 100 * MIB), at(0));

@@ -17,6 +17,7 @@ import io.cachet.Sha256;
 import io.cachet.StorageException;
 import io.cachet.internal.commit.Commit;
 import io.cachet.internal.fetch.Download;
+import io.cachet.internal.fleet.Fleet;
 import io.cachet.internal.flight.SingleFlight;
 import io.cachet.internal.fs.Disk;
 import io.cachet.internal.lock.LockManager;
@@ -25,6 +26,8 @@ import io.cachet.internal.maintenance.Maintenance;
 import io.cachet.internal.output.Placement;
 import io.cachet.internal.retry.Backoff;
 import io.cachet.internal.store.Store;
+import io.cachet.spi.BlobTier;
+import io.cachet.spi.Cluster;
 import io.cachet.spi.Origin;
 import io.cachet.spi.Text;
 import java.io.IOException;
@@ -50,7 +53,7 @@ import reactor.core.scheduler.Schedulers;
  * <pre>
  * fetch ─▶ memo of hits seen ── hit ─▶ Hit
  *   └▶ single flight (per request, this cache) ─▶ {@link Flight}: lookup, key lock, lookup again,
- *        download and commit, release
+ *        the fleet's tier and lease if configured, download and commit, release
  * lease ─▶ fetch ─▶ {@link Leases}: shared lock on the blob
  * fetchTo ─▶ lease ─▶ {@link Placement}: link or copy to the caller's path, then let go
  * commits ─▶ {@link AutoEviction} (with a size cap): trim in the background
@@ -95,11 +98,14 @@ public final class Engine implements Cache {
                 settings.retryPolicy(),
                 random,
                 events::emit);
+        BlobTier tier = settings.tier();
+        Fleet fleet = tier == null ? null : Fleet.of(tier, settings.cluster(), settings.leaseTtl(), downloads, random);
         this.flight = new Flight(
                 store,
                 locks,
                 new Commit(store, io),
                 downloads,
+                fleet,
                 memo,
                 events,
                 io,
@@ -304,6 +310,9 @@ public final class Engine implements Cache {
      * @param ioScheduler null for a pool the cache owns
      * @param timer null for {@code Schedulers.parallel()}
      * @param lockTimeout null to wait as long as the holder lives
+     * @param cluster null for none: no leases across hosts
+     * @param tier null for none: no fleet
+     * @param leaseTtl how long a cluster lease outlives a holder that stops renewing it
      * @param maxSize the automatic cap, or {@link #NO_LIMIT}
      */
     public record Settings(
@@ -319,11 +328,15 @@ public final class Engine implements Cache {
             long maxArtifactSize,
             boolean sharedWithGroup,
             int writeBufferSize,
+            @Nullable Cluster cluster,
+            @Nullable BlobTier tier,
+            Duration leaseTtl,
             boolean offline,
             long maxSize,
             Duration evictionMinAge) {
 
         public static final int DEFAULT_WRITE_BUFFER = 512 * 1024;
+        public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
         public static final long NO_LIMIT = Long.MAX_VALUE;
         public static final Duration DEFAULT_EVICTION_MIN_AGE = Duration.ofMinutes(10);
     }

@@ -12,6 +12,7 @@ import io.cachet.StorageException;
 import io.cachet.internal.commit.Commit;
 import io.cachet.internal.digest.Digests;
 import io.cachet.internal.fetch.Download;
+import io.cachet.internal.fleet.Fleet;
 import io.cachet.internal.lock.LockManager;
 import io.cachet.internal.maintenance.Maintenance;
 import io.cachet.internal.store.Store;
@@ -44,6 +45,7 @@ import reactor.core.scheduler.Scheduler;
  *        ── hit ─▶ Hit (WAITED if another holder just committed; re-hashed first if asked)
  *        ── the pinned blob is there ─▶ name it under the blob's lock (shared) ─▶ Hit
  *        ── miss ─▶ {@link Download} ─▶ {@link Commit} ─▶ Committed
+ *                   (with a tier: {@link Fleet}, the tier and the cluster's lease, around them)
  *   └▶ release the lock ─▶ every caller of the flight gets the same Artifact
  * </pre>
  */
@@ -55,6 +57,7 @@ final class Flight {
     private final Commit commit;
     private final Lookup lookup;
     private final Download.Context downloads;
+    private final @Nullable Fleet fleet;
     private final HitMemo memo;
     private final Events events;
     private final Scheduler io;
@@ -68,6 +71,7 @@ final class Flight {
             LockManager locks,
             Commit commit,
             Download.Context downloads,
+            @Nullable Fleet fleet,
             HitMemo memo,
             Events events,
             Scheduler io,
@@ -79,6 +83,7 @@ final class Flight {
         this.commit = commit;
         this.lookup = new Lookup(store);
         this.downloads = downloads;
+        this.fleet = fleet;
         this.memo = memo;
         this.events = events;
         this.io = io;
@@ -237,10 +242,27 @@ final class Flight {
         if (offline) {
             return Mono.error(offline(request));
         }
-        Download.Source source = new Download.Source(origin, request.uri(), request.headers());
-        return Download.run(downloads, request, id, List.of(source))
+        List<Download.Source> sources = List.of(new Download.Source(origin, request.uri(), request.headers()));
+        if (fleet != null) {
+            return fleet.fetch(
+                            request,
+                            id,
+                            sources,
+                            part -> commit.commit(part, record(request, part.sha256(), part.size())))
+                    .map(f -> committed(
+                            id, request, new Artifact(request.key(), f.blob(), f.sha256(), f.size(), f.source())));
+        }
+        return Download.run(downloads, request, id, sources)
                 .flatMap(part -> commit.commit(part, record(request, part.sha256(), part.size()))
-                        .map(blob -> committed(id, request, blob, part)));
+                        .map(blob -> committed(
+                                id,
+                                request,
+                                new Artifact(
+                                        request.key(),
+                                        blob,
+                                        part.sha256(),
+                                        part.size(),
+                                        part.resumed() ? Artifact.Source.RESUMED : Artifact.Source.DOWNLOADED))));
     }
 
     private static OfflineException offline(FetchRequest request) {
@@ -257,17 +279,9 @@ final class Flight {
                 request.isPinned());
     }
 
-    private Artifact committed(KeyId id, FetchRequest request, Path blob, Download.Verified part) {
-        Key key = request.key();
-        URI uri = request.uri();
-        Artifact artifact = new Artifact(
-                key,
-                blob,
-                part.sha256(),
-                part.size(),
-                part.resumed() ? Artifact.Source.RESUMED : Artifact.Source.DOWNLOADED);
-        memo.remember(id, artifact.withSource(Artifact.Source.HIT), uri, store.recordPath(id));
-        events.emit(new CacheEvent.Committed(key, artifact));
+    private Artifact committed(KeyId id, FetchRequest request, Artifact artifact) {
+        memo.remember(id, artifact.withSource(Artifact.Source.HIT), request.uri(), store.recordPath(id));
+        events.emit(new CacheEvent.Committed(request.key(), artifact));
         return artifact;
     }
 

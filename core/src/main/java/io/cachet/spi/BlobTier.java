@@ -20,7 +20,8 @@ import reactor.core.publisher.Mono;
  *       digest of its bytes; two hosts uploading one digest at once both succeed and leave one
  *       object.
  *   <li>{@link #open} reads like {@link Origin#open}: ranged and resumable.
- *   <li>Key records are first-writer-wins: once a key names a digest, every host gets that digest.
+ *   <li>Key records are first-writer-wins where the store can enforce it (see {@link
+ *       #recordIfAbsent}): once a key names a digest, every host gets that digest.
  *   <li>Every method is lazy and non-blocking, and fails rather than hangs when the tier is down.
  * </ul>
  */
@@ -38,6 +39,10 @@ public interface BlobTier extends AutoCloseable {
     /**
      * Stores the verified, read-only {@code file} under {@code sha256}, unless the tier already has
      * it. The engine has verified the file; the tier may check again.
+     *
+     * <p>Success may also mean that another uploader is writing the same object at this moment (S3
+     * answers a conditional write with 409 then): the object may not be readable yet, and stays
+     * missing if that uploader fails. The tier only saves downloads, so readers then use the origin.
      */
     Mono<Void> upload(Sha256 sha256, Path file, long size);
 
@@ -45,13 +50,19 @@ public interface BlobTier extends AutoCloseable {
      * The record of which blob the key {@code keyId} names across the fleet (for keys whose
      * requests pin no digest); empty if no host recorded one.
      *
-     * @param keyId the SHA-256 of the key's text, in hex: the key itself, which may hold secrets,
-     *     never leaves the host
+     * @param keyId 64 hex characters that the engine derives from the key and the URL its bytes come
+     *     from (SHA-256): the key itself, which may hold secrets, never leaves the host
      */
     Mono<KeyRecord> record(String keyId);
 
     /**
      * Records that {@code keyId} names {@code record}, unless a record exists already.
+     *
+     * <p>First-writer-wins holds only where the store enforces conditional writes (AWS S3, MinIO,
+     * R2 and GCS do; s3proxy and some other S3-compatible servers ignore {@code If-None-Match}, and
+     * there two hosts recording at the same instant may each be told their own record stands). So
+     * the engine records a key only while it holds the key's {@linkplain Cluster cluster} lease, and
+     * relies on this method alone only when it has no cluster.
      *
      * @return the record that stands: {@code record} if it was first, else the earlier one
      */

@@ -78,7 +78,9 @@ public interface Cluster extends AutoCloseable {
          * Extends the lease to {@code ttl} from now and records the holder's progress, if this owner
          * still holds it.
          *
-         * @return true if still held; false if it was lost (expired and perhaps taken by another)
+         * @return true if still held; false if it was lost (expired and perhaps taken by another). An
+         *     error means the service could not tell (unreachable, no answer in time): the lease is
+         *     then unknown, not lost, and the owner goes on and renews again later.
          */
         Mono<Boolean> renew(Duration ttl, Holder progress);
 

@@ -11,6 +11,8 @@ import io.cachet.Sha256;
 import io.cachet.testing.Bytes;
 import io.cachet.testing.CacheFixture;
 import io.cachet.testing.FaultyDisk;
+import io.cachet.testing.MemoryCluster;
+import io.cachet.testing.MemoryTier;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,6 +67,29 @@ class NonBlockingTest {
         assertThat(disk.ops())
                 .contains(
                         FaultyDisk.Op.FORCE, FaultyDisk.Op.MOVE, FaultyDisk.Op.SYNC_DIRECTORY, FaultyDisk.Op.TRY_LOCK);
+    }
+
+    @Test
+    void theFleetsClientsAnsweringOnNonBlockingThreadsNeverMakeTheEngineBlockThere() {
+        MemoryTier tier = new MemoryTier().answerOn(Schedulers.parallel());
+        MemoryCluster cluster = new MemoryCluster().answerOn(Schedulers.parallel());
+        byte[] other = Bytes.random(1024 * 1024, 52);
+        tier.put(SHA, BODY);
+        fixture.origin.enqueue(ok(other).on(Schedulers.parallel()));
+        Cache cache = fixture.open(fixture.builder().tier(tier).cluster(cluster));
+
+        Artifact fromTier = cache.fetch(FetchRequest.of("https://origin.test/a").withSha256(SHA))
+                .subscribeOn(Schedulers.parallel())
+                .block(Duration.ofSeconds(30));
+        Artifact downloaded = cache.fetch(
+                        FetchRequest.of("https://origin.test/b").withSha256(Bytes.sha256(other)))
+                .subscribeOn(Schedulers.parallel())
+                .block(Duration.ofSeconds(30));
+
+        assertThat(fromTier.source()).isEqualTo(Artifact.Source.TIER);
+        assertThat(downloaded.source()).isEqualTo(Artifact.Source.DOWNLOADED);
+        assertThat(tier.holds(Bytes.sha256(other))).as("uploaded").isTrue();
+        assertThat(cluster.held()).as("released").isEmpty();
     }
 
     @Test

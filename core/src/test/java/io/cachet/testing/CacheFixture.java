@@ -25,6 +25,7 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
     private final List<EventRecorder> recorders = new ArrayList<>();
     private final java.util.function.Supplier<Path> parent;
     private Path root;
+    private final List<Path> otherRoots = new ArrayList<>();
     private boolean resumablePartsAllowed;
     private boolean foreignLockContentsAllowed;
 
@@ -49,6 +50,16 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
     /** The cache directory (created by the first cache). */
     public Path root() {
         return root;
+    }
+
+    /**
+     * Another cache directory beside {@link #root()}, such as another host's, audited like it after
+     * the test (open its caches with {@link #open(Cache.Builder)} so they are closed first).
+     */
+    public Path anotherRoot(String name) {
+        Path other = root.resolveSibling(name);
+        otherRoots.add(other);
+        return other;
     }
 
     /** A builder on this test's directory and origin. */
@@ -91,6 +102,12 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
         foreignLockContentsAllowed = true;
     }
 
+    private List<Path> audited() {
+        List<Path> all = new ArrayList<>(List.of(root));
+        all.addAll(otherRoots);
+        return all;
+    }
+
     @Override
     public void afterEach(ExtensionContext context) throws IOException {
         // Every cache is closed whatever else fails, so one failing test never leaks into the next.
@@ -121,13 +138,15 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
             for (EventRecorder recorder : recorders) {
                 soft.assertThat(recorder.violations()).as("event invariants").isEmpty();
             }
-            if (Files.isDirectory(root)) {
-                soft.assertThat(CacheAudit.problems(root, resumablePartsAllowed, foreignLockContentsAllowed))
-                        .as("cache audit")
-                        .isEmpty();
-                soft.assertThat(LockManager.inUse(root.toRealPath().resolve("locks")))
-                        .as("JVM lock table entries")
-                        .isZero();
+            for (Path audited : audited()) {
+                if (Files.isDirectory(audited)) {
+                    soft.assertThat(CacheAudit.problems(audited, resumablePartsAllowed, foreignLockContentsAllowed))
+                            .as("cache audit of %s", audited.getFileName())
+                            .isEmpty();
+                    soft.assertThat(LockManager.inUse(audited.toRealPath().resolve("locks")))
+                            .as("JVM lock table entries of %s", audited.getFileName())
+                            .isZero();
+                }
             }
             soft.assertThat(Thread.getAllStackTraces().keySet())
                     .as("cachet-io threads alive after close")

@@ -134,6 +134,8 @@ public final class FaultyOrigin implements Origin {
         private Throwable bodyError;
         private long stallAfter = -1;
         private Mono<?> gate;
+        private long pauseAfter = -1;
+        private Mono<?> pauseGate;
         private Duration delayPerChunk;
         private Scheduler delayScheduler;
         private boolean neverAnswers;
@@ -260,6 +262,13 @@ public final class FaultyOrigin implements Origin {
             return this;
         }
 
+        /** The body stops after {@code n} bytes until {@code gate} completes or emits, then goes on. */
+        public Response pauseAfter(long n, Mono<?> gate) {
+            pauseAfter = n;
+            pauseGate = gate;
+            return this;
+        }
+
         /** Answers and sends every chunk on {@code scheduler}, as a transport's event loop would. */
         public Response on(Scheduler scheduler) {
             signalOn = scheduler;
@@ -299,18 +308,9 @@ public final class FaultyOrigin implements Origin {
             } else if (stallAfter >= 0) {
                 end = Math.min(end, stallAfter);
             }
-            long cut = end;
-            Flux<ByteBuffer> chunks = Flux.<ByteBuffer, Long>generate(() -> 0L, (at, sink) -> {
-                if (at >= cut) {
-                    sink.complete();
-                    return at;
-                }
-                int n = (int) Math.min(chunk, cut - at);
-                ByteBuffer next = source.chunk(at, n);
-                sink.next(next);
-                origin.bytesSent.addAndGet(n); // Counted once the engine has taken the chunk.
-                return at + n;
-            });
+            Flux<ByteBuffer> chunks = pauseAfter >= 0 && pauseAfter < end
+                    ? range(origin, 0, pauseAfter).concatWith(pauseGate.thenMany(range(origin, pauseAfter, end)))
+                    : range(origin, 0, end);
             if (delayPerChunk != null) {
                 chunks = chunks.delayElements(delayPerChunk, delayScheduler);
             }
@@ -323,6 +323,20 @@ public final class FaultyOrigin implements Origin {
                 chunks = gate.thenMany(chunks);
             }
             return chunks.doOnCancel(origin.bodyCancels::incrementAndGet);
+        }
+
+        private Flux<ByteBuffer> range(FaultyOrigin origin, long from, long cut) {
+            return Flux.<ByteBuffer, Long>generate(() -> from, (at, sink) -> {
+                if (at >= cut) {
+                    sink.complete();
+                    return at;
+                }
+                int n = (int) Math.min(chunk, cut - at);
+                ByteBuffer next = source.chunk(at, n);
+                sink.next(next);
+                origin.bytesSent.addAndGet(n); // Counted once the engine has taken the chunk.
+                return at + n;
+            });
         }
     }
 

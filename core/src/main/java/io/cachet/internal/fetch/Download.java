@@ -399,7 +399,25 @@ public final class Download {
             int writeBufferSize,
             RetryPolicy retryPolicy,
             DoubleSupplier random,
-            Consumer<CacheEvent> events) {}
+            Consumer<CacheEvent> events) {
+
+        /** The same context, retrying as {@code retryPolicy} says and publishing to {@code events}. */
+        public Context with(RetryPolicy retryPolicy, Consumer<CacheEvent> events) {
+            return new Context(
+                    store,
+                    files,
+                    io,
+                    timer,
+                    idleTimeout,
+                    minBytesPerSecond,
+                    throughputWindow,
+                    maxArtifactSize,
+                    writeBufferSize,
+                    retryPolicy,
+                    random,
+                    events);
+        }
+    }
 
     /**
      * Where bytes may come from: an origin and the URI to ask it for, with the headers to send.

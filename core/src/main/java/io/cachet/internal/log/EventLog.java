@@ -106,10 +106,14 @@ public final class EventLog {
                 write(
                         Level.DEBUG,
                         "waiting: " + key + " is being downloaded by "
-                                + (waiting.holderPid() > 0
-                                        ? "process " + waiting.holderPid()
-                                        : "another cache or process")
-                                + "; this fetch waits for its lock",
+                                + (waiting.holderPid() <= 0
+                                        ? "another cache or process"
+                                        : waiting.holderHost() != null
+                                                ? waiting.holderHost() + " pid " + waiting.holderPid()
+                                                : "process " + waiting.holderPid())
+                                + (waiting.holderHost() != null
+                                        ? "; this fetch waits for its cluster lease"
+                                        : "; this fetch waits for its lock"),
                         null);
             }
         } else if (event instanceof CacheEvent.Hit hit) {

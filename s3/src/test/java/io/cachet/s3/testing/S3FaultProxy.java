@@ -33,6 +33,7 @@ import reactor.netty.resources.LoopResources;
  *
  * <ul>
  *   <li>{@link #failNext(int, int)}: the next requests get an S3 error with that status;
+ *   <li>{@link #stallAll()}: requests are never answered;
  *   <li>{@link #conditionalWrites(Conditional)}: what a {@code PUT} (or a multipart completion) with
  *       {@code If-None-Match: *} gets. {@link Conditional#ENFORCE} (the default) behaves as AWS S3:
  *       412 if the key exists, 409 if another conditional write of the key is in flight;
@@ -65,6 +66,7 @@ public final class S3FaultProxy implements AutoCloseable {
     private volatile int failureStatus = 500;
     private volatile Predicate<String> failing = request -> true;
     private volatile Conditional conditional = Conditional.ENFORCE;
+    private volatile boolean stalling;
 
     private S3FaultProxy(int upstreamPort, Path data) {
         this.data = data;
@@ -112,6 +114,11 @@ public final class S3FaultProxy implements AutoCloseable {
         failNext(Integer.MAX_VALUE, status);
     }
 
+    /** Every request is accepted and never answered (a server that hangs) until {@link #reset()}. */
+    public void stallAll() {
+        stalling = true;
+    }
+
     public void conditionalWrites(Conditional mode) {
         conditional = mode;
     }
@@ -119,6 +126,7 @@ public final class S3FaultProxy implements AutoCloseable {
     /** Clears faults and the request log; conditional writes are enforced again. */
     public void reset() {
         failuresLeft.set(0);
+        stalling = false;
         failing = request -> true;
         conditional = Conditional.ENFORCE;
         requests.clear();
@@ -139,6 +147,9 @@ public final class S3FaultProxy implements AutoCloseable {
     private Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         String line = request.method() + " " + request.uri();
         requests.add(line);
+        if (stalling) {
+            return request.receive().then().then(Mono.never());
+        }
         if (failing.test(line) && failuresLeft.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
             int status = failureStatus;
             return error(request, response, status, status >= 500 ? "InternalError" : "AccessDenied");

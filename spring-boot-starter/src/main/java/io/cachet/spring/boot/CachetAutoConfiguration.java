@@ -20,6 +20,7 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.util.unit.DataSize;
 import reactor.netty.http.client.HttpClient;
 
 /**
@@ -89,6 +90,9 @@ public class CachetAutoConfiguration {
         map.from(properties::getWriteBufferSize)
                 .as(size -> Math.toIntExact(size.toBytes()))
                 .to(builder::writeBufferSize);
+        map.from(properties::isOffline).to(builder::offline);
+        map.from(properties::getMaxSize).as(DataSize::toBytes).to(builder::maxSize);
+        map.from(properties::getEvictionMinAge).to(builder::evictionMinAge);
         builder.minThroughput(properties.getMinThroughput().toBytes(), properties.getThroughputWindow());
         CachetProperties.Retry retry = properties.getRetry();
         builder.retry(new RetryPolicy(

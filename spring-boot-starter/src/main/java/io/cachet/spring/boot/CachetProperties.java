@@ -44,6 +44,22 @@ public class CachetProperties {
     /** The size of each write to disk (and of each of the few buffers a download holds). */
     private DataSize writeBufferSize = DataSize.ofKilobytes(512);
 
+    /**
+     * Whether the cache works offline: cached artifacts are served, and a miss fails at once with
+     * OfflineException, asking no origin.
+     */
+    private boolean offline;
+
+    /**
+     * The size the cache is kept under: past it, least recently used artifacts are evicted in the
+     * background after commits (never those in use or used within the eviction minimum age). Unset:
+     * no cap.
+     */
+    private @Nullable DataSize maxSize;
+
+    /** How long eviction keeps an artifact after its last use. */
+    private Duration evictionMinAge = Duration.ofMinutes(10);
+
     /** How transient failures are retried. */
     private final Retry retry = new Retry();
 
@@ -118,6 +134,30 @@ public class CachetProperties {
 
     public void setWriteBufferSize(DataSize writeBufferSize) {
         this.writeBufferSize = writeBufferSize;
+    }
+
+    public boolean isOffline() {
+        return offline;
+    }
+
+    public void setOffline(boolean offline) {
+        this.offline = offline;
+    }
+
+    public @Nullable DataSize getMaxSize() {
+        return maxSize;
+    }
+
+    public void setMaxSize(@Nullable DataSize maxSize) {
+        this.maxSize = maxSize;
+    }
+
+    public Duration getEvictionMinAge() {
+        return evictionMinAge;
+    }
+
+    public void setEvictionMinAge(Duration evictionMinAge) {
+        this.evictionMinAge = evictionMinAge;
     }
 
     public Retry getRetry() {

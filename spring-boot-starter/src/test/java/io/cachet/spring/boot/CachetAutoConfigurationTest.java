@@ -8,6 +8,7 @@ import io.cachet.Cache;
 import io.cachet.CacheClosedException;
 import io.cachet.FetchRequest;
 import io.cachet.IntegrityException;
+import io.cachet.OfflineException;
 import io.cachet.OriginException;
 import io.cachet.TestAccess;
 import io.cachet.micrometer.CachetMetrics;
@@ -36,6 +37,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.util.unit.DataSize;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
@@ -93,6 +95,34 @@ class CachetAutoConfigurationTest {
                                     IntegrityException.class,
                                     e -> assertThat(e.kind()).isEqualTo(IntegrityException.Kind.TOO_LARGE));
                 });
+    }
+
+    @Test
+    void anOfflineCacheFailsAMissAtOnceWithoutAskingTheOrigin() {
+        server.serve("/model.bin", BODY);
+        runner.withPropertyValues(root(), "cachet.offline=true").run(context -> {
+            Cache cache = context.getBean(Cache.class);
+
+            assertThatThrownBy(() -> cache.fetch(FetchRequest.of(server.url("/model.bin")))
+                            .block(Duration.ofSeconds(30)))
+                    .isInstanceOf(OfflineException.class)
+                    .hasMessageContaining("offline");
+            assertThat(server.requests()).isEmpty();
+        });
+    }
+
+    @Test
+    void theSizeCapAndTheEvictionMinimumAgeReachTheCache() {
+        CachetProperties properties = new CachetProperties();
+        properties.setRoot(dir);
+        properties.setMaxSize(DataSize.ofGigabytes(50));
+        properties.setEvictionMinAge(Duration.ofMinutes(3));
+
+        assertThat(TestAccess.settings(CachetAutoConfiguration.builder(properties)))
+                .isEqualTo(TestAccess.settings(Cache.builder()
+                        .root(dir)
+                        .maxSize(50L * 1024 * 1024 * 1024)
+                        .evictionMinAge(Duration.ofMinutes(3))));
     }
 
     @Test
