@@ -41,6 +41,15 @@ public interface Cluster extends AutoCloseable {
      */
     Flux<String> releases(String name);
 
+    /**
+     * One cheap round trip to the service, for health checks: completes when it answers, fails
+     * when it cannot be reached. Takes and changes nothing. The default answers at once, for a
+     * cluster that has no service to reach.
+     */
+    default Mono<Void> ping() {
+        return Mono.empty();
+    }
+
     /** Closes the connection to the service; leases still held expire by themselves. */
     @Override
     void close();

@@ -30,10 +30,10 @@ import reactor.core.scheduler.Schedulers;
  *   <tr><th>name</th><th>type</th><th>tags</th><th>what</th></tr>
  *   <tr><td>{@code cachet.fetches}</td><td>counter</td><td>{@code source}, {@code outcome}</td>
  *       <td>fetches that ended: {@code source} is {@code hit}, {@code downloaded}, {@code resumed},
- *       {@code waited} (another cache or process downloaded it) or {@code none} (failed);
- *       {@code outcome} is {@code success} or the error: {@code origin_error},
- *       {@code integrity_error}, {@code storage_error}, {@code lock_timeout},
- *       {@code invalid_request}, {@code cache_closed}</td></tr>
+ *       {@code waited} (another cache, process or host downloaded it), {@code tier} (read from a
+ *       fleet's tier) or {@code none} (failed); {@code outcome} is {@code success} or the error:
+ *       {@code origin_error}, {@code integrity_error}, {@code storage_error}, {@code lock_timeout},
+ *       {@code invalid_request}, {@code cache_closed}, {@code offline}</td></tr>
  *   <tr><td>{@code cachet.download.bytes}</td><td>counter (bytes)</td><td></td>
  *       <td>bytes received from origins</td></tr>
  *   <tr><td>{@code cachet.downloads}</td><td>timer</td><td>{@code outcome}</td>

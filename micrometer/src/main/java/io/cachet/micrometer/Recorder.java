@@ -8,6 +8,7 @@ import io.cachet.IntegrityException;
 import io.cachet.InvalidRequestException;
 import io.cachet.Key;
 import io.cachet.LockTimeoutException;
+import io.cachet.OfflineException;
 import io.cachet.OriginException;
 import io.cachet.StorageException;
 import io.micrometer.core.instrument.Clock;
@@ -252,6 +253,9 @@ final class Recorder {
         }
         if (error instanceof CacheClosedException) {
             return "cache_closed";
+        }
+        if (error instanceof OfflineException) {
+            return "offline";
         }
         return "error";
     }

@@ -88,7 +88,7 @@ class CachetMetricsTest {
 
         assertThat(registry.get("cachet.fetches").counters())
                 .extracting(c -> c.getId().getTag("source"))
-                .containsExactlyInAnyOrder("hit", "downloaded", "resumed", "waited");
+                .containsExactlyInAnyOrder("hit", "downloaded", "resumed", "waited", "tier");
         assertThat(registry.get("cachet.downloads").timers()).hasSize(1);
         assertThat(registry.get("cachet.lock.wait").timers()).hasSize(1);
         assertThat(gauge("cachet.lock.waiters")).isZero();

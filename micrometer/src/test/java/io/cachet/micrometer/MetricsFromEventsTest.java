@@ -8,6 +8,7 @@ import io.cachet.CacheEntry;
 import io.cachet.CacheEvent;
 import io.cachet.Key;
 import io.cachet.LockTimeoutException;
+import io.cachet.OfflineException;
 import io.cachet.OriginException;
 import io.cachet.Sha256;
 import io.cachet.StorageException;
@@ -154,6 +155,8 @@ class MetricsFromEventsTest {
                 .isEqualTo("storage_error");
         assertThat(Recorder.outcome(new CacheClosedException(Path.of("/cache"))))
                 .isEqualTo("cache_closed");
+        assertThat(Recorder.outcome(new OfflineException(Key.of("model"), "https://models.example/m")))
+                .isEqualTo("offline");
     }
 
     @Test

@@ -68,6 +68,12 @@ public final class RedisCluster implements Cluster {
         return leases.releases(name);
     }
 
+    /** Sends Redis a {@code PING}; fails with a {@link RedisClusterException} if it does not answer. */
+    @Override
+    public Mono<Void> ping() {
+        return leases.ping();
+    }
+
     /** Closes both connections and Lettuce's threads; leases still held expire by themselves. */
     @Override
     public void close() {

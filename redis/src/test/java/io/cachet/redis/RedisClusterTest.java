@@ -12,6 +12,8 @@ import io.cachet.spi.Cluster.Granted;
 import io.cachet.spi.Cluster.Holder;
 import io.cachet.spi.Cluster.Lease;
 import io.cachet.testing.Await;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -278,6 +281,40 @@ class RedisClusterTest {
 
         redis.restart();
         awaitGranted(a, "k", HOST_A);
+    }
+
+    @Test
+    void aPingAnswersWhileRedisRunsAndFailsClearlyWhenItDoesNot() {
+        RedisCluster a = cluster();
+        StepVerifier.create(a.ping()).verifyComplete();
+        assertThat(redis.command("DBSIZE")).as("keys a ping left behind").isEqualTo(0L);
+
+        redis.kill();
+
+        StepVerifier.create(a.ping())
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(RedisClusterException.class)
+                        .hasMessageContaining("could not reach Redis")
+                        .hasMessageContaining("check that redis-server is running"))
+                .verify(WAIT);
+    }
+
+    @Test
+    void callsCancelledWhileRedisHasNotAnsweredTheHandshakeLeaveNothingOpenAfterClose() throws Exception {
+        // A server that accepts connections (the kernel does, from the backlog) and never answers:
+        // Lettuce connects and waits for its handshake while the callers give up.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            RedisCluster a = RedisCluster.connect(
+                    URI.create("redis://127.0.0.1:" + silent.getLocalPort()),
+                    RedisCluster.Options.DEFAULTS.withTimeouts(Duration.ofSeconds(5)));
+            clusters.add(a);
+
+            StepVerifier.create(a.ping().timeout(Duration.ofMillis(300)))
+                    .expectError(TimeoutException.class)
+                    .verify(WAIT);
+            StepVerifier.create(a.releases("k").take(Duration.ofMillis(300))).verifyComplete();
+        }
+        // closeEveryClientAndCheckForLeaks: Lettuce's threads stop, and no buffer leaked.
     }
 
     @Test

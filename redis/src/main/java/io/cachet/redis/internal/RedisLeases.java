@@ -139,6 +139,12 @@ public final class RedisLeases implements AutoCloseable {
                 .onErrorMap(e -> failure("could not take the lease " + Text.printable(name, 80), e));
     }
 
+    public Mono<Void> ping() {
+        return Mono.defer(() -> commands.flatMap(c -> c.reactive().ping()))
+                .then()
+                .onErrorMap(e -> failure("could not reach Redis", e));
+    }
+
     public Flux<String> releases(String name) {
         key(name); // validates
         return pubSub.flatMapMany(c -> c.reactive().observeChannels())

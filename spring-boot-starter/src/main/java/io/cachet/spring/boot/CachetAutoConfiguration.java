@@ -4,6 +4,8 @@ import io.cachet.Cache;
 import io.cachet.RetryPolicy;
 import io.cachet.micrometer.CachetMetrics;
 import io.cachet.reactor.NettyOrigin;
+import io.cachet.spi.BlobTier;
+import io.cachet.spi.Cluster;
 import io.cachet.spi.Origin;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -13,10 +15,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
@@ -34,12 +38,15 @@ import reactor.netty.http.client.HttpClient;
  *   <li>every other {@link Origin} bean, and every {@link CachetBuilderCustomizer};
  *   <li>{@link CachetMetrics} when the application has a {@link MeterRegistry};
  *   <li>{@link CachetHealthIndicator} when it has actuator's health support
- *       ({@code management.health.cachet.enabled} turns it off).
+ *       ({@code management.health.cachet.enabled} turns it off);
+ *   <li>with {@code cachet.fleet.tier} (and {@code cachet.fleet.cluster}): the fleet's S3 tier and
+ *       Redis cluster, given to the cache, and {@link CachetFleetHealthIndicator}.
  * </ul>
  *
  * <p>The cache is closed when the context closes. Each bean backs off when the application defines
  * its own: a {@code Cache}, a {@code NettyOrigin} (or a bean named {@code cachetHttpOrigin}), a
- * {@code CachetMetrics}, a bean named {@code cachetHealthIndicator}.
+ * {@code CachetMetrics}, a bean named {@code cachetHealthIndicator}, a {@code BlobTier}, a {@code
+ * Cluster}, a bean named {@code cachetFleetHealthIndicator}.
  */
 @AutoConfiguration(
         afterName = {
@@ -65,9 +72,14 @@ public class CachetAutoConfiguration {
     public Cache cachetCache(
             CachetProperties properties,
             ObjectProvider<Origin> origins,
+            ObjectProvider<BlobTier> tiers,
+            ObjectProvider<Cluster> clusters,
             ObjectProvider<CachetBuilderCustomizer> customizers) {
         Cache.Builder builder = builder(properties);
         origins.orderedStream().forEach(builder::origin);
+        tiers.ifUnique(builder::tier);
+        clusters.ifUnique(
+                cluster -> builder.cluster(cluster, properties.getFleet().getLeaseTtl()));
         customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
         return builder.build();
     }
@@ -81,6 +93,7 @@ public class CachetAutoConfiguration {
                     null,
                     "Cachet needs a cache directory: set cachet.root, for example cachet.root=/var/cache/models");
         }
+        FleetClients.checkClusterHasTier(properties.getFleet());
         Cache.Builder builder = Cache.builder().root(root);
         PropertyMapper map = PropertyMapper.get();
         map.from(properties::getIdleTimeout).to(builder::idleTimeout);
@@ -151,6 +164,27 @@ public class CachetAutoConfiguration {
         }
     }
 
+    /**
+     * The fleet's tier and cluster from {@code cachet.fleet.*}, closed after the cache; each backs
+     * off when the application defines its own {@link BlobTier} or {@link Cluster}.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "cachet.fleet", name = "tier")
+    static class Fleet {
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        BlobTier cachetTier(CachetProperties properties, ApplicationContext context) {
+            return FleetClients.tier(properties.getFleet(), context.getClassLoader());
+        }
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        @ConditionalOnProperty(prefix = "cachet.fleet", name = "cluster")
+        Cluster cachetCluster(CachetProperties properties, ApplicationContext context) {
+            return FleetClients.cluster(properties.getFleet(), context.getClassLoader());
+        }
+    }
+
     /** Micrometer meters, when the application has a registry (Spring Boot binds them to it). */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({MeterRegistry.class, CachetMetrics.class})
@@ -180,6 +214,15 @@ public class CachetAutoConfiguration {
             @ConditionalOnMissingBean(name = "cachetHealthIndicator")
             CachetHealthIndicator cachetHealthIndicator(Cache cache, CachetProperties properties) {
                 return new CachetHealthIndicator(cache, properties.getHealth().getMinFreeSpace());
+            }
+
+            @Bean
+            @ConditionalOnProperty(prefix = "cachet.fleet", name = "tier")
+            @ConditionalOnMissingBean(name = "cachetFleetHealthIndicator")
+            CachetFleetHealthIndicator cachetFleetHealthIndicator(
+                    BlobTier tier, ObjectProvider<Cluster> clusters, CachetProperties properties) {
+                return new CachetFleetHealthIndicator(
+                        tier, clusters.getIfUnique(), properties.getFleet().getHealthTimeout());
             }
         }
     }

@@ -72,6 +72,9 @@ public class CachetProperties {
     /** The actuator health indicator. */
     private final Health health = new Health();
 
+    /** Sharing downloads with the other hosts of a fleet. */
+    private final Fleet fleet = new Fleet();
+
     public @Nullable Path getRoot() {
         return root;
     }
@@ -174,6 +177,10 @@ public class CachetProperties {
 
     public Health getHealth() {
         return health;
+    }
+
+    public Fleet getFleet() {
+        return fleet;
     }
 
     /** {@code cachet.retry.*}: the {@link io.cachet.RetryPolicy}. */
@@ -331,6 +338,114 @@ public class CachetProperties {
 
         public void setMinFreeSpace(DataSize minFreeSpace) {
             this.minFreeSpace = minFreeSpace;
+        }
+    }
+
+    /**
+     * {@code cachet.fleet.*}: one download per artifact across the hosts of a fleet, through an
+     * S3-compatible tier (needs {@code io.cachet:cachet-s3}) and a Redis cluster lease (needs {@code
+     * io.cachet:cachet-redis}).
+     */
+    public static class Fleet {
+        /** The shared tier, {@code s3://BUCKET/PREFIX}. Unset: no fleet. */
+        private @Nullable URI tier;
+
+        /** The Redis that says which host downloads, {@code redis://HOST:PORT}; needs a tier. Unset: none. */
+        private @Nullable URI cluster;
+
+        /** How long a lease outlives a holder that stops renewing it (a host killed or cut off). */
+        private Duration leaseTtl = Duration.ofSeconds(30);
+
+        /** How long the health indicator waits for the tier and the cluster to answer. */
+        private Duration healthTimeout = Duration.ofSeconds(2);
+
+        /** The S3 client of the tier. */
+        private final S3 s3 = new S3();
+
+        public @Nullable URI getTier() {
+            return tier;
+        }
+
+        public void setTier(@Nullable URI tier) {
+            this.tier = tier;
+        }
+
+        public @Nullable URI getCluster() {
+            return cluster;
+        }
+
+        public void setCluster(@Nullable URI cluster) {
+            this.cluster = cluster;
+        }
+
+        public Duration getLeaseTtl() {
+            return leaseTtl;
+        }
+
+        public void setLeaseTtl(Duration leaseTtl) {
+            this.leaseTtl = leaseTtl;
+        }
+
+        public Duration getHealthTimeout() {
+            return healthTimeout;
+        }
+
+        public void setHealthTimeout(Duration healthTimeout) {
+            this.healthTimeout = healthTimeout;
+        }
+
+        public S3 getS3() {
+            return s3;
+        }
+    }
+
+    /**
+     * {@code cachet.fleet.s3.*}: how the tier reaches S3. Credentials and region default to the AWS
+     * SDK's chains (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, profiles, instance roles).
+     */
+    public static class S3 {
+        /** An S3-compatible server ({@code http://HOST:PORT}: MinIO, Ceph, R2...), addressed path-style. Unset: AWS. */
+        private @Nullable URI endpoint;
+
+        /** The region, such as eu-west-1. Unset: the SDK's chain, else us-east-1. */
+        private @Nullable String region;
+
+        /** The access key id; with the secret access key, instead of the SDK's chain. */
+        private @Nullable String accessKeyId;
+
+        /** The secret access key; with the access key id, instead of the SDK's chain. */
+        private @Nullable String secretAccessKey;
+
+        public @Nullable URI getEndpoint() {
+            return endpoint;
+        }
+
+        public void setEndpoint(@Nullable URI endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        public @Nullable String getRegion() {
+            return region;
+        }
+
+        public void setRegion(@Nullable String region) {
+            this.region = region;
+        }
+
+        public @Nullable String getAccessKeyId() {
+            return accessKeyId;
+        }
+
+        public void setAccessKeyId(@Nullable String accessKeyId) {
+            this.accessKeyId = accessKeyId;
+        }
+
+        public @Nullable String getSecretAccessKey() {
+            return secretAccessKey;
+        }
+
+        public void setSecretAccessKey(@Nullable String secretAccessKey) {
+            this.secretAccessKey = secretAccessKey;
         }
     }
 }
