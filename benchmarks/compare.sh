@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # compare.sh: Cachet side by side with the tools people use instead, in one run (issue 6).
 #
-#   benchmarks/compare.sh [--runs N] [--big-mib M] [--files N] [--only big,capped,small,rss] [--cap RATE] [--keep]
+#   benchmarks/compare.sh [--runs N] [--big-mib M] [--files N] [--only big,capped,small,start,rss] [--cap RATE]
+#                         [--keep]
 #
 # What it does, all on this machine and on 127.0.0.1 only:
 #   1. makes its own data in a temporary directory: a BIG file (1 GiB), a 1 MiB file, and FILES
@@ -25,8 +26,12 @@
 #         aria2c -x 8 -s 8 with --checksum=sha-256 (it hashes after the download); the curl pipeline
 #         of `big` on one connection.
 #   small FILES × 64 KiB: cachet fetch-all --concurrency 64 (verified, durably committed);
-#         curl --parallel --parallel-max 64 then sha256sum -c (not synced); aria2c -j 64 with a
+#         curl --parallel --parallel-max 64 then sha256sum -c, once not synced and once followed
+#         by `sync -f` (syncfs: every file and directory of the output's file system made durable
+#         in one call, the cheapest way a shell makes many files durable); aria2c -j 64 with a
 #         sha-256 checksum per file (not synced). Outputs are kept until the end (quirk 2).
+#   start one 64 KiB file, start to exit: cachet fetch (verified, durable); curl -o then
+#         sha256sum -c (not synced), for scale.
 #   rss   peak RSS (/usr/bin/time -v) of cachet fetch of the BIG file, of the BIG file from the capped
 #         port with --connections 8 (8 connections open), and of the 1 MiB file.
 #
@@ -41,7 +46,7 @@ set -euo pipefail
 runs=5
 big_mib=1024
 files=2000
-only=big,capped,small,rss
+only=big,capped,small,start,rss
 cap=20m
 keep=false
 while [ $# -gt 0 ]; do
@@ -150,6 +155,11 @@ cmd_big_naive="java -cp $bench_jar io.cachet.benchmarks.NaivePipeline $base/big.
 cmd_big_jdk="java -cp $bench_jar io.cachet.benchmarks.JdkHttpFetch $base/big.bin $big_sha \$OUT/f >/dev/null"
 cmd_small_cachet="$java_cachet fetch-all $work/cachet.manifest --concurrency 64 --cache-dir \$OUT/cache --quiet >/dev/null"
 cmd_small_curl="cd \$OUT && curl -fsS --parallel --parallel-max 64 -K $work/curl.config && sha256sum -c --quiet --strict $data/small.sha256"
+cmd_small_curlsync="$cmd_small_curl && sync -f ."
+one_sha=$(awk 'NR == 1 { print $1 }' "$data/small.sha256")
+one_name=$(awk 'NR == 1 { print $2 }' "$data/small.sha256")
+cmd_start_cachet="$java_cachet fetch $base/small/$one_name --sha256 $one_sha --cache-dir \$OUT/cache --quiet >/dev/null"
+cmd_start_curl="cd \$OUT && curl -fsS -o $one_name $base/small/$one_name && echo '$one_sha  $one_name' | sha256sum -c --quiet --strict"
 cmd_small_aria2="aria2c -j 64 -i $work/aria2.input -d \$OUT --quiet=true --file-allocation=none --auto-file-renaming=false --allow-overwrite=false"
 
 # ---- harness ---------------------------------------------------------------------------------------
@@ -226,7 +236,10 @@ case ",$only," in *,capped,*)
   alternate capped cachet aria2 curl ;;
 esac
 case ",$only," in *,small,*)
-  alternate small cachet curl aria2 ;;
+  alternate small cachet curl curlsync aria2 ;;
+esac
+case ",$only," in *,start,*)
+  alternate start cachet curl ;;
 esac
 case ",$only," in *,rss,*)
   for r in $(seq 1 "$runs"); do
@@ -256,7 +269,11 @@ case ",$only," in *,capped,*)
 esac
 case ",$only," in *,small,*)
   echo "| **$files x 64 KiB** | | | | | | | |"
-  table_rows small files/s "$files" cachet curl aria2 ;;
+  table_rows small files/s "$files" cachet curl curlsync aria2 ;;
+esac
+case ",$only," in *,start,*)
+  echo "| **one 64 KiB file, start to exit** | | | | | | | |"
+  table_rows start files/s 1 cachet curl ;;
 esac
 case ",$only," in *,rss,*)
   read -r big_rss big_min big_max <<<"$(stats "$work/results/rss-big")"
@@ -274,11 +291,12 @@ esac
 echo
 echo "Commands (\$OUT is a fresh directory per run; $base is nginx on loopback):"
 for var in cmd_big_cachet cmd_big_curl cmd_big_naive cmd_big_jdk cmd_big_cachet1 cmd_capped_cachet cmd_capped_aria2 \
-  cmd_capped_curl cmd_small_cachet cmd_small_curl cmd_small_aria2; do
+  cmd_capped_curl cmd_small_cachet cmd_small_curl cmd_small_curlsync cmd_small_aria2 cmd_start_cachet cmd_start_curl; do
   printf -- '- %s: `%s`\n' "${var#cmd_}" "${!var}"
 done
 echo
 echo "Raw values per run, in run order (seconds; cpu-*: CPU seconds; peak RSS in KiB):"
-for f in "$work"/results/big-* "$work"/results/capped-* "$work"/results/small-* "$work"/results/cpu-* "$work"/results/rss-*; do
+for f in "$work"/results/big-* "$work"/results/capped-* "$work"/results/small-* "$work"/results/start-* \
+  "$work"/results/cpu-* "$work"/results/rss-*; do
   [ -f "$f" ] && printf -- '- %s: %s\n' "$(basename "$f")" "$(tr '\n' ' ' <"$f")"
 done

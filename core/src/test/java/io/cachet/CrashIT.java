@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,6 +33,7 @@ class CrashIT {
     private static final int CHUNK = 32 * 1024;
     private static final long KILLED_AT = 12L * CHUNK;
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final int USER = 4245;
 
     @RegisterExtension
     final ChildJvms jvms = new ChildJvms();
@@ -80,12 +82,69 @@ class CrashIT {
         assertThat(Files.readAllBytes(CacheFiles.blob(jvms.root(), sha))).isEqualTo(body);
     }
 
+    @Test
+    void aReadOnlyPartLeftByAKilledHolderIsResumedByItsOwnerWithoutRootEvenAfterACrashWhileAdoptingIt()
+            throws Exception {
+        Assumptions.assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux) to run as another user");
+        Assumptions.assumeTrue(
+                (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0,
+                "needs root to run children as another user");
+        Path dir = jvms.dir();
+        Files.setAttribute(dir, "unix:mode", 0755);
+        Path root = Files.createDirectory(jvms.root());
+        Files.setAttribute(root, "unix:uid", USER);
+        Path artifact = Files.write(dir.resolve("model.bin"), body);
+        Files.setAttribute(artifact, "unix:mode", 0644);
+        Path log = Files.createFile(dir.resolve("origin.log"));
+        Files.setAttribute(log, "unix:mode", 0666);
+        String classes = Jvm.portableClassPath(Files.createDirectory(dir.resolve("classpath")));
+        String[] fetch = {"--sha=" + sha.hex(), "--chunk=" + CHUNK};
+
+        Jvm holder = jvms.start(asUser(
+                CacheWorker.on(
+                        root, artifact, log, "--sha=" + sha.hex(), "--chunk=" + CHUNK, "--pause-at=" + KILLED_AT),
+                classes));
+        holder.awaitLine("PAUSED offset=" + KILLED_AT, PATIENCE);
+        Path part = CacheFiles.awaitPart(root, KILLED_AT, PATIENCE);
+        assertThat(FileTree.mode(part))
+                .as("a part is created with the blob's read-only mode; its writer's channel stays writable")
+                .isEqualTo(0444);
+        holder.destroyForcibly();
+        assertThat(holder.awaitExit(PATIENCE)).as(holder::report).isEqualTo(Jvm.KILLED);
+
+        // The next holder adopts the part, makes it writable for itself, and is killed right then.
+        Jvm adopter = jvms.start(asUser(
+                CacheWorker.on(root, artifact, log, fetch).with("--halt-after=SET_MODE", "--halt-on=part"), classes));
+        assertThat(adopter.awaitExit(PATIENCE)).as(adopter::report).isEqualTo(Jvm.KILLED);
+        assertThat(CacheFiles.parts(root))
+                .singleElement()
+                .satisfies(left -> assertThat(FileTree.mode(left)).isEqualTo(0600));
+
+        Jvm next = jvms.start(asUser(CacheWorker.on(root, artifact, log, fetch), classes));
+        assertThat(next.awaitExit(PATIENCE)).as(next::report).isEqualTo(CacheWorker.OK);
+        assertThat(next.lines()).as(next::report).contains("RESUMED offset=" + KILLED_AT);
+        Path blob = CacheFiles.blob(root, sha);
+        assertThat(Files.readAllBytes(blob)).isEqualTo(body);
+        assertThat(FileTree.mode(blob)).isEqualTo(0444);
+        assertThat(SlowFileOrigin.opens(log))
+                .extracting(Open::offset)
+                .as("the bytes before the first kill were downloaded once")
+                .containsExactly(0L, KILLED_AT);
+    }
+
+    private static Jvm.Spec asUser(Jvm.Spec spec, String classPath) {
+        return spec.onClassPath(classPath).wrappedIn("setpriv", "--reuid=" + USER, "--regid=" + USER, "--clear-groups");
+    }
+
     /** The steps of the commit (docs/reliability.md, "The durable commit") at which a holder is made to crash. */
     enum CrashPoint {
         AFTER_THE_LAST_BYTE(false, "--halt-before=FORCE", "--halt-on=part"),
         AFTER_FORCE(false, "--halt-after=FORCE", "--halt-on=part"),
         AFTER_THE_MOVE_INTO_BLOBS(true, "--halt-after=MOVE", "--halt-on=blob"),
         BEFORE_THE_BLOB_DIRECTORY_SYNC(true, "--halt-before=SYNC_DIRECTORY", "--halt-on=blob-dir"),
+        // A new fan-out directory's entry is synced in the same round as the blob's directory and refs/.
+        BEFORE_THE_NEW_FAN_OUT_DIRECTORYS_SYNC(true, "--halt-before=SYNC_DIRECTORY", "--halt-on=fan-outs"),
         AFTER_THE_KEY_RECORD(true, "--halt-after=MOVE", "--halt-on=refs"),
         BEFORE_UNLOCK(true, "--halt-before=UNLOCK", "--halt-on=any");
 

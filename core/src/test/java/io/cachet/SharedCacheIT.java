@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 3, behaviour 9 (docs/reliability.md I11, F12, S13): the modes of what a cache creates come
@@ -38,16 +40,20 @@ class SharedCacheIT {
     private final byte[] body = Bytes.random(256 * 1024, 9);
     private final Sha256 sha = Bytes.sha256(body);
 
-    @Test
-    void aCacheSharedWithTheGroupGivesTheGroupWhatItNeedsAndOthersNoWriteAccessWhateverTheUmask() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"000", "022", "077"})
+    void aCacheSharedWithTheGroupGivesTheGroupWhatItNeedsAndOthersNoWriteAccessWhateverTheUmask(String umask)
+            throws Exception {
         Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-        Jvm worker = jvms.start(underUmask000(CacheWorker.on(
-                jvms.root(),
-                artifact,
-                jvms.dir().resolve("origin.log"),
-                "--key=" + KEY,
-                "--sha=" + sha.hex(),
-                "--shared-with-group")));
+        Jvm worker = jvms.start(underUmask(
+                umask,
+                CacheWorker.on(
+                        jvms.root(),
+                        artifact,
+                        jvms.dir().resolve("origin.log"),
+                        "--key=" + KEY,
+                        "--sha=" + sha.hex(),
+                        "--shared-with-group")));
         assertThat(worker.awaitExit(PATIENCE)).as(worker::report).isEqualTo(CacheWorker.OK);
 
         Path root = jvms.root();
@@ -64,11 +70,18 @@ class SharedCacheIT {
                 .allSatisfy((path, mode) -> assertThat(mode & 0002).isZero());
     }
 
-    @Test
-    void aPrivateCacheIsWritableByItsOwnerOnlyWhateverTheUmask() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"000", "022", "077"})
+    void aPrivateCacheIsWritableByItsOwnerOnlyWhateverTheUmask(String umask) throws Exception {
         Path artifact = Files.write(jvms.dir().resolve("model.bin"), body);
-        Jvm worker = jvms.start(underUmask000(CacheWorker.on(
-                jvms.root(), artifact, jvms.dir().resolve("origin.log"), "--key=" + KEY, "--sha=" + sha.hex())));
+        Jvm worker = jvms.start(underUmask(
+                umask,
+                CacheWorker.on(
+                        jvms.root(),
+                        artifact,
+                        jvms.dir().resolve("origin.log"),
+                        "--key=" + KEY,
+                        "--sha=" + sha.hex())));
         assertThat(worker.awaitExit(PATIENCE)).as(worker::report).isEqualTo(CacheWorker.OK);
 
         Path root = jvms.root();
@@ -150,8 +163,13 @@ class SharedCacheIT {
                 .allSatisfy((path, mode) -> assertThat(mode & 0002).isZero());
     }
 
-    private static Jvm.Spec underUmask000(Jvm.Spec spec) {
-        return spec.wrappedIn("sh", "-c", "umask 000; exec \"$@\"", "sh");
+    /**
+     * Runs {@code spec} under {@code umask}: 000 lets creation give every mode as asked, 022 (the usual
+     * one) clears bits a shared cache needs, 077 clears bits every cache needs; the modes that result
+     * must be the configured ones in all three.
+     */
+    private static Jvm.Spec underUmask(String umask, Jvm.Spec spec) {
+        return spec.wrappedIn("sh", "-c", "umask " + umask + "; exec \"$@\"", "sh");
     }
 
     private static Jvm.Spec asUser(int uid, Jvm.Spec spec, String classPath) {

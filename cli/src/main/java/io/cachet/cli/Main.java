@@ -1,7 +1,10 @@
 package io.cachet.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,18 +68,37 @@ public final class Main implements Callable<Integer> {
 
     /** Runs one command line and returns its exit code. */
     static int run(String[] args, Io io) {
-        return commandLine(io).execute(args);
+        return commandLine(io, args).execute(args);
     }
 
+    /** The command line with every command, for help and for tests. */
     static CommandLine commandLine(Io io) {
+        return commandLine(io, new String[0]);
+    }
+
+    /**
+     * The command line for {@code argv}: when it starts with a command's name, with that command
+     * only. picocli builds a command's model from its annotations by reflection, which is a visible
+     * share of a short command's start-up; the other commands are needed only for the top-level help
+     * and for suggestions after a mistyped name, and are then all there.
+     */
+    static CommandLine commandLine(Io io, String[] argv) {
         CommandLine cli = new CommandLine(new Main(io));
-        cli.addSubcommand(new FetchCommand(io));
-        cli.addSubcommand(new FetchAllCommand(io));
-        cli.addSubcommand(new LsCommand(io));
-        cli.addSubcommand(new VerifyCommand(io));
-        cli.addSubcommand(new GcCommand(io));
-        cli.addSubcommand(new RmCommand(io));
-        cli.addSubcommand(new DemoCommand(io));
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("fetch", () -> new FetchCommand(io));
+        commands.put("fetch-all", () -> new FetchAllCommand(io));
+        commands.put("ls", () -> new LsCommand(io));
+        commands.put("verify", () -> new VerifyCommand(io));
+        commands.put("gc", () -> new GcCommand(io));
+        commands.put("rm", () -> new RmCommand(io));
+        commands.put("demo", () -> new DemoCommand(io));
+        commands.put("train", () -> new TrainCommand(io));
+        Supplier<Object> only = argv.length > 0 ? commands.get(argv[0]) : null;
+        if (only != null) {
+            cli.addSubcommand(argv[0], only.get());
+        } else {
+            commands.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+        }
         cli.setOut(new PrintWriter(io.out(), true));
         cli.setErr(new PrintWriter(io.err(), true));
         cli.setParameterExceptionHandler((e, args) -> {

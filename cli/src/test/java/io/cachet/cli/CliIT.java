@@ -86,6 +86,20 @@ class CliIT {
     }
 
     @Test
+    void theLaunchersTrainingRunSucceedsQuietlyAndRemovesItsTemporaryDirectory() throws Exception {
+        Path temporary = Files.createDirectory(tmp.resolve("java-tmp"));
+        CachetProcess train =
+                CachetProcess.start(tmp, CachetProcess.command(List.of("-Djava.io.tmpdir=" + temporary), "train"));
+
+        assertThat(train.await()).as(train.toString()).isZero();
+        assertThat(train.out()).isEmpty();
+        assertThat(train.err()).isEmpty();
+        try (Stream<Path> left = Files.list(temporary)) {
+            assertThat(left).as("what the training run made").isEmpty();
+        }
+    }
+
+    @Test
     void aFetchDoesNotRegisterNettysFlightRecorderEvents() throws Exception {
         server.serve("/model.bin", BODY);
         Path classes = tmp.resolve("classes.log");

@@ -57,7 +57,10 @@ class CommandsTest {
     void theToolHasHelpAndAVersion() {
         TestIo cli = cli();
         assertThat(cli.run("--help")).isZero();
-        assertThat(cli.out()).startsWith("Usage: cachet").contains("Exit codes:", "fetch-all", "demo");
+        assertThat(cli.out())
+                .startsWith("Usage: cachet")
+                .contains("Exit codes:", "fetch-all", "demo")
+                .doesNotContain("train");
         cli.reset();
         assertThat(cli.run("--version")).isZero();
         assertThat(cli.out()).startsWith("cachet ");
@@ -117,6 +120,14 @@ class CommandsTest {
         assertThat(result).containsEntry("source", "download").containsEntry("connections", 1L);
         assertThat(result.get("sources")).isEqualTo(List.of(url("/mirror/a")));
         assertThat(server.requestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aMistypedCommandIsAUsageErrorThatSuggestsTheCommandMeant() {
+        TestIo cli = cli();
+        assertThat(cli.run("fetch-al", "manifest.txt")).isEqualTo(2);
+        assertThat(cli.out()).isEmpty();
+        assertThat(cli.err()).contains("'fetch-al'").contains("fetch-all");
     }
 
     @Test

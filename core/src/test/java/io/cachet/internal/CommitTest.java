@@ -38,9 +38,18 @@ class CommitTest {
     final CacheFixture fixture = new CacheFixture();
 
     @Test
-    void commitSyncsTheFileSetsItReadOnlyMovesItAtomicallyThenSyncsTheDirectoryThenRecordsTheKey() throws Exception {
+    void commitSyncsTheReadOnlyFileMovesItAtomicallyThenSyncsTheDirectoryThenRecordsTheKey() throws Exception {
         fixture.origin.enqueue(ok(BODY));
         FaultyDisk disk = new FaultyDisk();
+        java.util.concurrent.atomic.AtomicInteger modeAtMove = new java.util.concurrent.atomic.AtomicInteger(-1);
+        disk.before(
+                Op.MOVE,
+                p -> p.toString().contains("/blobs/"),
+                blobPath -> modeAtMove.set(mode(disk.calls().stream()
+                        .filter(c -> c.op() == Op.CREATE_PART)
+                        .findFirst()
+                        .orElseThrow()
+                        .path())));
         Cache cache = fixture.open(fixture.builder(), disk);
         int opening = disk.calls().size();
 
@@ -60,7 +69,6 @@ class CommitTest {
                 .containsSubsequence(
                         org.assertj.core.groups.Tuple.tuple(Op.CREATE_PART, part),
                         org.assertj.core.groups.Tuple.tuple(Op.FORCE, part),
-                        org.assertj.core.groups.Tuple.tuple(Op.SET_MODE, part),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, blob),
                         org.assertj.core.groups.Tuple.tuple(Op.MOVE, refs.resolve(refName(calls))),
                         org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
@@ -87,26 +95,53 @@ class CommitTest {
                 .anyMatch(c -> c.op() == Op.CREATE_FILE
                         && c.path().getFileName().toString().startsWith(refName(calls) + "."));
         assertThat(calls).filteredOn(c -> c.op() == Op.FORCE).hasSize(1);
+        assertThat(modeAtMove.get())
+                .as("the part is read-only before its name becomes the blob's: created so, no chmod needed")
+                .isEqualTo(0444);
+        assertThat(calls).noneMatch(c -> c.op() == Op.SET_MODE && c.path().equals(part));
         assertThat((Integer) Files.getAttribute(blob, "unix:mode") & 0777).isEqualTo(0444);
         assertThat(Files.readAllBytes(blob)).isEqualTo(BODY);
     }
 
     @Test
-    void partFilesAreCreatedOwnerOnlyAndNewBlobDirectoriesAreMadeDurable() throws Exception {
+    void newBlobDirectoriesAreMadeDurableInTheSameRoundOfSyncsAsTheBlobAndOnlyOnce() throws Exception {
         fixture.origin.enqueue(ok(BODY));
         FaultyDisk disk = new FaultyDisk();
         Cache cache = fixture.open(fixture.builder(), disk);
+        Path fanOuts = fixture.root().resolve("blobs").resolve("sha256");
+        int opening = disk.calls().size();
 
         Artifact artifact = cache.fetch(REQUEST).block(Duration.ofSeconds(30));
+        List<Call> first = disk.calls().subList(opening, disk.calls().size());
 
-        assertThat(disk.calls())
+        Path directory = artifact.path().getParent();
+        assertThat(first)
                 .extracting(Call::op, Call::path)
                 .containsSubsequence(
+                        org.assertj.core.groups.Tuple.tuple(Op.CREATE_DIRECTORY, directory),
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()),
                         org.assertj.core.groups.Tuple.tuple(
-                                Op.CREATE_DIRECTORY, artifact.path().getParent()),
-                        org.assertj.core.groups.Tuple.tuple(
-                                Op.SYNC_DIRECTORY, artifact.path().getParent().getParent()),
-                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()));
+                                Op.MOVE, fixture.root().resolve("refs").resolve(refName(first))),
+                        org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")))
+                .as("the new directory's entry is synced after the renames, with the blob's and the record's")
+                .containsSubsequence(
+                        org.assertj.core.groups.Tuple.tuple(Op.MOVE, artifact.path()),
+                        org.assertj.core.groups.Tuple.tuple(Op.SYNC_DIRECTORY, fanOuts),
+                        org.assertj.core.groups.Tuple.tuple(Op.UNLOCK, Path.of("lock")));
+        assertThat(first).filteredOn(c -> c.op() == Op.SYNC_DIRECTORY).hasSize(3);
+
+        byte[] neighbour = inTheSameFanOutDirectory(SHA);
+        fixture.origin.enqueue(ok(neighbour));
+        int before = disk.calls().size();
+        Artifact next = cache.fetch(
+                        FetchRequest.of("https://origin.test/neighbour").withSha256(Bytes.sha256(neighbour)))
+                .block(Duration.ofSeconds(30));
+        assertThat(next.path().getParent()).isEqualTo(directory);
+        List<Call> second = disk.calls().subList(before, disk.calls().size());
+        assertThat(second)
+                .as("a directory known durable is neither looked at again nor synced in its parent")
+                .noneMatch(c -> c.op() == Op.SYNC_DIRECTORY && c.path().equals(fanOuts))
+                .noneMatch(c -> c.op() == Op.CREATE_DIRECTORY);
     }
 
     @Test
@@ -256,6 +291,24 @@ class CommitTest {
         assertThat(error.reason()).isEqualTo(StorageException.Reason.NO_SPACE);
         assertThat(error).hasMessageContaining("Nothing was committed");
         assertThatCache(fixture.root()).hasNoBlobs();
+    }
+
+    private static int mode(Path path) {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:mode") & 07777;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A small body whose digest starts with the same byte as {@code sha}'s, so its blob shares the directory. */
+    private static byte[] inTheSameFanOutDirectory(Sha256 sha) {
+        for (int seed = 0; ; seed++) {
+            byte[] body = Bytes.random(4096, seed);
+            if (Bytes.sha256(body).hex().startsWith(sha.hex().substring(0, 2))) {
+                return body;
+            }
+        }
     }
 
     private static String refName(List<Call> calls) {

@@ -55,7 +55,7 @@ import java.util.function.Predicate;
  * --lock-timeout-ms=MS                         give up waiting for another process's lock
  * --connections=N                              parallel ranges: at most N connections, N from the start
  * --halt-before=OP | --halt-after=OP           crash (exit 137) at a step of the disk seam ...
- * --halt-on=part|blob|blob-dir|refs|any        ... on this kind of path (default any)
+ * --halt-on=part|blob|blob-dir|fan-outs|refs|any ... on this kind of path (default any)
  * --locks-lie                                  every lock attempt succeeds
  * --replace-lock-after-open                    a third party replaces the lock file right after
  *                                              this process first opens it
@@ -269,6 +269,7 @@ public final class CacheWorker {
                 p -> p.getFileName().toString().matches("[0-9a-f]{64}")
                         && named(p.getParent().getParent(), "sha256");
             case "blob-dir" -> p -> p.getFileName().toString().matches("[0-9a-f]{2}") && named(p.getParent(), "sha256");
+            case "fan-outs" -> p -> named(p, "sha256") && named(p.getParent(), "blobs");
             case "refs" -> p -> named(p.getParent(), "refs");
             case "any" -> p -> true;
             default -> throw new IllegalArgumentException("unknown path kind: " + name);

@@ -69,6 +69,7 @@ public final class FaultyDisk implements Disk {
     private record After(Op op, Predicate<Path> where, PathAction action) {}
 
     private final List<After> afters = new CopyOnWriteArrayList<>();
+    private final List<After> befores = new CopyOnWriteArrayList<>();
 
     /** Fails {@code op} on paths matching {@code where} with {@code error}, every time. */
     public FaultyDisk fail(Op op, Predicate<Path> where, IOException error) {
@@ -121,6 +122,15 @@ public final class FaultyDisk implements Disk {
         return this;
     }
 
+    /**
+     * Runs {@code action} once, the first time {@code op} is about to run on a path matching {@code
+     * where}: to look at the file system just before a step, such as a part's mode before its rename.
+     */
+    public FaultyDisk before(Op op, Predicate<Path> where, PathAction action) {
+        befores.add(new After(op, where, action));
+        return this;
+    }
+
     /** Halts the JVM (exit 137, no shutdown hooks: a kill -9) just before {@code op}. */
     public FaultyDisk haltBefore(Op op, Predicate<Path> where) {
         haltOn = where;
@@ -147,6 +157,11 @@ public final class FaultyDisk implements Disk {
         calls.add(new Call(op, path, Thread.currentThread().getName()));
         if (op == haltBefore && haltOn.test(path)) {
             Runtime.getRuntime().halt(137);
+        }
+        for (After before : befores) {
+            if (before.op() == op && before.where().test(path) && befores.remove(before)) {
+                before.action().run(path);
+            }
         }
         Fault fault = faults.get(op);
         if (fault != null && fault.where().test(path)) {

@@ -5,6 +5,8 @@ import io.cachet.internal.fetch.Download;
 import io.cachet.internal.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -19,9 +21,12 @@ import reactor.core.scheduler.Scheduler;
  *   <li>Write the key record aside, in {@code tmp/}: the only step that needs space, so a full disk
  *       fails the commit before anything is published.
  *   <li>Set the blob's read-only mode and rename the part into {@code blobs/sha256/ab/} (a blob
- *       already there has the same bytes, so replacing it is harmless).
+ *       already there has the same bytes, so replacing it is harmless), creating that directory
+ *       first if it is new.
  *   <li>Rename the record into {@code refs/}.
- *   <li>{@code fsync} both directories, batched with concurrent commits by {@link DirectorySync}.
+ *   <li>{@code fsync} both directories, and {@code blobs/sha256/} while the blob's directory is new,
+ *       batched with concurrent commits by {@link DirectorySync}: one round of syncs, never one
+ *       before the rename and another after it.
  *   <li>Delete the part's sidecar.
  * </ol>
  *
@@ -50,7 +55,16 @@ public final class Commit {
         AtomicReference<Stage> reached = new AtomicReference<>(Stage.NOTHING);
         return Mono.fromCallable(() -> publish(part, record, reached))
                 .subscribeOn(io)
-                .flatMap(blobDirectory -> Mono.when(directories.sync(blobDirectory), directories.sync(store.refs())))
+                .flatMap(blobDirectories -> {
+                    List<Mono<Void>> syncs = new ArrayList<>(3);
+                    blobDirectories.forEach(directory -> syncs.add(directories.sync(directory)));
+                    syncs.add(directories.sync(store.refs()));
+                    return Mono.when(syncs).doOnSuccess(done -> {
+                        if (blobDirectories.size() > 1) {
+                            store.fanOutDurable(blobDirectories.get(0));
+                        }
+                    });
+                })
                 .then(Mono.fromCallable(() -> {
                             if (part.hasSidecar()) {
                                 store.deleteSidecar(part.id(), part.unique());
@@ -72,7 +86,7 @@ public final class Commit {
         BLOB_AND_RECORD
     }
 
-    private Path publish(Download.Verified part, Store.Record record, AtomicReference<Stage> reached) {
+    private List<Path> publish(Download.Verified part, Store.Record record, AtomicReference<Stage> reached) {
         String step = "sync";
         Path subject = part.path();
         Store.StagedRecord staged = null;
@@ -83,13 +97,13 @@ public final class Commit {
             step = "write the key record for";
             staged = store.stageRecord(part.id(), record);
             step = "move";
-            Path directory = store.publishBlob(part.path(), part.sha256());
+            List<Path> directories = store.publishBlob(part.path(), part.sha256());
             reached.set(Stage.BLOB);
             subject = store.recordPath(part.id());
             step = "write the key record";
             store.publishRecord(staged);
             reached.set(Stage.BLOB_AND_RECORD);
-            return directory;
+            return directories;
         } catch (IOException e) {
             if (staged != null && reached.get() != Stage.BLOB_AND_RECORD) {
                 store.discard(staged);

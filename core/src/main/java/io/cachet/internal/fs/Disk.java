@@ -15,7 +15,9 @@ import org.jspecify.annotations.Nullable;
  * files that other processes and users write).
  *
  * <p>Modes: nothing Cachet creates is ever, even for an instant, more open than the mode asked for,
- * whatever the umask; and the mode asked for is what the file ends up with.
+ * whatever the umask; and the mode asked for is what the file ends up with. Files and directories
+ * are created with their final mode (the umask or a default ACL can only narrow it), and widened by
+ * a {@code chmod} only where creation in that directory is seen to clear a bit of it.
  *
  * <p>All methods block; the engine calls them on its I/O threads only.
  */
@@ -26,7 +28,8 @@ public interface Disk {
 
     /**
      * Creates a new part file with {@code CREATE_NEW} (so an existing file or planted symlink is
-     * refused) and opens it for reading and writing.
+     * refused) and opens it for reading and writing. The channel is writable whatever {@code mode}
+     * says, even read-only: the mode only governs later opens. Not widened: the umask may narrow it.
      */
     AsynchronousFileChannel createPart(Path path, int mode, ExecutorService executor) throws IOException;
 
@@ -41,7 +44,8 @@ public interface Disk {
 
     /**
      * Creates {@code file} holding {@code bytes}, with {@code mode}; fails if anything (even a
-     * symlink) is there. Not synced: callers that need it durable sync its directory after a rename.
+     * symlink) is there. One open, one write, one close, and a {@code chmod} only where creation
+     * narrows the mode. Not synced: callers that need it durable sync its directory after a rename.
      */
     void createFile(Path file, byte[] bytes, int mode) throws IOException;
 

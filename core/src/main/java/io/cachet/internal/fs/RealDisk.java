@@ -21,6 +21,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import org.jspecify.annotations.Nullable;
 
@@ -38,10 +40,8 @@ final class RealDisk implements Disk {
             Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     private static final Set<OpenOption> NEW_FILE =
             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    static final FileAttribute<Set<PosixFilePermission>> OWNER_FILE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-    private static final FileAttribute<Set<PosixFilePermission>> OWNER_DIRECTORY =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    private static final ConcurrentMap<Integer, FileAttribute<Set<PosixFilePermission>>> ATTRIBUTES =
+            new ConcurrentHashMap<>();
     private static final Set<OpenOption> NEW_LOCK = Set.of(
             StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE,
@@ -50,25 +50,48 @@ final class RealDisk implements Disk {
 
     @Override
     public AsynchronousFileChannel createPart(Path path, int mode, ExecutorService executor) throws IOException {
-        return AsynchronousFileChannel.open(
-                path, NEW_PART, executor, PosixFilePermissions.asFileAttribute(permissions(mode)));
+        return AsynchronousFileChannel.open(path, NEW_PART, executor, attribute(mode));
     }
 
     @Override
     public void createFile(Path file, byte[] bytes, int mode) throws IOException {
-        try (SeekableByteChannel out = Files.newByteChannel(file, NEW_FILE, OWNER_FILE)) {
+        CreationModes.After after = CreationModes.after(file, mode);
+        try (SeekableByteChannel out = Files.newByteChannel(file, NEW_FILE, attribute(mode))) {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             while (buffer.hasRemaining()) {
                 out.write(buffer);
             }
         }
-        setMode(file, mode); // Created owner-only, so never more open than asked, then widened as asked.
+        finishMode(file, mode, after);
     }
 
     @Override
     public void createDirectory(Path dir, int mode) throws IOException {
-        Files.createDirectory(dir, OWNER_DIRECTORY);
-        setMode(dir, mode);
+        CreationModes.After after = CreationModes.after(dir, mode);
+        Files.createDirectory(dir, attribute(mode));
+        finishMode(dir, mode, after);
+    }
+
+    /**
+     * Completes the mode of something just created with {@code mode} (so never more open than asked):
+     * widens it where creation cleared bits, reading it once where that is not yet known here.
+     */
+    private void finishMode(Path path, int mode, CreationModes.After after) throws IOException {
+        if (after == CreationModes.After.SET_MODE) {
+            setMode(path, mode);
+        } else if (after == CreationModes.After.CHECK) {
+            int got = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            CreationModes.learn(path, mode, got);
+            if ((got & 07777) != mode) {
+                setMode(path, mode);
+            }
+        }
+    }
+
+    /** {@code mode}'s permission bits as a creation attribute; special bits are set afterwards. */
+    private static FileAttribute<Set<PosixFilePermission>> attribute(int mode) {
+        return ATTRIBUTES.computeIfAbsent(
+                mode & CreationModes.PERMISSIONS, bits -> PosixFilePermissions.asFileAttribute(permissions(bits)));
     }
 
     @Override
@@ -125,13 +148,20 @@ final class RealDisk implements Disk {
     /** Creates the lock file, or returns null if another process or thread just created it. */
     private @Nullable AsynchronousFileChannel createLock(Path path, int mode, ExecutorService executor)
             throws IOException {
+        CreationModes.After after = CreationModes.after(path, mode);
+        AsynchronousFileChannel channel;
         try {
-            AsynchronousFileChannel channel = AsynchronousFileChannel.open(path, NEW_LOCK, executor, OWNER_FILE);
-            setMode(path, mode);
-            return channel;
+            channel = AsynchronousFileChannel.open(path, NEW_LOCK, executor, attribute(mode));
         } catch (java.nio.file.FileAlreadyExistsException raced) {
             return null;
         }
+        try {
+            finishMode(path, mode, after);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return channel;
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +60,11 @@ import reactor.core.scheduler.Scheduler;
 public final class LockManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LockManager.class);
     private static final int MAX_REOPENS = 3;
+    // File types in st_mode.
+    private static final int TYPE = 0170000;
+    private static final int REGULAR = 0100000;
+    private static final int DIRECTORY = 0040000;
+    private static final int SYMLINK = 0120000;
 
     private final LockTable table;
     private final Path locks;
@@ -243,8 +247,9 @@ public final class LockManager implements AutoCloseable {
      */
     private @Nullable OsLock tryOnce(Path path, boolean shared) {
         for (int i = 0; i < MAX_REOPENS; i++) {
-            Object before = inode(path);
-            if (before != null && isSpecial(path)) {
+            // A new key's lock file is missing: one cheap existence check, no exception, no stat.
+            Seen before = Disk.missing(path) ? null : look(path);
+            if (before != null && before.special()) {
                 // Opening a FIFO for writing would wait for a reader forever; a device is never ours.
                 throw new StorageException(
                         path,
@@ -270,7 +275,7 @@ public final class LockManager implements AutoCloseable {
                     return null;
                 }
                 Object after = inode(path);
-                if (after != null && before.equals(after)) {
+                if (after != null && before.inode().equals(after)) {
                     return new OsLock(path, channel, lock, after, false);
                 }
                 if (after == null) {
@@ -289,24 +294,32 @@ public final class LockManager implements AutoCloseable {
         return null; // Replaced again and again: wait and try later, as if busy.
     }
 
-    private static @Nullable Object inode(Path path) {
-        if (Disk.missing(path)) {
-            return null;
-        }
+    /**
+     * What one {@code stat} of a lock file says: its inode, and whether it is a special file (not a
+     * regular file, directory or symlink).
+     */
+    private record Seen(Object inode, boolean special) {}
+
+    /** The lock file's inode and type in one {@code stat}, or null if it is not there. */
+    private static @Nullable Seen look(Path path) {
         try {
-            return Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException e) {
+            java.util.Map<String, Object> a = Files.readAttributes(path, "unix:ino,mode", LinkOption.NOFOLLOW_LINKS);
+            Object mode = a.get("mode");
+            Object ino = a.get("ino");
+            if (!(mode instanceof Integer bits) || ino == null) {
+                return null;
+            }
+            int type = bits & TYPE;
+            return new Seen(ino, type != REGULAR && type != DIRECTORY && type != SYMLINK);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return null;
         }
     }
 
-    private static boolean isSpecial(Path path) {
-        try {
-            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return a.isOther();
-        } catch (IOException e) {
-            return false; // Gone meanwhile: the open creates it.
-        }
+    /** The lock file's inode, or null if it is not there; the file is expected to be there. */
+    private static @Nullable Object inode(Path path) {
+        Seen seen = look(path);
+        return seen == null ? null : seen.inode();
     }
 
     private static StorageException lockFileProblem(Path path, IOException e) {

@@ -21,26 +21,22 @@ final class Listing {
 
     private Listing() {}
 
-    /** The part files of {@code id} (and sidecars without a part), each with its sidecar. */
-    static List<Store.Part> parts(Layout layout, Store.KeyId id) throws IOException {
-        String prefix = id.hex() + ".";
+    /**
+     * The part files of {@code id} (and sidecars without a part), each with its sidecar, from {@code
+     * names}: the names in {@code tmp/} that start with the id and a dot.
+     */
+    static List<Store.Part> parts(Layout layout, Store.KeyId id, List<String> names) throws IOException {
+        int prefix = id.hex().length() + 1;
         Map<String, long[]> sizes = new LinkedHashMap<>();
-        // A prefix test, not a glob: a glob is a regular expression compiled per call and matched
-        // against every name, and each download lists tmp/ once, with every part in flight in it.
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(layout.tmp())) {
-            for (Path path : dir) {
-                String name = path.getFileName().toString();
-                if (!name.startsWith(prefix)) {
-                    continue;
-                }
-                String rest = name.substring(prefix.length());
-                if (rest.endsWith(Layout.PART_SUFFIX)) {
-                    String unique = rest.substring(0, rest.length() - Layout.PART_SUFFIX.length());
-                    sizes.computeIfAbsent(unique, u -> new long[] {-1})[0] = regularSize(path);
-                } else if (rest.endsWith(Layout.SIDECAR_SUFFIX)) {
-                    sizes.computeIfAbsent(
-                            rest.substring(0, rest.length() - Layout.SIDECAR_SUFFIX.length()), u -> new long[] {-1});
-                }
+        for (String name : names) {
+            String rest = name.substring(prefix);
+            if (rest.endsWith(Layout.PART_SUFFIX)) {
+                String unique = rest.substring(0, rest.length() - Layout.PART_SUFFIX.length());
+                sizes.computeIfAbsent(unique, u -> new long[] {-1})[0] =
+                        regularSize(layout.tmp().resolve(name));
+            } else if (rest.endsWith(Layout.SIDECAR_SUFFIX)) {
+                sizes.computeIfAbsent(
+                        rest.substring(0, rest.length() - Layout.SIDECAR_SUFFIX.length()), u -> new long[] {-1});
             }
         }
         List<Store.Part> out = new ArrayList<>();

@@ -1,9 +1,9 @@
 package io.cachet.internal.store;
 
 /**
- * The modes Cachet gives what it creates, set explicitly after creation so that neither the umask
- * nor {@code createTempFile}'s {@code rw-------} decides them (a umask or a {@code createTempFile} default must never decide who may read the cache).
- * Nothing is ever writable by others, and blobs are writable by nobody.
+ * The modes Cachet gives what it creates: given at creation and widened afterwards wherever the
+ * umask (or a default ACL) narrowed them, so that neither decides who may read the cache. Nothing is
+ * ever writable by others, and blobs are writable by nobody.
  *
  * @param directory mode of directories ({@code 0755}, or {@code 02775} when shared with the group:
  *     set-group-ID so new files keep the directory's group)
@@ -11,7 +11,8 @@ package io.cachet.internal.store;
  * @param file mode of key records and part sidecars
  * @param lock mode of lock files; an exclusive lock needs write access, so a shared cache makes
  *     them group-writable
- * @param part mode of part files while they are written: owner only
+ * @param part mode of an adopted part file, to be written again: owner only (a fresh part is created
+ *     with the blob's mode, its open channel being writable regardless)
  */
 record Permissions(int directory, int blob, int file, int lock, int part) {
     private static final int OTHERS_WRITE = 0002;

@@ -39,15 +39,22 @@ import org.jspecify.annotations.Nullable;
  * can be collected once its owner is provably gone ({@link #collectLeftovers()}).
  */
 public final class Store {
+    private static final int OWNER_WRITE = 0200;
+
     private final Layout layout;
     private final Permissions permissions;
     private final Disk disk;
     private final java.nio.file.FileStore fileStore;
+    private final TmpNames tmpNames;
+    // Fan-out directories seen by this process: true once their entry is durable (ensureBlobDirectory).
+    private final java.util.concurrent.ConcurrentMap<Path, Boolean> fanOuts =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Store(Layout layout, Permissions permissions, Disk disk) {
         this.layout = layout;
         this.permissions = permissions;
         this.disk = disk;
+        this.tmpNames = new TmpNames(layout.tmp());
         try {
             this.fileStore = Files.getFileStore(layout.tmp()); // Looked up once: it reads the mount table.
         } catch (IOException e) {
@@ -262,32 +269,70 @@ public final class Store {
 
     /**
      * Moves a verified, synced and closed part into place as the blob {@code sha256}: read-only mode
-     * first (so the name never shows another mode), its fan-out directory created if needed, then one
-     * atomic rename (a blob already there has the same bytes, so replacing it is harmless).
+     * first (so the name never shows another mode; a part is created with it, and only an adopted
+     * part or a umask that narrowed it needs a {@code chmod} here), its fan-out directory created if
+     * needed, then one atomic rename (a blob already there has the same bytes, so replacing it is
+     * harmless).
      *
-     * @return the blob's directory, whose entry the caller makes durable
+     * @return the directories whose entries the caller makes durable: the blob's, and {@code
+     *     blobs/sha256/} too while the blob's directory is new (then {@link #fanOutDurable} once synced)
      */
-    public Path publishBlob(Path part, Sha256 sha256) throws IOException {
-        disk.setMode(part, permissions.blob());
+    public List<Path> publishBlob(Path part, Sha256 sha256) throws IOException {
+        if (mode(part) != permissions.blob()) {
+            disk.setMode(part, permissions.blob());
+        }
         Path directory = layout.blobDirectory(sha256);
-        ensureBlobDirectory(directory);
-        disk.move(part, layout.blob(sha256));
-        return directory;
+        boolean durable = ensureBlobDirectory(directory);
+        try {
+            disk.move(part, layout.blob(sha256));
+        } catch (NoSuchFileException gone) {
+            // The fan-out directory was known here but removed meanwhile (the cache emptied by hand).
+            fanOuts.remove(directory);
+            durable = ensureBlobDirectory(directory);
+            disk.move(part, layout.blob(sha256));
+        }
+        return durable ? List.of(directory) : List.of(directory, directory.getParent());
     }
 
-    /** Creates {@code blobs/sha256/ab/} on first use, and makes its entry in the parent durable. */
-    private void ensureBlobDirectory(Path directory) throws IOException {
-        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+    /** Records that the entry of the new fan-out directory {@code directory} is durable in its parent. */
+    public void fanOutDurable(Path directory) {
+        fanOuts.put(directory, Boolean.TRUE);
+    }
+
+    /**
+     * Creates {@code blobs/sha256/ab/} on first use. Its entry in the parent is not synced here: the
+     * caller syncs the parent with the blob's own directory, in the same group of syncs.
+     *
+     * <p>What is known of each fan-out directory is kept ({@link #fanOuts}), so that a commit looks at
+     * it once per process, not once per blob: {@code true} once its entry is known durable (found
+     * there, or synced), {@code false} while its creation awaits the sync of its parent, which every
+     * commit into it then asks for too (a group commit makes that one {@code fsync}), so that no blob
+     * is reported durable while its directory's entry may not be.
+     *
+     * @return whether its entry in the parent is known durable
+     */
+    private boolean ensureBlobDirectory(Path directory) throws IOException {
+        Boolean known = fanOuts.get(directory);
+        if (known != null) {
+            return known;
         }
+        if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            Boolean before = fanOuts.putIfAbsent(directory, Boolean.TRUE);
+            return before == null || before;
+        }
+        fanOuts.put(directory, Boolean.FALSE); // Before mkdir: a thread that then sees it here syncs too.
         try {
             disk.createDirectory(directory, permissions.directory());
-            disk.syncParentOf(directory);
         } catch (FileAlreadyExistsException raced) {
             if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+                fanOuts.remove(directory);
                 throw new IOException(directory + " exists and is not a directory", raced);
             }
+        } catch (IOException e) {
+            fanOuts.remove(directory);
+            throw e;
         }
+        return false;
     }
 
     /** Every blob on disk, with its size and modification time. */
@@ -371,10 +416,14 @@ public final class Store {
         return layout.part(id, unique);
     }
 
-    /** Creates a fresh, empty part file owned by this process and opens it. */
+    /**
+     * Creates a fresh, empty part file owned by this process and opens it for writing. It is created
+     * with the blob's read-only mode, which the open channel does not need: the commit then renames
+     * it without a {@code chmod}. What that exposes is in docs/reliability.md, "The durable commit".
+     */
     public java.nio.channels.AsynchronousFileChannel createPart(
             KeyId id, String unique, java.util.concurrent.ExecutorService executor) throws IOException {
-        return disk.createPart(layout.part(id, unique), permissions.part(), executor);
+        return disk.createPart(layout.part(id, unique), permissions.blob(), executor);
     }
 
     /** Replaces a part's sidecar atomically. Not made durable: a lost sidecar only costs a resume. */
@@ -382,9 +431,13 @@ public final class Store {
         writeAtomically(layout.sidecar(id, unique), RecordFiles.format(sidecar), permissions.file());
     }
 
-    /** The part files of {@code id} in {@code tmp/}, with their sidecars where readable. */
+    /**
+     * The part files of {@code id} in {@code tmp/}, with their sidecars where readable: every one
+     * that was there when this was called and still is ({@code tmp/} is listed once for every caller
+     * that asked while the previous listing ran).
+     */
     public List<Part> parts(KeyId id) throws IOException {
-        return Listing.parts(layout, id);
+        return Listing.parts(layout, id, tmpNames.of(id.hex()));
     }
 
     /**
@@ -394,8 +447,12 @@ public final class Store {
      */
     public boolean adopt(Part orphan, KeyId id, String unique) {
         try {
-            disk.move(orphan.path(), layout.part(id, unique));
+            Path mine = layout.part(id, unique);
+            disk.move(orphan.path(), mine);
             deleteQuietly(layout.sidecar(id, orphan.unique()));
+            if ((mode(mine) & OWNER_WRITE) == 0) {
+                disk.setMode(mine, permissions.part()); // Created read-only: writable again, for its owner only.
+            }
             return true;
         } catch (IOException e) {
             deletePart(id, orphan.unique());
@@ -480,6 +537,10 @@ public final class Store {
                 deleteQuietly(temp);
             }
         }
+    }
+
+    private static int mode(Path path) throws IOException {
+        return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
 
     static void deleteQuietly(Path path) {
