@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # compare.sh: Cachet side by side with the tools people use instead, in one run (issue 6).
 #
-#   benchmarks/compare.sh [--runs N] [--big-mib M] [--files N] [--only big,small,start,rss] [--keep]
+#   benchmarks/compare.sh [--runs N] [--big-mib M] [--files N] [--only big,capped,small,start,rss] [--cap RATE]
+#                         [--keep]
 #
 # What it does, all on this machine and on 127.0.0.1 only:
 #   1. makes its own data in a temporary directory: a BIG file (1 GiB), a 1 MiB file, and FILES
 #      small files of 64 KiB, with their SHA-256s;
-#   2. starts its own nginx (own config, sendfile on, bound to 127.0.0.1) serving them;
+#   2. starts its own nginx (own config, sendfile on, bound to 127.0.0.1) serving them, on a second
+#      port with a limit per connection (limit_rate CAP, default 20m: a throttling CDN);
 #   3. runs each scenario's commands alternately (A B C D, B C D A, ...), RUNS times each, every run
 #      into an output directory that did not exist before (docs/benchmarking.md, quirk 2: ext4 here does not reuse
 #      recently freed inodes, so "rm -rf, run again" would measure that instead);
@@ -17,8 +19,12 @@
 # Scenarios (every time is the whole process, JVM start-up included):
 #   big   one BIG file, verified against its SHA-256 and durably committed (file fsync, rename,
 #         directory fsync): cachet fetch; curl -o + openssl dgst + sync + mv + sync dir; the naive
-#         reactor-netty pipeline; JDK HttpClient ofFile then hash. Before each run the previous big
-#         output is deleted (untimed), so that each run writes into just-freed memory (quirk 1).
+#         reactor-netty pipeline; JDK HttpClient ofFile then hash; cachet fetch --connections 1 (one
+#         stream, as before parallel ranges). Before each run the previous big output is deleted
+#         (untimed), so that each run writes into just-freed memory (quirk 1).
+#   capped the same BIG file from the port capped per connection: cachet fetch --connections 8;
+#         aria2c -x 8 -s 8 with --checksum=sha-256 (it hashes after the download); the curl pipeline
+#         of `big` on one connection.
 #   small FILES × 64 KiB: cachet fetch-all --concurrency 64 (verified, durably committed);
 #         curl --parallel --parallel-max 64 then sha256sum -c, once not synced and once followed
 #         by `sync -f` (syncfs: every file and directory of the output's file system made durable
@@ -26,7 +32,8 @@
 #         sha-256 checksum per file (not synced). Outputs are kept until the end (quirk 2).
 #   start one 64 KiB file, start to exit: cachet fetch (verified, durable); curl -o then
 #         sha256sum -c (not synced), for scale.
-#   rss   peak RSS (/usr/bin/time -v) of cachet fetch of the BIG file and of the 1 MiB file.
+#   rss   peak RSS (/usr/bin/time -v) of cachet fetch of the BIG file, of the BIG file from the capped
+#         port with --connections 8 (8 connections open), and of the 1 MiB file.
 #
 # Needs: java 17, the jars (built with Maven if missing), nginx, curl, aria2c, hyperfine (the
 # timer), /usr/bin/time, openssl, sha256sum. Missing Debian packages are installed with apt-get
@@ -39,7 +46,8 @@ set -euo pipefail
 runs=5
 big_mib=1024
 files=2000
-only=big,small,start,rss
+only=big,capped,small,start,rss
+cap=20m
 keep=false
 while [ $# -gt 0 ]; do
   case $1 in
@@ -47,6 +55,7 @@ while [ $# -gt 0 ]; do
     --big-mib) big_mib=$2; shift 2 ;;
     --files) files=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --cap) cap=$2; shift 2 ;;
     --keep) keep=true; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -105,9 +114,22 @@ mid_sha=$(openssl dgst -sha256 -r "$data/mid.bin" | cut -d' ' -f1)
 chmod -R a+rX "$data"
 
 # ---- nginx -----------------------------------------------------------------------------------------
-port=$(free_port)
-start_nginx "$data" "$port"
+# A second server on its own port caps each connection (limit_rate), as a throttling CDN does.
+# A port that looks free may be taken by the time nginx binds it (by an outgoing connection, or
+# another job): try a few pairs.
+for attempt in 1 2 3 4 5; do
+  port=$(free_port)
+  capped_port=$(free_port)
+  [ "$capped_port" != "$port" ] || continue
+  if start_nginx "$data" "$port" "access_log off; server { listen 127.0.0.1:$capped_port; root $data; limit_rate $cap; }" \
+    2>"$work/nginx/start.err"; then
+    break
+  fi
+  log "nginx could not start on $port and $capped_port: $(tail -n 1 "$work/nginx/start.err")"
+  [ "$attempt" -lt 5 ] || { cat "$work/nginx/start.err" >&2; exit 1; }
+done
 base=http://127.0.0.1:$port
+capped=http://127.0.0.1:$capped_port
 curl -fsS -o /dev/null "$base/mid.bin" || { echo "compare.sh: nginx does not serve $base/mid.bin" >&2; exit 1; }
 log "nginx $nginx_pid serves $data on $base"
 
@@ -125,6 +147,10 @@ java_cachet="$root/cachet"
 "$java_cachet" --version >/dev/null
 cmd_big_cachet="$java_cachet fetch $base/big.bin --sha256 $big_sha --cache-dir \$OUT/cache --quiet >/dev/null"
 cmd_big_curl="curl -fsS -o \$OUT/f.part $base/big.bin && [ \"\$(openssl dgst -sha256 -r \$OUT/f.part | cut -d' ' -f1)\" = $big_sha ] && sync \$OUT/f.part && mv \$OUT/f.part \$OUT/f && sync \$OUT"
+cmd_big_cachet1="$java_cachet fetch $base/big.bin --sha256 $big_sha --connections 1 --cache-dir \$OUT/cache --quiet >/dev/null"
+cmd_capped_cachet="$java_cachet fetch $capped/big.bin --sha256 $big_sha --connections 8 --cache-dir \$OUT/cache --quiet >/dev/null"
+cmd_capped_aria2="aria2c -x 8 -s 8 --checksum=sha-256=$big_sha -d \$OUT -o f --quiet=true --file-allocation=none --auto-file-renaming=false --allow-overwrite=false $capped/big.bin"
+cmd_capped_curl="curl -fsS -o \$OUT/f.part $capped/big.bin && [ \"\$(openssl dgst -sha256 -r \$OUT/f.part | cut -d' ' -f1)\" = $big_sha ] && sync \$OUT/f.part && mv \$OUT/f.part \$OUT/f && sync \$OUT"
 cmd_big_naive="java -cp $bench_jar io.cachet.benchmarks.NaivePipeline $base/big.bin $big_sha \$OUT/f >/dev/null"
 cmd_big_jdk="java -cp $bench_jar io.cachet.benchmarks.JdkHttpFetch $base/big.bin $big_sha \$OUT/f >/dev/null"
 cmd_small_cachet="$java_cachet fetch-all $work/cachet.manifest --concurrency 64 --cache-dir \$OUT/cache --quiet >/dev/null"
@@ -143,8 +169,8 @@ time_run() {
   local name=$1 scenario=$2 command=$3
   run_index=$((run_index + 1))
   local out=$work/out/$scenario-$name-$run_index
-  if [ "$scenario" = big ]; then
-    rm -rf "$work"/out/big-* # The previous big output, freed just before this run (quirk 1).
+  if [ "$scenario" = big ] || [ "$scenario" = capped ]; then
+    rm -rf "$work"/out/big-* "$work"/out/capped-* # The previous big output, freed just before this run (quirk 1).
   fi
   mkdir "$out"
   local csv=$work/results/last.csv
@@ -157,14 +183,15 @@ time_run() {
   tail -n 1 "$csv" | awk -F, '{ print $5 + $6 }' >>"$work/results/cpu-$scenario-$name"
 }
 
-# rss_run NAME URL SHA: peak RSS in KiB of one cachet fetch.
+# rss_run NAME URL SHA [ARGS...]: peak RSS in KiB of one cachet fetch.
 rss_run() {
   local name=$1 url=$2 sha=$3
+  shift 3
   run_index=$((run_index + 1))
   local out=$work/out/rss-$name-$run_index
   rm -rf "$work"/out/rss-*
   mkdir "$out"
-  /usr/bin/time -v -o "$work/results/time.txt" $java_cachet fetch "$url" --sha256 "$sha" --cache-dir "$out/cache" --quiet >/dev/null
+  /usr/bin/time -v -o "$work/results/time.txt" $java_cachet fetch "$url" --sha256 "$sha" --cache-dir "$out/cache" --quiet "$@" >/dev/null
   awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/results/time.txt" >>"$work/results/rss-$name"
 }
 
@@ -203,7 +230,10 @@ table_rows() { # SCENARIO UNIT AMOUNT NAME...: | name | median | min | max | rat
 } >"$work/results/header"
 
 case ",$only," in *,big,*)
-  alternate big cachet curl naive jdk ;;
+  alternate big cachet curl naive jdk cachet1 ;;
+esac
+case ",$only," in *,capped,*)
+  alternate capped cachet aria2 curl ;;
 esac
 case ",$only," in *,small,*)
   alternate small cachet curl curlsync aria2 ;;
@@ -215,9 +245,11 @@ case ",$only," in *,rss,*)
   for r in $(seq 1 "$runs"); do
     log "rss round $r/$runs"
     if [ $((r % 2)) -eq 1 ]; then
-      rss_run big "$base/big.bin" "$big_sha"; rss_run mid "$base/mid.bin" "$mid_sha"
+      rss_run big "$base/big.bin" "$big_sha"; rss_run big8 "$capped/big.bin" "$big_sha" --connections 8
+      rss_run mid "$base/mid.bin" "$mid_sha"
     else
-      rss_run mid "$base/mid.bin" "$mid_sha"; rss_run big "$base/big.bin" "$big_sha"
+      rss_run mid "$base/mid.bin" "$mid_sha"; rss_run big8 "$capped/big.bin" "$big_sha" --connections 8
+      rss_run big "$base/big.bin" "$big_sha"
     fi
   done ;;
 esac
@@ -229,7 +261,11 @@ echo "| command | median s | min s | max s | rate at median | time / cachet's | 
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 case ",$only," in *,big,*)
   echo "| **${big_mib} MiB, verified, durable** | | | | | | | |"
-  table_rows big MB/s $((big_mib * 1048576 / 1000000)) cachet curl naive jdk ;;
+  table_rows big MB/s $((big_mib * 1048576 / 1000000)) cachet curl naive jdk cachet1 ;;
+esac
+case ",$only," in *,capped,*)
+  echo "| **${big_mib} MiB, limit_rate $cap per connection, verified** | | | | | | | |"
+  table_rows capped MB/s $((big_mib * 1048576 / 1000000)) cachet aria2 curl ;;
 esac
 case ",$only," in *,small,*)
   echo "| **$files x 64 KiB** | | | | | | | |"
@@ -242,22 +278,25 @@ esac
 case ",$only," in *,rss,*)
   read -r big_rss big_min big_max <<<"$(stats "$work/results/rss-big")"
   read -r mid_rss mid_min mid_max <<<"$(stats "$work/results/rss-mid")"
+  read -r big8_rss big8_min big8_max <<<"$(stats "$work/results/rss-big8")"
   echo
   echo "| peak RSS of cachet fetch | median MiB | min MiB | max MiB |"
   echo "|---|---:|---:|---:|"
   awk -v a="$big_rss" -v b="$big_min" -v c="$big_max" -v m="$big_mib" 'BEGIN { printf "| %d MiB file | %.0f | %.0f | %.0f |\n", m, a / 1024, b / 1024, c / 1024 }'
+  awk -v a="$big8_rss" -v b="$big8_min" -v c="$big8_max" -v m="$big_mib" 'BEGIN { printf "| %d MiB file, 8 connections (capped port) | %.0f | %.0f | %.0f |\n", m, a / 1024, b / 1024, c / 1024 }'
   awk -v a="$mid_rss" -v b="$mid_min" -v c="$mid_max" 'BEGIN { printf "| 1 MiB file | %.0f | %.0f | %.0f |\n", a / 1024, b / 1024, c / 1024 }'
-  awk -v a="$big_rss" -v b="$mid_rss" 'BEGIN { printf "| ratio | %.2f | | |\n", a / b }' ;;
+  awk -v a="$big_rss" -v b="$mid_rss" 'BEGIN { printf "| ratio, one stream | %.2f | | |\n", a / b }'
+  awk -v a="$big8_rss" -v b="$mid_rss" 'BEGIN { printf "| ratio, 8 connections | %.2f | | |\n", a / b }' ;;
 esac
 echo
 echo "Commands (\$OUT is a fresh directory per run; $base is nginx on loopback):"
-for var in cmd_big_cachet cmd_big_curl cmd_big_naive cmd_big_jdk cmd_small_cachet cmd_small_curl cmd_small_curlsync \
-  cmd_small_aria2 cmd_start_cachet cmd_start_curl; do
+for var in cmd_big_cachet cmd_big_curl cmd_big_naive cmd_big_jdk cmd_big_cachet1 cmd_capped_cachet cmd_capped_aria2 \
+  cmd_capped_curl cmd_small_cachet cmd_small_curl cmd_small_curlsync cmd_small_aria2 cmd_start_cachet cmd_start_curl; do
   printf -- '- %s: `%s`\n' "${var#cmd_}" "${!var}"
 done
 echo
 echo "Raw values per run, in run order (seconds; cpu-*: CPU seconds; peak RSS in KiB):"
-for f in "$work"/results/big-* "$work"/results/small-* "$work"/results/start-* "$work"/results/cpu-* \
-  "$work"/results/rss-*; do
+for f in "$work"/results/big-* "$work"/results/capped-* "$work"/results/small-* "$work"/results/start-* \
+  "$work"/results/cpu-* "$work"/results/rss-*; do
   [ -f "$f" ] && printf -- '- %s: %s\n' "$(basename "$f")" "$(tr '\n' ' ' <"$f")"
 done

@@ -159,6 +159,7 @@ public interface Cache extends AutoCloseable {
         private long maxArtifactSize = Long.MAX_VALUE;
         private boolean sharedWithGroup;
         private int writeBufferSize = Engine.Settings.DEFAULT_WRITE_BUFFER;
+        private int connections;
         private @Nullable Cluster cluster;
         private @Nullable BlobTier tier;
         private Duration leaseTtl = Engine.Settings.DEFAULT_LEASE_TTL;
@@ -287,6 +288,24 @@ public interface Cache extends AutoCloseable {
         }
 
         /**
+         * The most connections one download uses, each fetching a range of the artifact into the same
+         * file, when the origin serves ranges. A download starts with one and adds more while they
+         * raise its throughput (as they do when the origin limits each connection); an artifact of
+         * under 4 MiB is always one request. 1 turns parallel ranges off. Default: chosen by size,
+         * one connection below 32 MiB, then one per 16 MiB, at most 8.
+         */
+        public Builder connections(int max) {
+            if (max < 1 || max > MAX_CONNECTIONS) {
+                throw new IllegalArgumentException("connections must be between 1 and " + MAX_CONNECTIONS + ": " + max);
+            }
+            this.connections = max;
+            return this;
+        }
+
+        /** The most {@link #connections} a download may be given. */
+        public static final int MAX_CONNECTIONS = 64;
+
+        /**
          * Shares downloads with the other hosts of a fleet through {@code cluster}, whose leases say
          * which host downloads an artifact while the others wait for it to appear in the {@link
          * #tier}; needs a tier. Leases last 30 seconds, renewed every 10 while their holder lives.
@@ -395,6 +414,7 @@ public interface Cache extends AutoCloseable {
                     maxArtifactSize,
                     sharedWithGroup,
                     writeBufferSize,
+                    connections,
                     cluster,
                     tier,
                     leaseTtl,

@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
  * What a cache is doing, published by {@link Cache#events()} for progress bars, logs and metrics.
  *
  * <p>For one fetch that downloads, the events are {@code Started}, {@code Progress}...,
- * {@code Committed} (or {@code Failed}), with {@code Resumed} and {@code Retrying} as they happen.
+ * {@code Committed} (or {@code Failed}), with {@code Resumed}, {@code Retrying} and {@code
+ * Connections} as they happen.
  * A fetch that finds the artifact emits {@code Hit}. A fetch that waits for another process emits
  * {@code Waiting}, then {@code Progress} events read from that process's record of its download
  * ({@link Progress#remote()}), then whatever it does once the lock is free; a fetch waiting for
@@ -33,6 +34,7 @@ public sealed interface CacheEvent {
         PROGRESS,
         RESUMED,
         RETRYING,
+        CONNECTIONS,
         COMMITTED,
         FAILED,
         EVICTED
@@ -115,6 +117,26 @@ public sealed interface CacheEvent {
         @Override
         public Type type() {
             return Type.RETRYING;
+        }
+    }
+
+    /**
+     * A download in parallel ranges opened or closed connections, or moved them to other sources:
+     * how many are open now and to which sources. Published when either changes, and once with
+     * none when the download's ranges end. A download that does not use ranges publishes none.
+     *
+     * @param connections connections open now
+     * @param sources the redacted URLs they are open to: the request's own first, then mirrors, in
+     *     the request's order
+     */
+    record Connections(Key key, int connections, java.util.List<String> sources) implements CacheEvent {
+        public Connections {
+            sources = java.util.List.copyOf(sources);
+        }
+
+        @Override
+        public Type type() {
+            return Type.CONNECTIONS;
         }
     }
 

@@ -148,27 +148,31 @@ public record FetchRequest(
     }
 
     private static void checkUri(URI uri) {
+        checkUri(uri, "uri");
+    }
+
+    private static void checkUri(URI uri, String field) {
         if (uri == null) {
-            throw InvalidRequestException.of("uri", "null", "pass an absolute http, https or file URI");
+            throw InvalidRequestException.of(field, "null", "pass an absolute http, https or file URI");
         }
         if (!uri.isAbsolute() || uri.isOpaque()) {
-            throw InvalidRequestException.of("uri", shown(uri), "the URI must be absolute, like https://host/path");
+            throw InvalidRequestException.of(field, shown(uri), "the URI must be absolute, like https://host/path");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "http", "https" -> {
                 if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                    throw InvalidRequestException.of("uri", shown(uri), "an http(s) URI needs a host");
+                    throw InvalidRequestException.of(field, shown(uri), "an http(s) URI needs a host");
                 }
             }
             case "file" -> {
                 if (uri.getPath() == null || uri.getPath().isEmpty()) {
-                    throw InvalidRequestException.of("uri", shown(uri), "a file URI needs a path");
+                    throw InvalidRequestException.of(field, shown(uri), "a file URI needs a path");
                 }
             }
             default ->
                 throw InvalidRequestException.of(
-                        "uri",
+                        field,
                         shown(uri),
                         "the scheme '" + Text.printable(scheme, 20) + "' is not supported; use http, https or file");
         }
@@ -184,7 +188,7 @@ public record FetchRequest(
             return List.of();
         }
         for (URI mirror : mirrors) {
-            checkUri(mirror);
+            checkUri(mirror, "mirror");
         }
         return List.copyOf(mirrors);
     }

@@ -28,8 +28,10 @@ import reactor.core.publisher.Mono;
             "At most --concurrency fetches run at a time. A failing line does not stop the others; each failure is"
                     + " reported on stderr.",
             "",
-            "MANIFEST has one artifact a line: URL [SHA256 [KEY]], separated by blanks ('-' as SHA256 leaves it"
-                    + " unpinned). Blank lines and lines starting with '#' are skipped. '-' reads the manifest from stdin."
+            "MANIFEST has one artifact a line: URL [SHA256 [KEY]] [<MIRROR>...], separated by blanks ('-' as SHA256"
+                    + " leaves it unpinned). A field in angle brackets, such as <https://mirror.example/m.bin>, is a"
+                    + " mirror of the artifact, used as --mirror is; a line with mirrors needs its SHA256. Blank lines"
+                    + " and lines starting with '#' are skipped. '-' reads the manifest from stdin."
                     + " It is UTF-8 (a leading byte-order mark is skipped); one that is not is refused before any download.",
             "",
             "With --output-dir DIR each verified file is also put in DIR, named after the line's KEY, else the last"
@@ -141,6 +143,7 @@ final class FetchAllCommand implements Callable<Integer> {
         }
         int code = ExitCodes.OK;
         try (session;
+                Transfers transfers = Transfers.watch(session.cache());
                 Progress progress = Progress.start(io, session.cache(), output.showProgress(io), lines.size())) {
             Cache cache = session.cache();
             // Each line counts as done when it ends, whatever its place; results print in manifest order.
@@ -156,7 +159,11 @@ final class FetchAllCommand implements Callable<Integer> {
                 FetchRequest request = outcome.line().request();
                 if (artifact != null && request != null) {
                     String result = Results.line(
-                            request, artifact, outputs.get(outcome.line().number()), json.json);
+                            request,
+                            artifact,
+                            outputs.get(outcome.line().number()),
+                            json.json,
+                            transfers.of(request.key()));
                     progress.print(() -> io.out().println(result));
                 } else {
                     if (session.stopping()) {

@@ -23,6 +23,10 @@ import picocli.CommandLine.Parameters;
             "If another process is downloading it, waits for that download (showing its progress) instead of starting"
                     + " another. With --sha256 the bytes must hash to it, or nothing is committed (exit 3).",
             "",
+            "A large file from a server that serves ranges is fetched over several connections at once (see"
+                    + " --connections). With --sha256, --mirror names other servers of the same file: used when the URL"
+                    + " fails, and for ranges at the same time; one that fails or serves other bytes is dropped.",
+            "",
             "With -o PATH the verified bytes are also put at PATH, which is printed instead: a hard link to the cached"
                     + " file when PATH is on the cache's file system, so READ-ONLY like it (never write to it: copy it"
                     + " first), else a copy. PATH is replaced only by verified bytes and never holds a partial file."
@@ -31,7 +35,8 @@ import picocli.CommandLine.Parameters;
             "",
             "stdout: the path (PATH with -o), one line; with --json one object:",
             "  {\"key\",\"url\",\"path\",\"sha256\",\"size\","
-                    + " \"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"|\"tier\"}",
+                    + " \"source\": \"hit\"|\"download\"|\"resumed\"|\"waited\"|\"tier\",",
+            "   \"connections\": most at once (0 if nothing was downloaded), \"sources\": [the URLs bytes came from]}",
             "  and \"output\": PATH with -o.",
             "With --cluster and --tier, one host of a fleet downloads, the others wait for it (\"waited\") or read the"
                     + " tier (\"tier\"); a Redis or S3 that fails only costs a warning: each host then downloads itself.",
@@ -67,6 +72,13 @@ final class FetchCommand implements Callable<Integer> {
             description =
                     "An extra request header, such as credentials; repeatable. Never sent to another host on redirect.")
     List<Map.Entry<String, String>> headers = new ArrayList<>();
+
+    @Option(
+            names = "--mirror",
+            paramLabel = "URL",
+            description = "Another URL of the same file; repeatable, tried in order. Needs --sha256, which is what"
+                    + " proves a mirror's bytes. --header values are never sent to a mirror.")
+    List<String> mirrors = new ArrayList<>();
 
     @Option(
             names = "--verify-hit",
@@ -118,7 +130,9 @@ final class FetchCommand implements Callable<Integer> {
                     fleet.settings(io));
             Path target = outputPath == null ? null : outputPath.toAbsolutePath();
             Artifact artifact;
-            try (Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
+            Transfers transfers = Transfers.watch(session.cache());
+            try (transfers;
+                    Progress progress = Progress.start(io, session.cache(), output.showProgress(io), 1)) {
                 try {
                     artifact = Session.await(
                             target == null
@@ -132,7 +146,7 @@ final class FetchCommand implements Callable<Integer> {
                 progress.close(true);
             }
             session.close();
-            io.out().println(Results.line(request, artifact, target, json.json));
+            io.out().println(Results.line(request, artifact, target, json.json, transfers.of(request.key())));
             io.out().flush();
             return ExitCodes.OK;
         } catch (RuntimeException e) {
@@ -159,6 +173,13 @@ final class FetchCommand implements Callable<Integer> {
         }
         for (Map.Entry<String, String> header : headers) {
             request = request.withHeader(header.getKey(), header.getValue());
+        }
+        if (!mirrors.isEmpty()) {
+            if (sha256 == null) {
+                throw new UsageException("--mirror needs --sha256: only the pinned digest proves that a mirror serves"
+                        + " the same bytes; add --sha256 HEX, or leave the mirrors out");
+            }
+            request = request.withMirrors(Mirrors.parse(mirrors));
         }
         return request.withVerifyHit(verifyHit);
     }

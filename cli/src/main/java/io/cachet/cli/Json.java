@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One JSON object on one line (JSON Lines), fields in the order they were added. Values are
- * strings, whole numbers, booleans, null or objects; strings are escaped as RFC 8259 requires, control
+ * strings, whole numbers, booleans, null, arrays of strings or objects; strings are escaped as RFC 8259 requires, control
  * characters as a backslash, {@code u} and four hex digits.
  */
 final class Json {
@@ -36,6 +36,12 @@ final class Json {
         return this;
     }
 
+    /** An array of strings. */
+    Json put(String name, java.util.List<String> values) {
+        fields.put(name, java.util.List.copyOf(values));
+        return this;
+    }
+
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder("{");
@@ -52,6 +58,13 @@ final class Json {
                 b.append("null");
             } else if (v instanceof String s) {
                 quote(b, s);
+            } else if (v instanceof java.util.List<?> list) {
+                b.append('[');
+                for (int i = 0; i < list.size(); i++) {
+                    b.append(i == 0 ? "" : ",");
+                    quote(b, String.valueOf(list.get(i)));
+                }
+                b.append(']');
             } else {
                 b.append(v);
             }

@@ -17,10 +17,12 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A fetch-all manifest: one artifact a line, {@code URL [SHA256 [KEY]]}, fields separated by
- * blanks. Blank lines and lines starting with {@code #} are skipped. {@code -} in place of the
- * digest leaves the artifact unpinned while still naming a key. A line that cannot be a request is
- * kept, with its error, so that it fails on its own and the other lines still run.
+ * A fetch-all manifest: one artifact a line, {@code URL [SHA256 [KEY]] [<MIRROR>...]}, fields
+ * separated by blanks. Blank lines and lines starting with {@code #} are skipped. {@code -} in
+ * place of the digest leaves the artifact unpinned while still naming a key. Fields in angle
+ * brackets, anywhere after the URL, are mirrors of the artifact ({@link Mirrors}); a line with
+ * mirrors needs its digest. A line that cannot be a request is kept, with its error, so that it
+ * fails on its own and the other lines still run.
  *
  * <p>The text is UTF-8; a byte-order mark at the start (which some editors write) is skipped.
  * Lines end with LF, CR LF or CR. Bytes that are not UTF-8 make the whole manifest unusable (a
@@ -117,25 +119,49 @@ final class Manifest {
         if (t.isEmpty() || t.startsWith("#")) {
             return null;
         }
-        String[] fields = BLANKS.split(t);
-        String key = fields.length > 2 ? fields[2] : null;
+        List<String> fields = new ArrayList<>();
+        List<String> mirrors = new ArrayList<>();
+        for (String field : BLANKS.split(t)) {
+            if (Mirrors.isField(field) && !fields.isEmpty()) {
+                mirrors.add(field);
+            } else {
+                fields.add(field);
+            }
+        }
+        String url = fields.get(0);
+        String key = fields.size() > 2 ? fields.get(2) : null;
         try {
-            if (fields.length > 3) {
+            if (fields.size() > 3) {
                 throw new InvalidRequestException(
                         "manifest line",
-                        "with " + fields.length + " fields",
-                        "write URL [SHA256 [KEY]], separated by blanks");
+                        "with " + fields.size() + " fields",
+                        "write URL [SHA256 [KEY]] [<MIRROR>...], separated by blanks");
             }
-            FetchRequest request = FetchRequest.of(fields[0]);
-            if (fields.length > 1 && !fields[1].equals("-")) {
-                request = request.withSha256(fields[1]);
+            FetchRequest request = FetchRequest.of(url);
+            if (fields.size() > 1 && !fields.get(1).equals("-")) {
+                request = request.withSha256(fields.get(1));
             }
-            if (fields.length > 2) {
-                request = request.withKey(fields[2]);
+            if (fields.size() > 2) {
+                request = request.withKey(fields.get(2));
             }
-            return new Line(number, fields[0], key, request, null);
+            if (!mirrors.isEmpty()) {
+                List<String> urls = new ArrayList<>();
+                for (String field : mirrors) {
+                    urls.add(Mirrors.unwrap(field));
+                }
+                if (!request.isPinned()) {
+                    throw new InvalidRequestException(
+                            "manifest line",
+                            "with " + mirrors.size() + (mirrors.size() == 1 ? " mirror" : " mirrors")
+                                    + " and no SHA256",
+                            "mirrors need the line's SHA256: only the pinned digest proves that a mirror serves the"
+                                    + " same bytes");
+                }
+                request = request.withMirrors(Mirrors.parse(urls));
+            }
+            return new Line(number, url, key, request, null);
         } catch (InvalidRequestException e) {
-            return new Line(number, fields[0], key, null, e);
+            return new Line(number, url, key, null, e);
         }
     }
 }

@@ -167,6 +167,16 @@ final class Options {
         List<Path> caCerts = new ArrayList<>();
 
         @Option(
+                names = "--connections",
+                paramLabel = "N",
+                description = "At most N connections per download, each fetching a range of the file, when the"
+                        + " server serves ranges: a download starts with one and adds more while they make it"
+                        + " faster. 1 turns this off. Default: by size (1 below 32 MiB, then one per 16 MiB, at"
+                        + " most 8).")
+        @Nullable
+        Integer connections;
+
+        @Option(
                 names = "--idle-timeout",
                 paramLabel = "DURATION",
                 converter = DurationConverter.class,
@@ -185,6 +195,10 @@ final class Options {
             }
             if (idleTimeout != null && idleTimeout.isZero()) {
                 throw new UsageException("--idle-timeout must be more than 0");
+            }
+            if (connections != null && (connections < 1 || connections > io.cachet.Cache.Builder.MAX_CONNECTIONS)) {
+                throw new UsageException("--connections must be between 1 and "
+                        + io.cachet.Cache.Builder.MAX_CONNECTIONS + ": " + connections);
             }
         }
 

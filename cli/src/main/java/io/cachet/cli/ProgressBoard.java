@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * fetch:      resnet50.onnx    [=====>        ] 40.0/100.0 MiB  20.0 MiB/s  ETA 3.0s
+ * in ranges:  resnet50.onnx    [=====>        ] 40.0/100.0 MiB  80.0 MiB/s  ETA 0.8s  8 conn, 2 sources
  * waiting:    resnet50.onnx    waiting for pid 1234: 50.0/100.0 MiB  10.0 MiB/s  ETA 5.0s
  * fleet:      resnet50.onnx    waiting for host-b pid 4242: 50.0/100.0 MiB  10.0 MiB/s  ETA 5.0s
  * retrying:   resnet50.onnx    attempt 1 failed (HTTP 503); retrying in 1.0s
@@ -54,6 +55,7 @@ final class ProgressBoard {
     private long transferred;
     private long keptBytes;
     private long lastHolderPid = -1;
+    private int mostConnections;
     private @Nullable String lastHolderHost;
     private long lastSize;
     private String lastName = "";
@@ -105,6 +107,11 @@ final class ProgressBoard {
             bar.bytes = p.bytes();
             bar.total = p.total();
             bar.sample(now);
+        } else if (event instanceof CacheEvent.Connections c) {
+            Bar bar = bar(key, now);
+            bar.connections = c.connections();
+            bar.sources = c.sources().size();
+            mostConnections = Math.max(mostConnections, c.connections());
         } else if (event instanceof CacheEvent.Resumed r) {
             keptBytes += r.offset();
             bar(key, now).note = null;
@@ -184,7 +191,8 @@ final class ProgressBoard {
         double seconds = (now - startNanos) / 1e9;
         if (artifacts == 1 && failed == 0) {
             if (downloaded == 1) {
-                return "downloaded " + lastName + ": " + Text.bytes(lastSize) + " in " + elapsed + rate(seconds);
+                return "downloaded " + lastName + ": " + Text.bytes(lastSize) + " in " + elapsed + rate(seconds)
+                        + (mostConnections > 1 ? " over " + mostConnections + " connections" : "");
             }
             if (resumed == 1) {
                 return "resumed " + lastName + ": " + Text.bytes(transferred) + " downloaded in " + elapsed + ", "
@@ -313,6 +321,8 @@ final class ProgressBoard {
         String host;
 
         boolean remote;
+        int connections;
+        int sources;
 
         @Nullable
         String note;
@@ -352,6 +362,12 @@ final class ProgressBoard {
                 if (total > 0 && bytes < total) {
                     b.append("  ETA ").append(Units.elapsed(Duration.ofMillis((long) ((total - bytes) * 1000 / rate))));
                 }
+            }
+            if (!remote && connections > 1) {
+                b.append("  ").append(connections).append(" conn");
+            }
+            if (!remote && sources > 1) {
+                b.append(connections > 1 ? ", " : "  ").append(sources).append(" sources");
             }
             return b.toString();
         }

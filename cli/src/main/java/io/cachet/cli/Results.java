@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * object on one line:
  *
  * <pre>
- * {"key":"...","url":"...","path":"/abs/blobs/sha256/ab/ab...","sha256":"ab...","size":123,"source":"download"}
+ * {"key":"...","url":"...","path":"/abs/blobs/sha256/ab/ab...","sha256":"ab...","size":123,"source":"download",
+ *  "connections":8,"sources":["https://host/a.bin","https://mirror/a.bin"]}
  * </pre>
  *
  * With an output path ({@code fetch -o}, {@code fetch-all --output-dir}) the line is that path,
@@ -26,30 +27,39 @@ import org.jspecify.annotations.Nullable;
  * (another caller, process or host of the fleet downloaded it while this one waited) or {@code
  * tier} (read from the fleet's tier, where another host had put it). {@code url} is the URL without
  * user info or fragment; its query is kept, as stdout is the caller's own result (messages on
- * stderr never show a query).
+ * stderr never show a query). {@code connections} is the most connections this process's download
+ * had open at once (1 for one stream, 0 if it downloaded nothing), {@code sources} the URLs its
+ * bytes came from, the request's own first, then mirrors (redacted, as in messages: a query shows
+ * as {@code ?...}).
  */
 final class Results {
     private Results() {}
 
     static String line(FetchRequest request, Artifact artifact, boolean json) {
-        return line(request, artifact, null, json);
+        return line(request, artifact, null, json, Transfers.Used.NONE);
     }
 
     /**
      * The result of a fetch whose bytes were also put at {@code output} (when not null): then the
-     * line is {@code output}, and the JSON object adds {@code "output"}.
+     * line is {@code output}, and the JSON object adds {@code "output"}. {@code used} tells the
+     * connections and sources of this process's download.
      */
-    static String line(FetchRequest request, Artifact artifact, @Nullable Path output, boolean json) {
+    static String line(
+            FetchRequest request, Artifact artifact, @Nullable Path output, boolean json, Transfers.Used used) {
         if (!json) {
             return (output != null ? output : artifact.path()).toString();
         }
+        boolean downloaded =
+                artifact.source() == Artifact.Source.DOWNLOADED || artifact.source() == Artifact.Source.RESUMED;
         Json result = Json.object()
                 .put("key", artifact.key().value())
                 .put("url", shown(request.uri()))
                 .put("path", artifact.path().toString())
                 .put("sha256", artifact.sha256().hex())
                 .put("size", artifact.size())
-                .put("source", source(artifact.source()));
+                .put("source", source(artifact.source()))
+                .put("connections", downloaded ? used.connections() : 0)
+                .put("sources", downloaded ? used.sources() : java.util.List.of());
         if (output != null) {
             result.put("output", output.toString());
         }

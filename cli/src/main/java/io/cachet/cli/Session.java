@@ -89,6 +89,9 @@ final class Session implements AutoCloseable {
             if (network.idleTimeout != null) {
                 builder.idleTimeout(network.idleTimeout);
             }
+            if (network.connections != null) {
+                builder.connections(network.connections);
+            }
             builder.offline(network.offline(io));
         }
         maxSize.ifPresent(builder::maxSize);

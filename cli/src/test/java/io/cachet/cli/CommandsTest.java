@@ -75,6 +75,54 @@ class CommandsTest {
     }
 
     @Test
+    void aMirrorWithoutADigestIsAUsageErrorBeforeAnyRequest() {
+        TestIo cli = cli();
+
+        assertThat(cli.run("fetch", url("/a"), "--mirror", url("/mirror/a"))).isEqualTo(2);
+
+        assertThat(cli.err()).contains("--mirror needs --sha256");
+        assertThat(cli.out()).isEmpty();
+        assertThat(server.requestCount()).isZero();
+    }
+
+    @Test
+    void aMirrorThatIsNotAUrlIsAnInvalidRequestBeforeAnyRequest() {
+        TestIo cli = cli();
+
+        assertThat(cli.run("fetch", url("/a"), "--sha256", SHA_A.hex(), "--mirror", "ftp://mirror/a"))
+                .isEqualTo(2);
+
+        assertThat(cli.err()).contains("mirror").contains("ftp");
+        assertThat(server.requestCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "65", "-1"})
+    void connectionsOutOfRangeAreAUsageError(String connections) {
+        TestIo cli = cli();
+
+        assertThat(cli.run("fetch", url("/a"), "--connections", connections)).isEqualTo(2);
+
+        assertThat(cli.err()).contains("--connections must be between 1 and 64");
+        assertThat(server.requestCount()).isZero();
+    }
+
+    @Test
+    void aMirrorIsUsedWhenTheUrlFailsAndJsonSaysWhereTheBytesCameFrom() {
+        server.enqueue(Response.status(404));
+        server.serve("/mirror/a", A);
+        TestIo cli = cli();
+
+        assertThat(cli.run("fetch", url("/a"), "--sha256", SHA_A.hex(), "--mirror", url("/mirror/a"), "--json"))
+                .isZero();
+
+        Map<String, Object> result = MiniJson.parse(cli.out());
+        assertThat(result).containsEntry("source", "download").containsEntry("connections", 1L);
+        assertThat(result.get("sources")).isEqualTo(List.of(url("/mirror/a")));
+        assertThat(server.requestCount()).isEqualTo(2);
+    }
+
+    @Test
     void aMistypedCommandIsAUsageErrorThatSuggestsTheCommandMeant() {
         TestIo cli = cli();
         assertThat(cli.run("fetch-al", "manifest.txt")).isEqualTo(2);

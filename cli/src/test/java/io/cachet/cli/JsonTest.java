@@ -7,6 +7,7 @@ import io.cachet.FetchRequest;
 import io.cachet.Key;
 import io.cachet.Sha256;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +44,8 @@ class JsonTest {
         String line = Results.line(request, artifact, true);
 
         Map<String, Object> fields = MiniJson.parse(line);
-        assertThat(fields.keySet()).containsExactly("key", "url", "path", "sha256", "size", "source");
+        assertThat(fields.keySet())
+                .containsExactly("key", "url", "path", "sha256", "size", "source", "connections", "sources");
         assertThat(fields)
                 .containsEntry("url", "https://h.example/m.bin?v=2")
                 .containsEntry("path", "/c/blobs/sha256/9f/" + SHA.hex())
@@ -52,6 +54,22 @@ class JsonTest {
                 .containsEntry("source", "download");
         assertThat(line).doesNotContain("pw");
         assertThat(Results.line(request, artifact, false)).isEqualTo("/c/blobs/sha256/9f/" + SHA.hex());
+    }
+
+    @Test
+    void aDownloadSaysHowManyConnectionsItUsedAndWhereItsBytesCameFrom() {
+        FetchRequest request = FetchRequest.of("https://h/m.bin").withSha256(SHA);
+        Artifact downloaded = new Artifact(request.key(), Path.of("/p"), SHA, 1, Artifact.Source.DOWNLOADED);
+        Artifact hit = downloaded.withSource(Artifact.Source.HIT);
+        Transfers.Used used = new Transfers.Used(8, List.of("https://h/m.bin", "https://mirror/m.bin"));
+
+        Map<String, Object> fields = MiniJson.parse(Results.line(request, downloaded, null, true, used));
+        Map<String, Object> hitFields = MiniJson.parse(Results.line(request, hit, null, true, used));
+
+        assertThat(fields).containsEntry("connections", 8L);
+        assertThat(fields.get("sources")).isEqualTo(List.of("https://h/m.bin", "https://mirror/m.bin"));
+        assertThat(hitFields).as("nothing downloaded").containsEntry("connections", 0L);
+        assertThat(hitFields.get("sources")).isEqualTo(List.of());
     }
 
     @Test

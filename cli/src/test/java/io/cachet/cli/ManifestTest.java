@@ -55,6 +55,42 @@ class ManifestTest {
     }
 
     @Test
+    void fieldsInAngleBracketsAfterTheUrlAreMirrorsWhereverTheyStand() {
+        Manifest.Line line =
+                Manifest.parse(3, "https://h/a.bin " + SHA + " <https://m1/a.bin> a-v1 <file:///srv/mirror/a.bin>");
+
+        assertThat(line.error()).isNull();
+        assertThat(line.request().key()).isEqualTo(Key.of("a-v1"));
+        assertThat(line.request().mirrors())
+                .containsExactly(
+                        java.net.URI.create("https://m1/a.bin"), java.net.URI.create("file:///srv/mirror/a.bin"));
+    }
+
+    @Test
+    void aLineWithMirrorsButNoDigestIsRefusedSayingWhy() {
+        Manifest.Line unpinned = Manifest.parse(4, "https://h/a.bin <https://m1/a.bin>");
+        Manifest.Line dashed = Manifest.parse(5, "https://h/a.bin - key <https://m1/a.bin>");
+
+        assertThat(List.of(unpinned, dashed)).allSatisfy(line -> {
+            assertThat(line.request()).isNull();
+            assertThat(((InvalidRequestException) line.error()).problem()).contains("mirrors need the line's SHA256");
+        });
+    }
+
+    @Test
+    void aMirrorFieldThatIsNotAUrlInBracketsIsThatLinesError() {
+        Manifest.Line open = Manifest.parse(6, "https://h/a.bin " + SHA + " <https://m1/a.bin");
+        Manifest.Line ftp = Manifest.parse(7, "https://h/a.bin " + SHA + " <ftp://m1/a.bin>");
+        Manifest.Line empty = Manifest.parse(8, "https://h/a.bin " + SHA + " <>");
+
+        assertThat(List.of(open, ftp, empty)).allSatisfy(line -> {
+            assertThat(line.request()).isNull();
+            assertThat(((InvalidRequestException) line.error()).field()).isEqualTo("mirror");
+        });
+        assertThat(((InvalidRequestException) open.error()).problem()).contains("<URL>");
+    }
+
+    @Test
     void blankAndCommentLinesAreNotArtifacts() {
         assertThat(Manifest.parse(1, "")).isNull();
         assertThat(Manifest.parse(1, "   \t")).isNull();

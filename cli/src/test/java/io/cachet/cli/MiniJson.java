@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Parses one JSON object (string, whole-number, boolean, null and object values), enough to read
+ * Parses one JSON object (string, whole-number, boolean, null, array and object values), enough to read
  * what {@code --json} prints without trusting the writer under test. Fails on anything else.
  */
 final class MiniJson {
@@ -54,6 +54,24 @@ final class MiniJson {
         }
         if (c == '{') {
             return object();
+        }
+        if (c == '[') {
+            i++;
+            java.util.List<Object> items = new java.util.ArrayList<>();
+            if (peek() == ']') {
+                i++;
+                return items;
+            }
+            while (true) {
+                items.add(value());
+                char next = s.charAt(i++);
+                if (next == ']') {
+                    return items;
+                }
+                if (next != ',') {
+                    throw new IllegalArgumentException("expected , or ] at " + (i - 1) + ": " + s);
+                }
+            }
         }
         for (String word : new String[] {"true", "false", "null"}) {
             if (s.startsWith(word, i)) {

@@ -10,6 +10,7 @@ import io.cachet.Sha256;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The progress display as text, with events replayed at chosen instants of a fake clock. */
@@ -32,6 +33,26 @@ class ProgressBoardTest {
 
         assertThat(board.lines(at(2), 80))
                 .containsExactly("resnet50.onnx    [=====>        ] 40.0/100.0 MiB  20.0 MiB/s  ETA 3.0s");
+    }
+
+    @Test
+    void aDownloadInRangesShowsItsConnectionsAndSourcesAndTheSummaryToo() {
+        ProgressBoard board = new ProgressBoard(1, at(0));
+        board.apply(new CacheEvent.Started(MODEL, "u", 0, 100 * MIB), at(0));
+        board.apply(new CacheEvent.Connections(MODEL, 8, List.of("https://a/m", "https://b/m")), at(0));
+        board.apply(new CacheEvent.Progress(MODEL, 40 * MIB, 100 * MIB, false), at(2));
+
+        assertThat(board.lines(at(2), 120))
+                .containsExactly(
+                        "resnet50.onnx    [=====>        ] 40.0/100.0 MiB  20.0 MiB/s  ETA 3.0s  8 conn, 2 sources");
+
+        board.apply(new CacheEvent.Connections(MODEL, 0, List.of()), at(5));
+        board.apply(new CacheEvent.Progress(MODEL, 100 * MIB, 100 * MIB, false), at(5));
+        Artifact artifact = new Artifact(MODEL, Path.of("/c/b"), SHA, 100 * MIB, Artifact.Source.DOWNLOADED);
+        board.apply(new CacheEvent.Committed(MODEL, artifact), at(5));
+        board.finished(artifact);
+        assertThat(board.summary(at(5)))
+                .isEqualTo("downloaded resnet50.onnx: 100.0 MiB in 5.0s (20.0 MiB/s) over 8 connections");
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class Engine implements Cache {
     private final @Nullable AutoEviction autoEviction;
     private volatile boolean closed;
 
-    private Engine(Settings settings, Disk disk, DoubleSupplier random) {
+    private Engine(Settings settings, Disk disk, DoubleSupplier random, Download.Parallelism parallelism) {
         this.settings = settings;
         this.store = Store.open(settings.root(), settings.sharedWithGroup(), disk);
         this.ioThreads = settings.ioScheduler() == null ? IoThreads.owned() : IoThreads.on(settings.ioScheduler());
@@ -97,7 +97,9 @@ public final class Engine implements Cache {
                 settings.writeBufferSize(),
                 settings.retryPolicy(),
                 random,
-                events::emit);
+                events::emit,
+                parallelism);
+        this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
         BlobTier tier = settings.tier();
         Fleet fleet = tier == null ? null : Fleet.of(tier, settings.cluster(), settings.leaseTtl(), downloads, random);
         this.flight = new Flight(
@@ -111,8 +113,8 @@ public final class Engine implements Cache {
                 io,
                 timer,
                 settings.lockTimeout(),
-                settings.offline());
-        this.origins = settings.origins().isEmpty() ? discoverOrigins() : settings.origins();
+                settings.offline(),
+                uri -> java.util.Objects.requireNonNull(originFor(uri), "checked before the flight"));
         EventLog.attach(events.flux(), io);
         this.leases = new Leases(store, locks, io);
         this.autoEviction = settings.maxSize() == Settings.NO_LIMIT
@@ -133,12 +135,21 @@ public final class Engine implements Cache {
 
     /** Opens a cache on the real file system. */
     public static Engine start(Settings settings) {
-        return new Engine(settings, Disk.REAL, () -> ThreadLocalRandom.current().nextDouble());
+        return new Engine(
+                settings,
+                Disk.REAL,
+                () -> ThreadLocalRandom.current().nextDouble(),
+                Download.Parallelism.of(settings.connections()));
     }
 
     /** Opens a cache whose file-system operations and randomness tests control. */
     public static Engine start(Settings settings, Disk disk, DoubleSupplier random) {
-        return new Engine(settings, disk, random);
+        return new Engine(settings, disk, random, Download.Parallelism.of(settings.connections()));
+    }
+
+    /** Opens a cache whose file system, randomness and parallel ranges (how many connections to start with) tests control. */
+    public static Engine start(Settings settings, Disk disk, DoubleSupplier random, Download.Parallelism parallelism) {
+        return new Engine(settings, disk, random, parallelism);
     }
 
     private static List<Origin> discoverOrigins() {
@@ -165,6 +176,11 @@ public final class Engine implements Cache {
                         request.mirrors().size() + " mirror(s)",
                         "mirrors are only used for a pinned artifact, since only its digest proves that a mirror"
                                 + " serves the same bytes; pin the SHA-256, or leave the mirrors out"));
+            }
+            for (URI mirror : request.mirrors()) {
+                if (originFor(mirror) == null) {
+                    return Mono.error(noOrigin(mirror));
+                }
             }
             Artifact known = Schedulers.isInNonBlockingThread() || request.verifyHit() ? null : memo.hit(request);
             if (known != null) {
@@ -310,6 +326,7 @@ public final class Engine implements Cache {
      * @param ioScheduler null for a pool the cache owns
      * @param timer null for {@code Schedulers.parallel()}
      * @param lockTimeout null to wait as long as the holder lives
+     * @param connections the most connections per download, 0 to choose by size
      * @param cluster null for none: no leases across hosts
      * @param tier null for none: no fleet
      * @param leaseTtl how long a cluster lease outlives a holder that stops renewing it
@@ -328,6 +345,7 @@ public final class Engine implements Cache {
             long maxArtifactSize,
             boolean sharedWithGroup,
             int writeBufferSize,
+            int connections,
             @Nullable Cluster cluster,
             @Nullable BlobTier tier,
             Duration leaseTtl,

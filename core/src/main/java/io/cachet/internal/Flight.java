@@ -26,10 +26,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -64,6 +66,7 @@ final class Flight {
     private final Scheduler timer;
     private final @Nullable Duration lockTimeout;
     private final boolean offline;
+    private final Function<URI, Origin> mirrorOrigins;
     private final Map<KeyId, Long> lastTouch = new ConcurrentHashMap<>();
 
     Flight(
@@ -77,7 +80,8 @@ final class Flight {
             Scheduler io,
             Scheduler timer,
             @Nullable Duration lockTimeout,
-            boolean offline) {
+            boolean offline,
+            Function<URI, Origin> mirrorOrigins) {
         this.store = store;
         this.locks = locks;
         this.commit = commit;
@@ -90,6 +94,7 @@ final class Flight {
         this.timer = timer;
         this.lockTimeout = lockTimeout;
         this.offline = offline;
+        this.mirrorOrigins = mirrorOrigins;
     }
 
     /** The artifact for {@code request}, from the store or downloaded from {@code origin}. */
@@ -242,7 +247,12 @@ final class Flight {
         if (offline) {
             return Mono.error(offline(request));
         }
-        List<Download.Source> sources = List.of(new Download.Source(origin, request.uri(), request.headers()));
+        List<Download.Source> sources = new ArrayList<>();
+        sources.add(new Download.Source(origin, request.uri(), request.headers()));
+        for (URI mirror : request.mirrors()) {
+            sources.add(
+                    new Download.Source(mirrorOrigins.apply(mirror), mirror, Map.of())); // Never the caller's headers.
+        }
         if (fleet != null) {
             return fleet.fetch(
                             request,

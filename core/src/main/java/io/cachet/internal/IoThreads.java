@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +48,11 @@ final class IoThreads {
             started.add(t);
             return t;
         };
+        // A lock-free queue: work is handed over from event loops and reactor's parallel threads (a
+        // body's bytes, to be written and hashed), which must never park, even when many hand over at
+        // once, as parallel ranges do.
         ThreadPoolExecutor executor =
-                new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+                new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedTransferQueue<>(), factory);
         executor.allowCoreThreadTimeOut(true);
         return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true, started);
     }

@@ -97,4 +97,49 @@ public final class CacheFiles {
             Jvm.pause();
         }
     }
+
+    /**
+     * The byte ranges the sidecars in {@code tmp/} record ({@code ranges=a-b c-d}), as {@code
+     * {start, end}} pairs; none if there is no sidecar or it records none. Another process may
+     * rewrite a sidecar meanwhile (by rename): one that vanished is skipped.
+     */
+    public static List<long[]> recordedRanges(Path root) {
+        return sidecarField(root, "ranges=").stream()
+                .flatMap(value -> java.util.Arrays.stream(value.split(" ")))
+                .map(field -> {
+                    String[] ends = field.split("-");
+                    return new long[] {Long.parseLong(ends[0]), Long.parseLong(ends[1])};
+                })
+                .toList();
+    }
+
+    /** The values of a field ({@code name=}) in the sidecars in {@code tmp/}. */
+    public static List<String> sidecarField(Path root, String name) {
+        Path tmp = root.resolve("tmp");
+        if (!Files.isDirectory(tmp)) {
+            return List.of();
+        }
+        List<Path> sidecars;
+        try (Stream<Path> files = Files.list(tmp)) {
+            sidecars = files.filter(p -> p.getFileName().toString().endsWith(".meta"))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> values = new java.util.ArrayList<>();
+        for (Path sidecar : sidecars) {
+            try {
+                for (String line : Files.readAllLines(sidecar, java.nio.charset.StandardCharsets.UTF_8)) {
+                    if (line.startsWith(name)) {
+                        values.add(line.substring(name.length()));
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException replaced) {
+                // Rewritten by rename meanwhile.
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return values;
+    }
 }

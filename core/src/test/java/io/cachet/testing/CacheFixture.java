@@ -85,6 +85,17 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
         return engine;
     }
 
+    /** Builds a cache whose downloads in ranges use {@code parallelism} (to start with several connections). */
+    public Engine open(Cache.Builder builder, io.cachet.internal.fetch.Download.Parallelism parallelism) {
+        Engine engine = Engine.start(
+                TestAccess.settings(builder),
+                io.cachet.internal.fs.Disk.REAL,
+                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(),
+                parallelism);
+        caches.add(engine);
+        return engine;
+    }
+
     /** Records {@code cache}'s events; checked for invariant violations after the test. */
     public EventRecorder record(Cache cache) {
         EventRecorder recorder = EventRecorder.record(cache);

@@ -11,6 +11,7 @@ import io.cachet.LockTimeoutException;
 import io.cachet.StorageException;
 import io.cachet.TestAccess;
 import io.cachet.internal.Engine;
+import io.cachet.internal.fetch.Download;
 import io.cachet.internal.fs.Disk;
 import io.cachet.internal.store.Store;
 import io.cachet.internal.store.Store.KeyId;
@@ -52,6 +53,7 @@ import java.util.function.Predicate;
  * --gate=FILE                                  wait at this {@link StartGate} before fetching
  * --chunk=BYTES --tick-ms=MS --pause-at=N,M    origin throttling and pauses (see SlowFileOrigin)
  * --lock-timeout-ms=MS                         give up waiting for another process's lock
+ * --connections=N                              parallel ranges: at most N connections, N from the start
  * --halt-before=OP | --halt-after=OP           crash (exit 137) at a step of the disk seam ...
  * --halt-on=part|blob|blob-dir|fan-outs|refs|any ... on this kind of path (default any)
  * --locks-lie                                  every lock attempt succeeds
@@ -133,10 +135,18 @@ public final class CacheWorker {
         if (args.containsKey("lock-timeout-ms")) {
             builder.lockTimeout(Duration.ofMillis(Long.parseLong(args.get("lock-timeout-ms"))));
         }
+        Download.Parallelism parallelism = Download.Parallelism.of(0);
+        if (args.containsKey("connections")) {
+            int connections = Integer.parseInt(args.get("connections"));
+            builder.connections(connections);
+            parallelism =
+                    new Download.Parallelism(connections, connections, 1024 * 1024, 256 * 1024, Duration.ofMillis(250));
+        }
         Engine cache = Engine.start(
                 TestAccess.settings(builder),
                 disk(args, root),
-                () -> ThreadLocalRandom.current().nextDouble());
+                () -> ThreadLocalRandom.current().nextDouble(),
+                parallelism);
         KeyId id = KeyId.of(request.key());
         watch(cache);
         listen(cache, origin, id);

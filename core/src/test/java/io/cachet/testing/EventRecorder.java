@@ -40,6 +40,10 @@ public final class EventRecorder implements AutoCloseable {
         if (event instanceof CacheEvent.Progress p && p.total() >= 0 && p.bytes() > p.total()) {
             violations.add("Progress past the total: " + event);
         }
+        if (event instanceof CacheEvent.Connections c
+                && (c.connections() < 0 || (c.connections() > 0) == c.sources().isEmpty())) {
+            violations.add("Connections without sources, or sources without connections: " + event);
+        }
     }
 
     public List<CacheEvent> events() {

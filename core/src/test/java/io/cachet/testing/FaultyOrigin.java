@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,7 +36,9 @@ public final class FaultyOrigin implements Origin {
     private final AtomicInteger bodyCancels = new AtomicInteger();
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicBoolean askedPastStall = new AtomicBoolean();
+    private final AtomicInteger stalled = new AtomicInteger();
     private volatile Function<OriginRequest, Response> fallback;
+    private final java.util.Map<String, Served> served = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Answers the next request with each of {@code responses}, in order. */
     public FaultyOrigin enqueue(Response... responses) {
@@ -45,16 +46,19 @@ public final class FaultyOrigin implements Origin {
         return this;
     }
 
-    /** When the queue is empty, serves {@code body} to every request, honouring ranges. */
+    /**
+     * When the queue is empty, serves {@code body} to every request, honouring ranges (bounded ones
+     * too) asked with this ETag or none, as a static file server does; answers say they accept ranges.
+     */
     public FaultyOrigin serve(byte[] body, String etag) {
-        fallback = request -> {
-            if (request.offset() > 0
-                    && Objects.equals(request.validators().ifRange(), etag)
-                    && request.offset() <= body.length) {
-                return Response.partial(body, request.offset()).etag(etag);
-            }
-            return Response.ok(body).etag(etag);
-        };
+        Served all = Served.bytes(body).etag(etag);
+        fallback = all::answer;
+        return this;
+    }
+
+    /** Serves {@code uri} (exactly as requested) as {@code what} says, before the queue and the fallback. */
+    public FaultyOrigin serve(String uri, Served what) {
+        served.put(uri, what);
         return this;
     }
 
@@ -68,6 +72,10 @@ public final class FaultyOrigin implements Origin {
     public Mono<OriginResponse> open(OriginRequest request) {
         return Mono.defer(() -> {
             requests.add(request);
+            Served at = served.get(request.uri().toString());
+            if (at != null) {
+                return at.answer(request).respond(this);
+            }
             Response next = queue.poll();
             if (next == null && fallback != null) {
                 next = fallback.apply(request);
@@ -114,6 +122,11 @@ public final class FaultyOrigin implements Origin {
         return askedPastStall.get();
     }
 
+    /** How many bodies with a {@code stallAfter} point have been asked for bytes past it. */
+    public int stalled() {
+        return stalled.get();
+    }
+
     /** Responses still queued. */
     public int pending() {
         return queue.size();
@@ -140,6 +153,8 @@ public final class FaultyOrigin implements Origin {
         private Scheduler delayScheduler;
         private boolean neverAnswers;
         private Scheduler signalOn;
+        private boolean acceptsRanges;
+        private Served.Counter counter;
 
         private Response(
                 Throwable openError,
@@ -178,15 +193,32 @@ public final class FaultyOrigin implements Origin {
 
         /** The rest of {@code whole} from {@code offset}, as a 206 would be. */
         public static Response partial(byte[] whole, long offset) {
+            return partial(whole, offset, whole.length);
+        }
+
+        /** The bytes {@code [offset, end)} of {@code whole}, as a 206 to a bounded range would be. */
+        public static Response partial(byte[] whole, long offset, long end) {
             return new Response(
                     null,
                     OriginResponse.Status.PARTIAL,
                     offset,
                     whole.length,
-                    whole.length - offset,
+                    end - offset,
                     (at, n) -> ByteBuffer.wrap(whole, (int) (offset + at), n)
                             .slice()
                             .asReadOnlyBuffer());
+        }
+
+        /** A whole answer that says the origin accepts ranges ({@code Accept-Ranges: bytes}). */
+        public Response acceptsRanges() {
+            acceptsRanges = true;
+            return this;
+        }
+
+        /** Counts the body bytes this answer sends into {@code counter} too. */
+        Response countInto(Served.Counter counter) {
+            this.counter = counter;
+            return this;
         }
 
         /** A failure to open, as an origin would raise it. */
@@ -296,7 +328,7 @@ public final class FaultyOrigin implements Origin {
             }
             Mono<OriginResponse> response = Mono.just(
                     status == OriginResponse.Status.FULL
-                            ? OriginResponse.full(length, validators, body)
+                            ? OriginResponse.full(length, validators, body).withAcceptsRanges(acceptsRanges)
                             : OriginResponse.partial(offset, length, validators, body));
             return signalOn == null ? response : response.publishOn(signalOn);
         }
@@ -317,7 +349,13 @@ public final class FaultyOrigin implements Origin {
             if (failAfter >= 0) {
                 chunks = chunks.concatWith(Flux.error(bodyError));
             } else if (stallAfter >= 0) {
-                chunks = chunks.concatWith(Flux.<ByteBuffer>never().doOnRequest(n -> origin.askedPastStall.set(true)));
+                AtomicBoolean reached = new AtomicBoolean();
+                chunks = chunks.concatWith(Flux.<ByteBuffer>never().doOnRequest(n -> {
+                    origin.askedPastStall.set(true);
+                    if (reached.compareAndSet(false, true)) {
+                        origin.stalled.incrementAndGet();
+                    }
+                }));
             }
             if (gate != null) {
                 chunks = gate.thenMany(chunks);
@@ -335,6 +373,9 @@ public final class FaultyOrigin implements Origin {
                 ByteBuffer next = source.chunk(at, n);
                 sink.next(next);
                 origin.bytesSent.addAndGet(n); // Counted once the engine has taken the chunk.
+                if (counter != null) {
+                    counter.add(n);
+                }
                 return at + n;
             });
         }

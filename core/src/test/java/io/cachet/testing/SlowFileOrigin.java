@@ -31,7 +31,7 @@ import reactor.core.scheduler.Schedulers;
  *
  * <ul>
  *   <li><b>A shared log.</b> Every open appends one line, {@code open pid=<pid> offset=<n>
- *       if-range=<value or ->}, to a file opened with {@code O_APPEND}: one {@code write(2)} per
+ *       end=<n or -1> if-range=<value or ->}, to a file opened with {@code O_APPEND}: one {@code write(2)} per
  *       line, so the lines of several processes never interleave, and the test counts downloads
  *       and reads their offsets across all processes ({@link #opens(Path)}).
  *   <li><b>Throttling.</b> The body is cut into {@code chunk}-byte slices, one per {@code tick},
@@ -72,8 +72,12 @@ public final class SlowFileOrigin implements Origin {
         }
     }
 
-    /** One open, as logged. */
-    public record Open(long pid, long offset, String ifRange) {}
+    /**
+     * One open, as logged.
+     *
+     * @param end the byte after a bounded range, or -1 for everything from {@code offset}
+     */
+    public record Open(long pid, long offset, long end, String ifRange) {}
 
     /** Every open logged in {@code log}, by every process, in order. */
     public static List<Open> opens(Path log) throws IOException {
@@ -93,7 +97,10 @@ public final class SlowFileOrigin implements Origin {
                 }
             }
             opens.add(new Open(
-                    Long.parseLong(fields.get("pid")), Long.parseLong(fields.get("offset")), fields.get("if-range")));
+                    Long.parseLong(fields.get("pid")),
+                    Long.parseLong(fields.get("offset")),
+                    Long.parseLong(fields.getOrDefault("end", "-1")),
+                    fields.get("if-range")));
         }
         return opens;
     }
@@ -128,7 +135,8 @@ public final class SlowFileOrigin implements Origin {
 
     private void append(OriginRequest request) {
         String ifRange = request.validators().ifRange();
-        String line = "open pid=" + ProcessHandle.current().pid() + " offset=" + request.offset() + " if-range="
+        String line = "open pid=" + ProcessHandle.current().pid() + " offset=" + request.offset() + " end="
+                + request.end() + " if-range="
                 + (ifRange == null ? "-" : ifRange.replace(' ', '_')) + "\n";
         try (FileChannel out =
                 FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {

@@ -26,7 +26,7 @@ import reactor.test.StepVerifier;
  * The answers going wrong (faults N13-N21): statuses, range answers that do not fit,
  * a changed object, compression, redirect loops, malformed framing. Retry-After in virtual time is
  * in {@link RetryAfterEndToEndTest}, N20 (TLS) in {@link TlsTest}, N1-N12 in {@link
- * ConnectionFaultsTest}; N22 (segmented downloads) does not apply, Cachet fetches one stream.
+ * ConnectionFaultsTest}; parallel ranges (N22, N24-N27) in {@link ParallelRangesTest}.
  */
 class ResponseFaultsTest extends EndToEnd {
     private static final byte[] BODY = Bytes.random(200_000, 42);

@@ -17,7 +17,6 @@ import io.cachet.spi.Origin;
 import io.cachet.spi.OriginFailure;
 import io.cachet.spi.OriginRequest;
 import io.cachet.spi.OriginResponse;
-import io.cachet.spi.Text;
 import io.cachet.spi.Validators;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -46,12 +45,20 @@ import reactor.core.scheduler.Scheduler;
  *
  * <pre>
  * open the part ({@link PartFile}: adopt an abandoned one per {@link ResumePlan}, or create one)
- *   └▶ attempt: source.open(from position) ─▶ {@link ResponseCheck} ─▶ {@link StreamingWriter}
+ *   └▶ attempt: the source in use ({@link Mirrors}).open(from the hashed prefix, to the first kept range)
+ *        ─▶ {@link ResponseCheck}
+ *        ─▶ one stream: {@link StreamingWriter}
+ *           or, if the origin serves ranges and the artifact is large (or ranges were kept):
+ *           {@link RangeDownload}, parallel ranges into the same part, hashed in order
  *        └▶ verify size and SHA-256 ─▶ Verified
  *   on failure ({@link Failures} classifies it):
+ *     another source left ─▶ drop the one that failed; attempt again at once from the verified position
  *     transient origin failure ─▶ wait ({@link Retries}) ─▶ attempt again from the verified position
+ *     ranges stopped working ─▶ attempt again as one stream from the hashed prefix
  *     200 to a resume, a range at the wrong offset, an unusable range, a 416 ─▶ start over from 0, once
- *     digest or size mismatch after a resume ─▶ start over from 0, once; else fail
+ *     digest or size mismatch after a resume ─▶ start over from 0, once
+ *     digest mismatch with mirrors ─▶ drop the source that wrote the bytes (or go one source at a time),
+ *                                     start over from 0; else fail
  *     anything else ─▶ fail; the part is kept for a later resume only if the failure may pass
  * </pre>
  *
@@ -66,7 +73,7 @@ public final class Download {
 
     private final Context ctx;
     private final FetchRequest request;
-    private final Source source;
+    private final Mirrors mirrors;
     private final KeyId id;
     private final Key key;
     private final String url;
@@ -76,22 +83,24 @@ public final class Download {
 
     private @Nullable PartFile part;
     private @Nullable StreamingWriter writer;
+    private @Nullable RangeDownload ranges; // This attempt's parallel ranges, if it uses them.
+    private Mirrors.Mirror using; // The source of this attempt.
+    private boolean parallel = true; // False once ranges stopped working for this download.
     private long limit = Long.MAX_VALUE;
     private boolean resumed;
     private boolean restarted;
     private int attempts;
+    private int failovers; // Attempts that moved to another source: they do not count as retries.
 
     private Download(Context ctx, FetchRequest request, KeyId id, List<Source> sources) {
-        if (sources.isEmpty()) {
-            throw new IllegalArgumentException("a download needs at least one source");
-        }
         this.ctx = ctx;
         this.request = request;
-        this.source = sources.get(0);
+        this.mirrors = new Mirrors(sources, request, ctx.idleTimeout());
+        this.using = mirrors.primary();
         this.id = id;
         this.key = request.key();
-        this.url = Text.redact(source.uri());
-        this.failures = new Failures(key, url, request.sha256(), ctx.idleTimeout());
+        this.url = using.url;
+        this.failures = using.failures;
         this.retries = new Retries(ctx.retryPolicy(), ctx.random());
         this.progress = new ProgressReporter(key, () -> ctx.timer().now(TimeUnit.MILLISECONDS), ctx.events());
     }
@@ -116,13 +125,23 @@ public final class Download {
                 Mono.fromCallable(this::openPart).subscribeOn(ctx.io()),
                 p -> attempt().map(sha256 -> p.handOver(sha256, resumed)),
                 p -> Mono.empty(),
-                (p, error) -> Mono.fromRunnable(() -> stop(error)).subscribeOn(ctx.io()),
-                p -> Mono.fromRunnable(() -> stop(null)).subscribeOn(ctx.io()));
+                (p, error) -> stopping(error),
+                p -> stopping(null));
+    }
+
+    /**
+     * After a failure or cancellation: keeps or removes the part, on the I/O threads (scheduled at
+     * once: a cache that closes runs what is queued before its threads stop). Parallel ranges are
+     * over by then when they failed; when cancelled, their writes still in flight fail on the closed
+     * channel, and only the ranges already written are recorded.
+     */
+    private Mono<Void> stopping(@Nullable Throwable error) {
+        return Mono.<Void>fromRunnable(() -> stop(error)).subscribeOn(ctx.io());
     }
 
     private PartFile openPart() {
-        PartFile p =
-                PartFile.open(ctx, id, Store.Sidecar.uriHash(source.uri()), url, request.isPinned(), request.size());
+        PartFile p = PartFile.open(
+                ctx, id, Store.Sidecar.uriHash(using.source.uri()), url, request.isPinned(), request.size());
         part = p;
         return p;
     }
@@ -140,26 +159,31 @@ public final class Download {
     private Mono<Sha256> attempt() {
         return Mono.defer(() -> {
                     attempts++;
+                    ranges = null;
                     PartFile p = part();
+                    Mirrors.Mirror source = mirrors.current();
+                    using = source;
+                    Validators validators = !p.hasBytes()
+                            ? Validators.NONE
+                            : source.primary ? p.validators : mirrors.validators(source);
+                    long end = p.kept.isEmpty()
+                            ? OriginRequest.TO_THE_END
+                            : p.kept.get(0).start();
                     OriginRequest ask = new OriginRequest(
-                            source.uri(),
-                            p.position,
-                            OriginRequest.TO_THE_END,
-                            p.position > 0 ? p.validators : Validators.NONE,
-                            source.headers(),
-                            request.size());
-                    return source.origin()
+                            source.source.uri(), p.position, end, validators, source.source.headers(), request.size());
+                    return source.source
+                            .origin()
                             .open(ask)
                             .timeout(ctx.idleTimeout(), ctx.timer())
                             .doOnDiscard(OriginResponse.class, late -> discard(late.body()))
                             .switchIfEmpty(Mono.error(() -> new IllegalStateException("the origin answered nothing")))
-                            .flatMap(this::receive)
+                            .flatMap(response -> receive(response, source, end))
                             .then(Mono.fromCallable(this::verify));
                 })
                 .onErrorResume(this::afterFailure);
     }
 
-    private Mono<Long> receive(OriginResponse response) {
+    private Mono<Long> receive(OriginResponse response, Mirrors.Mirror source, long end) {
         PartFile p = part();
         if (response.status() == OriginResponse.Status.PARTIAL && response.offset() != p.position) {
             discard(response.body());
@@ -169,15 +193,24 @@ public final class Download {
                     null));
         }
         Mono<Void> ready = Mono.empty();
-        if (response.status() == OriginResponse.Status.FULL && p.position > 0) {
+        if (response.status() == OriginResponse.Status.FULL && p.hasBytes()) {
             ready = Mono.<Void>fromRunnable(this::resetToZero).subscribeOn(ctx.io()); // A 200: restart, never splice.
         }
         AtomicBoolean bodyTaken = new AtomicBoolean();
-        return ready.then(Mono.fromCallable(() -> accept(response)).subscribeOn(ctx.io()))
+        return ready.then(Mono.fromCallable(() -> accept(response, source)).subscribeOn(ctx.io()))
                 .doOnError(e -> discard(response.body()))
                 .flatMap(resuming -> {
                     bodyTaken.set(true);
-                    return write(response, resuming);
+                    long length = response.length() >= 0 ? response.length() : p.declaredLength;
+                    if (inRanges(response, length)) {
+                        return ranges(
+                                response, resuming, source, end == OriginRequest.TO_THE_END ? length : end, length);
+                    }
+                    if (!p.kept.isEmpty()) {
+                        discard(response.body()); // Kept ranges, yet no length to fetch the gaps by.
+                        return Mono.error(new Restart("the origin did not say how long the artifact is", null));
+                    }
+                    return write(response, resuming, source);
                 })
                 .doOnCancel(() -> {
                     if (!bodyTaken.get()) {
@@ -187,24 +220,73 @@ public final class Download {
     }
 
     /** Checks the declared length and free space, records the validators; true if resuming. */
-    private boolean accept(OriginResponse response) throws java.io.IOException {
+    private boolean accept(OriginResponse response, Mirrors.Mirror source) throws java.io.IOException {
         PartFile p = part();
         long expected = request.size();
-        ResponseCheck.checkLength(expected, response.length(), ctx.maxArtifactSize(), failures);
+        ResponseCheck.checkLength(expected, response.length(), ctx.maxArtifactSize(), source.failures);
         limit = ResponseCheck.limit(expected, response.length(), ctx.maxArtifactSize());
         ResponseCheck.checkSpace(
-                limit, p.position, ctx.store().usableSpace(), ctx.store().tmp());
-        p.recordResponse(response.validators(), response.length());
-        return response.status() == OriginResponse.Status.PARTIAL && p.position > 0;
+                limit, keptBytes(), ctx.store().usableSpace(), ctx.store().tmp());
+        mirrors.answered(source, response.validators());
+        // The part's validators are its own URI's (the sidecar names that URI): a mirror's are its own.
+        p.recordResponse(source.primary ? response.validators() : p.validators, response.length());
+        return response.status() == OriginResponse.Status.PARTIAL && p.hasBytes();
     }
 
-    private Mono<Long> write(OriginResponse response, boolean resuming) {
+    /** Bytes of the artifact in the part: the hashed prefix and the kept ranges. */
+    private long keptBytes() {
         PartFile p = part();
+        long bytes = p.position;
+        for (Store.Span span : p.kept) {
+            bytes += span.length();
+        }
+        return bytes;
+    }
+
+    /**
+     * Whether this answer starts a download in parallel ranges: when ranges were kept (the answer is
+     * for the first gap), or when the origin serves ranges of an artifact of known length large enough
+     * for more than one connection. Unpinned, only with validators: without them, ranges might come
+     * from two versions of the artifact, and nothing would tell.
+     */
+    private boolean inRanges(OriginResponse response, long length) {
+        PartFile p = part();
+        if (length < 0) {
+            return false;
+        }
+        if (!p.kept.isEmpty()) {
+            return true;
+        }
+        return parallel
+                && response.acceptsRanges()
+                && (request.isPinned() || !response.validators().isEmpty())
+                && ctx.parallelism().connectionsFor(length - p.position) > 1;
+    }
+
+    private Mono<Long> ranges(
+            OriginResponse response, boolean resuming, Mirrors.Mirror source, long firstEnd, long length) {
+        PartFile p = part();
+        announce(resuming, source, keptBytes(), length);
+        int connections = Math.max(1, ctx.parallelism().connectionsFor(length - keptBytes()));
+        RangeDownload r = new RangeDownload(
+                ctx, key, p, mirrors, retries, progress, length, request.size(), request.isPinned(), connections);
+        ranges = r;
+        return r.run(response, source, firstEnd);
+    }
+
+    /** Tells that an attempt starts (and that it resumes, if so) with {@code kept} bytes already there. */
+    private void announce(boolean resuming, Mirrors.Mirror source, long kept, long total) {
         if (resuming) {
             resumed = true;
-            ctx.events().accept(new CacheEvent.Resumed(key, p.position));
+            ctx.events().accept(new CacheEvent.Resumed(key, kept));
         }
-        ctx.events().accept(new CacheEvent.Started(key, url, p.position, total()));
+        mirrors.wrote(source);
+        ctx.events().accept(new CacheEvent.Started(key, source.url, kept, total));
+    }
+
+    private Mono<Long> write(OriginResponse response, boolean resuming, Mirrors.Mirror source) {
+        PartFile p = part();
+        announce(resuming, source, p.position, total());
         StreamingWriter.Settings how = new StreamingWriter.Settings(
                 bufferSize(),
                 MAX_BUFFERS,
@@ -265,7 +347,13 @@ public final class Download {
 
     private RuntimeException mismatch(IntegrityException.Kind kind, Sha256 actual, long size) {
         IntegrityException failure = failures.integrity(kind, actual, expectedSize(), size);
-        return resumed && !restarted ? new Restart("a resumed download did not verify", failure) : failure;
+        if (resumed && !restarted) {
+            return new Restart("a resumed download did not verify", failure);
+        }
+        if (mirrors.blame()) {
+            return new Reroute(failure); // Bytes from a source that is now dropped, or from several.
+        }
+        return failure;
     }
 
     private long expectedSize() {
@@ -276,7 +364,26 @@ public final class Download {
     // ---- after a failure -------------------------------------------------------------------------
 
     private Mono<Sha256> afterFailure(Throwable error) {
+        if (error instanceof RangeDownload.GaveUp gaveUp) {
+            return Mono.error(gaveUp.failure());
+        }
+        if (error instanceof RangeDownload.FallBack) {
+            parallel = false; // Ranges stopped working: one stream from the hashed prefix.
+            ranges = null;
+            return Mono.<Void>fromRunnable(() -> part().fallBack())
+                    .subscribeOn(ctx.io())
+                    .then(attempt());
+        }
+        if (error instanceof Reroute reroute) {
+            ctx.events().accept(new CacheEvent.Retrying(key, attempts, Duration.ZERO, reroute.failure));
+            return Mono.<Void>fromRunnable(this::resetToZero)
+                    .subscribeOn(ctx.io())
+                    .then(attempt());
+        }
         if (error instanceof Restart restart) {
+            if (ranges != null) {
+                parallel = false; // The artifact changed under parallel ranges: start over as one stream.
+            }
             if (restarted) {
                 CachetException why = restart.failure;
                 return Mono.error(why != null ? why : classify(error));
@@ -284,24 +391,27 @@ public final class Download {
             return startOver();
         }
         CachetException failure = classify(error);
+        if (failure instanceof OriginException originFailure && mirrors.drop(using)) {
+            failovers++; // Another source is left: go on with it at once, from the verified bytes.
+            ctx.events().accept(new CacheEvent.Retrying(key, attempts, Duration.ZERO, originFailure));
+            return Mono.<Void>fromRunnable(() -> part().prepareRetry())
+                    .subscribeOn(ctx.io())
+                    .then(attempt());
+        }
         if (failure instanceof OriginException originFailure) {
             boolean rangeRefused = originFailure.status() == 416
                     || (originFailure.getCause() instanceof OriginFailure f && f.isUnusableRange());
-            if (rangeRefused && part().position > 0 && !restarted) {
+            if (rangeRefused && part().hasBytes() && !restarted) {
                 return startOver();
             }
-            Duration delay = retries.delayAfter(attempts, originFailure);
+            Duration delay = retries.delayAfter(attempts - failovers, originFailure);
             if (delay != null) {
                 return pause(delay, new CacheEvent.Retrying(key, attempts, delay, originFailure))
                         .then(Mono.<Void>fromRunnable(() -> part().prepareRetry())
                                 .subscribeOn(ctx.io()))
                         .then(attempt());
             }
-            Duration asked = originFailure.retryAfter().orElse(null);
-            Duration patience = retries.policy().maxRetryAfter();
-            if (originFailure.isTransient() && asked != null && asked.compareTo(patience) > 0) {
-                return Mono.error(failures.patienceExceeded(originFailure, asked, patience));
-            }
+            return Mono.error(retries.givingUp(originFailure, using.failures));
         }
         return Mono.error(failure);
     }
@@ -314,15 +424,16 @@ public final class Download {
 
     private void resetToZero() {
         resumed = false;
+        mirrors.startOver();
         part().resetToZero();
     }
 
     private CachetException classify(Throwable error) {
         if (error instanceof Restart r) {
-            return new OriginException(url, 0, attempts, false, null, String.valueOf(r.getMessage()), r);
+            return new OriginException(using.url, 0, attempts, false, null, String.valueOf(r.getMessage()), r);
         }
         Path where = part == null ? ctx.store().tmp() : part.path();
-        return failures.classify(error, attempts, where, expectedSize());
+        return using.failures.classify(error, attempts, where, expectedSize());
     }
 
     /**
@@ -350,10 +461,15 @@ public final class Download {
         if (p == null) {
             return;
         }
-        StreamingWriter w = writer;
-        long at = w != null ? w.position() : p.position;
         boolean transientFailure = error == null
                 || (error instanceof CachetException c && c.isTransient() && !(c instanceof StorageException));
+        RangeDownload r = ranges;
+        if (r != null) {
+            p.stopRanges(r.onDisk(), r.snapshot(), transientFailure);
+            return;
+        }
+        StreamingWriter w = writer;
+        long at = w != null ? w.position() : p.position;
         p.stop(at, w == null || w.digestAtPosition(), transientFailure);
     }
 
@@ -366,13 +482,24 @@ public final class Download {
         });
     }
 
-    /** Start over from byte 0 (once): a resume that was refused or did not verify. */
-    private static final class Restart extends RuntimeException {
+    /** Start over from byte 0 (once): a resume that was refused or did not verify, or an artifact that changed. */
+    static final class Restart extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final transient @Nullable CachetException failure;
 
         Restart(String reason, @Nullable CachetException failure) {
             super(reason, null, false, false);
+            this.failure = failure;
+        }
+    }
+
+    /** Start over from byte 0 with the sources left: bytes from one that is now dropped did not verify. */
+    private static final class Reroute extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient IntegrityException failure;
+
+        Reroute(IntegrityException failure) {
+            super(failure.getMessage(), null, false, false);
             this.failure = failure;
         }
     }
@@ -399,7 +526,8 @@ public final class Download {
             int writeBufferSize,
             RetryPolicy retryPolicy,
             DoubleSupplier random,
-            Consumer<CacheEvent> events) {
+            Consumer<CacheEvent> events,
+            Parallelism parallelism) {
 
         /** The same context, retrying as {@code retryPolicy} says and publishing to {@code events}. */
         public Context with(RetryPolicy retryPolicy, Consumer<CacheEvent> events) {
@@ -415,7 +543,61 @@ public final class Download {
                     writeBufferSize,
                     retryPolicy,
                     random,
-                    events);
+                    events,
+                    parallelism);
+        }
+    }
+
+    /**
+     * How a download uses parallel ranges (docs/architecture.md, "Parallel ranges").
+     *
+     * @param maxConnections the most connections per download; 0 to choose by size ({@link
+     *     #connectionsFor})
+     * @param initialConnections how many a download in ranges starts with, before the throughput
+     *     decides whether more pay off
+     * @param minSize below this many bytes to fetch, a download stays one request
+     * @param minRange the smallest range a split makes
+     * @param window how long the throughput of a number of connections is measured
+     */
+    public record Parallelism(
+            int maxConnections, int initialConnections, long minSize, long minRange, Duration window) {
+        /** The most connections chosen by size. */
+        public static final int BY_SIZE_MAX = 8;
+
+        /** Chosen by size, a download needs at least this many bytes to fetch for a second connection. */
+        static final long BY_SIZE_FROM = 32L * 1024 * 1024;
+
+        /** Chosen by size, one more connection for every this many bytes to fetch. */
+        static final long BYTES_PER_CONNECTION = 16L * 1024 * 1024;
+
+        public Parallelism {
+            if (maxConnections < 0 || initialConnections < 1 || minSize < 0 || minRange < 1) {
+                throw new IllegalArgumentException("not a parallelism: " + maxConnections + ", " + initialConnections
+                        + ", " + minSize + ", " + minRange);
+            }
+        }
+
+        /** At most {@code maxConnections} (0: chosen by size), starting with one, measured over 250 ms. */
+        public static Parallelism of(int maxConnections) {
+            return new Parallelism(maxConnections, 1, 4L * 1024 * 1024, 1024 * 1024, Duration.ofMillis(250));
+        }
+
+        /**
+         * How many connections a download with {@code remaining} bytes to fetch may use: one below
+         * {@link #minSize}; else the maximum, or chosen by size: one below 32 MiB, then one per 16
+         * MiB, at most {@link #BY_SIZE_MAX}.
+         */
+        public int connectionsFor(long remaining) {
+            if (maxConnections == 1 || remaining < minSize) {
+                return 1;
+            }
+            if (maxConnections > 1) {
+                return maxConnections;
+            }
+            if (remaining < BY_SIZE_FROM) {
+                return 1;
+            }
+            return (int) Math.min(BY_SIZE_MAX, remaining / BYTES_PER_CONNECTION);
         }
     }
 

@@ -10,20 +10,23 @@ import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The part file a download writes, and what is known about its bytes: the file and its channel,
  * the sidecar, how many bytes are verified on disk ({@link #position}) and the SHA-256 of exactly
- * those ({@link #digest}), and the validators and length they came with.
+ * those ({@link #digest}), ranges past a gap kept from an earlier download in parallel ranges
+ * ({@link #kept}), and the validators and length they came with.
  *
  * <p>Lifecycle: {@link #open} adopts an abandoned part of the key or creates a fresh one; {@link
  * #resetToZero} starts over into a fresh file; {@link #stop} keeps a resumable part (with its
  * sidecar) after a failure or deletes it; {@link #handOver} gives the verified file to the commit.
  *
  * <p>Concurrency: touched by one download's steps, which run one after another; every method that
- * does I/O runs on the I/O threads.
+ * does I/O runs on the I/O threads. A download in parallel ranges also records its ranges and
+ * checkpoints from the writer's threads: the sidecar's writes are synchronized.
  */
 final class PartFile {
     /**
@@ -44,8 +47,13 @@ final class PartFile {
     private Store.Sidecar sidecar;
     private boolean sidecarWritten;
     private boolean handedOver;
+    private boolean stopped; // Guarded by this: no more sidecar writes.
+    // Guarded by this: bumped when the part's bytes are dropped (a fresh file, or a fall back to the
+    // hashed prefix), so that ranges recorded for the bytes before are never written after it.
+    private int generation;
     long position;
     MessageDigest digest = Digests.sha256();
+    List<Store.Span> kept = List.of();
     Validators validators = Validators.NONE;
     long declaredLength = -1;
 
@@ -95,7 +103,7 @@ final class PartFile {
         ResumePlan.Prefix keep;
         try {
             keep = ResumePlan.verifiedPrefix(target, old, pinned);
-            ch.truncate(keep.length());
+            ch.truncate(keep.end());
         } catch (IOException e) {
             close(ch);
             throw e;
@@ -106,10 +114,24 @@ final class PartFile {
         sidecarWritten = true;
         position = keep.length();
         digest = keep.digest();
-        if (position > 0) {
+        kept = keep.beyond();
+        if (hasBytes()) {
             validators = old.validators();
             declaredLength = old.length();
         }
+        if (!kept.isEmpty()) {
+            List<Store.Span> ranges = new java.util.ArrayList<>();
+            if (position > 0) {
+                ranges.add(new Store.Span(0, position));
+            }
+            ranges.addAll(kept);
+            writeRanges(ranges); // Until the download records more: only these bytes count.
+        }
+    }
+
+    /** Whether the part holds bytes of the artifact (a prefix, or kept ranges). */
+    boolean hasBytes() {
+        return position > 0 || !kept.isEmpty();
     }
 
     private void createFresh() throws IOException {
@@ -125,12 +147,14 @@ final class PartFile {
         sidecarWritten = false;
         position = 0;
         digest = Digests.sha256();
+        kept = List.of();
         validators = Validators.NONE;
         declaredLength = -1;
     }
 
     /** Drops the part and starts a fresh one, for a restart from byte 0. */
-    void resetToZero() {
+    synchronized void resetToZero() {
+        generation++;
         close(channel);
         channel = null;
         if (unique != null) {
@@ -145,19 +169,68 @@ final class PartFile {
 
     /** Before a retry: continue from the last verified byte, or start over if that is impossible. */
     void prepareRetry() {
-        if (position > 0 && !ResumePlan.canResume(validators, pinned)) {
+        if (hasBytes() && !ResumePlan.canResume(validators, pinned)) {
             resetToZero();
             return;
         }
         try {
-            channel().truncate(position); // A write that failed half-way may have left bytes beyond it.
+            // A write that failed half-way may have left bytes beyond it; kept ranges past a gap stay.
+            channel()
+                    .truncate(
+                            kept.isEmpty()
+                                    ? position
+                                    : kept.get(kept.size() - 1).end());
         } catch (IOException e) {
             throw StorageException.of(path(), "truncate", e);
         }
     }
 
+    /**
+     * After parallel ranges gave up: only the hashed prefix ({@link #position}, {@link #digest}) is
+     * kept, and the download goes on as one stream from there.
+     */
+    synchronized void fallBack() {
+        generation++;
+        kept = List.of();
+        try {
+            channel().truncate(position);
+        } catch (IOException e) {
+            throw StorageException.of(path(), "truncate", e);
+        }
+        writeRanges(List.of());
+    }
+
+    /** Which bytes the part holds: ranges recorded now are of this {@link #generation}'s bytes. */
+    synchronized int generation() {
+        return generation;
+    }
+
+    /**
+     * Records in the sidecar the ranges on disk, for a download in parallel ranges; ignored if the
+     * part's bytes were dropped since {@code of} (a record scheduled by ranges that have since
+     * stopped would name bytes no longer there, or recreate a deleted part's sidecar).
+     */
+    synchronized void recordRanges(int of, List<Store.Span> onDisk) {
+        if (of == generation) {
+            writeRanges(onDisk);
+        }
+    }
+
+    private void writeRanges(List<Store.Span> onDisk) {
+        String mine = unique;
+        if (mine == null || !sidecarWritten || stopped || handedOver) {
+            return;
+        }
+        sidecar = sidecar.withRanges(onDisk);
+        try {
+            store.writeSidecar(id, mine, sidecar);
+        } catch (IOException e) {
+            // A missing record only means these ranges are downloaded again after a crash.
+        }
+    }
+
     /** The response's validators and length; writes the sidecar if the download is worth resuming. */
-    void recordResponse(Validators validators, long length) throws IOException {
+    synchronized void recordResponse(Validators validators, long length) throws IOException {
         this.validators = validators;
         this.declaredLength = length;
         sidecar = sidecar.withResponse(validators, length);
@@ -168,9 +241,9 @@ final class PartFile {
     }
 
     /** Records in the sidecar that the first {@code at} bytes hash to {@code sha256} (unpinned only). */
-    void checkpoint(long at, String sha256) {
+    synchronized void checkpoint(long at, String sha256) {
         String mine = unique;
-        if (mine == null || !sidecarWritten) {
+        if (mine == null || !sidecarWritten || stopped || handedOver) {
             return;
         }
         sidecar = sidecar.withCheckpoint(at, sha256);
@@ -188,8 +261,8 @@ final class PartFile {
      * @param digestAtPosition whether {@link #digest} holds exactly {@code at} bytes
      * @param transientFailure whether the failure may pass (a resume is then worth it)
      */
-    void stop(long at, boolean digestAtPosition, boolean transientFailure) {
-        if (handedOver || unique == null) {
+    synchronized void stop(long at, boolean digestAtPosition, boolean transientFailure) {
+        if (handedOver || unique == null || stopped) {
             return;
         }
         AsynchronousFileChannel ch = channel;
@@ -197,8 +270,8 @@ final class PartFile {
         close(ch);
         // A pinned part is re-hashed in full when adopted, so whatever reached the file counts, also
         // bytes written while their hash was still running when the download stopped.
-        long kept = pinned ? Math.max(at, sizeOf(path())) : at;
-        if (kept > 0 && sidecarWritten && ResumePlan.canResume(validators, pinned) && transientFailure) {
+        long keep = pinned ? Math.max(at, sizeOf(path())) : at;
+        if (keep > 0 && sidecarWritten && ResumePlan.canResume(validators, pinned) && transientFailure) {
             if (!pinned && digestAtPosition) {
                 // The digest holds exactly the bytes on disk: the whole part can be resumed. Otherwise the
                 // sidecar keeps its last periodic checkpoint, and a resume starts from there.
@@ -207,10 +280,43 @@ final class PartFile {
         } else {
             store.deletePart(id, unique);
         }
+        stopped = true;
+    }
+
+    /**
+     * After a failure or cancellation in parallel ranges: keeps the part with the ranges on disk
+     * (and, unpinned, a checkpoint of the hashed prefix) for a later resume, else removes it.
+     *
+     * @param onDisk the ranges written
+     * @param prefix the hashed prefix and its digest, if known
+     * @param transientFailure whether the failure may pass
+     */
+    synchronized void stopRanges(
+            List<Store.Span> onDisk,
+            io.cachet.internal.write.StreamingWriter.@Nullable Checkpoint prefix,
+            boolean transientFailure) {
+        if (handedOver || unique == null || stopped) {
+            return;
+        }
+        if (!pinned && prefix != null && prefix.length() > 0) {
+            checkpoint(prefix.length(), io.cachet.Sha256.of(prefix.sha256()).hex());
+        }
+        writeRanges(onDisk);
+        stopped = true;
+        AsynchronousFileChannel ch = channel;
+        channel = null;
+        close(ch);
+        long bytes = 0;
+        for (Store.Span span : onDisk) {
+            bytes += span.length();
+        }
+        if (bytes == 0 || !sidecarWritten || !ResumePlan.canResume(validators, pinned) || !transientFailure) {
+            store.deletePart(id, unique);
+        }
     }
 
     /** The verified file, for the commit: from now on this object leaves it alone. */
-    Download.Verified handOver(io.cachet.Sha256 sha256, boolean resumed) {
+    synchronized Download.Verified handOver(io.cachet.Sha256 sha256, boolean resumed) {
         handedOver = true;
         AsynchronousFileChannel ch = channel();
         channel = null;

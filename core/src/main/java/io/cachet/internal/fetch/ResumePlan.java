@@ -18,9 +18,17 @@ import org.jspecify.annotations.Nullable;
  * by an earlier process is considered only once its owner is provably gone (or it is this process's
  * own, from an earlier flight): a live writer might still be writing it. Among those, the largest
  * one for the same URI, with validators to resume against (or a pinned digest to check the result),
- * and no longer than the artifact, wins; the others are deleted. What may be kept of the winner is
- * re-hashed: all of it when the request pins a digest (the final check catches a bad prefix), else
- * only up to the sidecar's checkpoint, whose digest must match.
+ * and no longer than the artifact, wins; the others are deleted. What may be kept of the winner:
+ *
+ * <ul>
+ *   <li>pinned: every byte it holds (the final check catches a bad one), or, for a part written in
+ *       parallel ranges, exactly the ranges its sidecar records; the leading range is re-hashed now,
+ *       the others when the download's hashed prefix reaches them;
+ *   <li>unpinned: only the prefix up to the sidecar's checkpoint, whose digest must match. Ranges
+ *       written past a gap were never hashed, so nothing proves they are the bytes that arrived
+ *       (after a power loss they may be zeros), and an unpinned download has no final check that
+ *       would catch them: they are downloaded again (docs/architecture.md, "Resume").
+ * </ul>
  */
 final class ResumePlan {
     private ResumePlan() {}
@@ -45,7 +53,7 @@ final class ResumePlan {
                     && s.uriHash().equals(uriHash)
                     && canResume(s.validators(), pinned)
                     && fits(p.size(), s.length(), expectedSize);
-            if (usable && (best == null || p.size() > best.size())) {
+            if (usable && (best == null || kept(p) > kept(best))) {
                 if (best != null) {
                     delete.add(best);
                 }
@@ -55,6 +63,12 @@ final class ResumePlan {
             }
         }
         return new Choice(best, delete);
+    }
+
+    /** How many of a part's bytes are the artifact's (all, unless its sidecar records ranges). */
+    private static long kept(Store.Part p) {
+        Store.Sidecar s = p.sidecar();
+        return s == null ? p.size() : s.bytesIn(p.size());
     }
 
     /** Whether bytes received with {@code validators} can be continued: asked for by If-Range, or checked by a pin. */
@@ -72,18 +86,44 @@ final class ResumePlan {
     /**
      * What may be kept of an adopted part.
      *
-     * @param length how many bytes (0: start over)
+     * @param length how many bytes from 0 (0: none)
      * @param digest the SHA-256 state after exactly those bytes
+     * @param beyond ranges after a gap past the prefix, kept too (pinned parts written in ranges)
      */
-    record Prefix(long length, MessageDigest digest) {}
+    record Prefix(long length, MessageDigest digest, List<Store.Span> beyond) {
+        Prefix(long length, MessageDigest digest) {
+            this(length, digest, List.of());
+        }
+
+        /** Where the kept bytes end: the file is cut there. */
+        long end() {
+            return beyond.isEmpty() ? length : beyond.get(beyond.size() - 1).end();
+        }
+    }
 
     /** Re-hashes what may be kept of an adopted part. */
     static Prefix verifiedPrefix(Path part, Store.Sidecar old, boolean pinned) throws IOException {
         long size = Files.size(part);
         MessageDigest d = Digests.sha256();
-        if (pinned) {
+        if (pinned && old.ranges().isEmpty()) {
             Digests.hashPrefix(part, size, d);
             return new Prefix(size, d);
+        }
+        if (pinned) {
+            long prefix = 0;
+            List<Store.Span> beyond = new ArrayList<>();
+            for (Store.Span span : old.ranges()) {
+                if (span.end() > size) {
+                    break; // Recorded, yet not in the file: the file was cut; keep only what is there.
+                }
+                if (span.start() == 0) {
+                    prefix = span.end();
+                } else {
+                    beyond.add(span);
+                }
+            }
+            Digests.hashPrefix(part, prefix, d);
+            return new Prefix(prefix, d, beyond);
         }
         long checkpoint = old.checkpointOffset();
         String expected = old.checkpointSha256();

@@ -46,7 +46,16 @@ final class Retries {
         return delay;
     }
 
-    RetryPolicy policy() {
-        return policy;
+    /**
+     * The failure to report when retrying stops: {@code failure}, or, if the origin asked to be
+     * retried later than this cache waits, a failure that says so.
+     */
+    OriginException givingUp(OriginException failure, Failures failures) {
+        Duration asked = failure.retryAfter().orElse(null);
+        Duration patience = policy.maxRetryAfter();
+        if (failure.isTransient() && asked != null && asked.compareTo(patience) > 0) {
+            return failures.patienceExceeded(failure, asked, patience);
+        }
+        return failure;
     }
 }

@@ -2,7 +2,9 @@ package io.cachet.internal.store;
 
 import io.cachet.Sha256;
 import io.cachet.spi.Validators;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -37,7 +39,13 @@ import org.jspecify.annotations.Nullable;
  * pid=4242
  * start=1764250000000     process start, epoch ms: tells a live owner from a recycled pid
  * checkpoint=8388608 9f86…  a prefix length and the SHA-256 of exactly that prefix
+ * ranges=0-8388608 33554432-41943040   written in parallel ranges: only these [start-end) hold the
+ *                                      artifact's bytes (absent: everything from byte 0 does)
  * </pre>
+ *
+ * <p>A download in parallel ranges rewrites its sidecar as ranges complete, so that after a crash
+ * the next holder asks only for what is missing; a range is recorded only once its bytes were
+ * written. At most {@link Store.Sidecar#MAX_RANGES} ranges are kept, the largest.
  *
  * <p>Both are written by other processes and users too, so parsing is defensive: anything
  * malformed reads as "no record".
@@ -102,6 +110,16 @@ final class RecordFiles {
         if (sidecar.checkpointSha256() != null) {
             fields.put("checkpoint", sidecar.checkpointOffset() + " " + sidecar.checkpointSha256());
         }
+        if (!sidecar.ranges().isEmpty()) {
+            StringBuilder ranges = new StringBuilder();
+            for (Store.Span span : sidecar.ranges()) {
+                ranges.append(ranges.length() == 0 ? "" : " ")
+                        .append(span.start())
+                        .append('-')
+                        .append(span.end());
+            }
+            fields.put("ranges", ranges.toString());
+        }
         return RecordText.format(SIDECAR_HEADER, fields);
     }
 
@@ -132,9 +150,30 @@ final class RecordFiles {
                     RecordText.longField(fields, "length", -1),
                     new Store.Owner(fields.getOrDefault("host", ""), pid, RecordText.longField(fields, "start", 0)),
                     offset,
-                    sha);
+                    sha,
+                    ranges(fields.get("ranges")));
         } catch (RuntimeException malformed) {
             return null;
         }
+    }
+
+    /** Sorted, disjoint spans; anything else is malformed (an exception: the whole sidecar reads as none). */
+    private static List<Store.Span> ranges(@Nullable String text) {
+        if (text == null || text.isEmpty()) {
+            return List.of();
+        }
+        List<Store.Span> spans = new ArrayList<>();
+        long previousEnd = -1;
+        for (String field : text.split(" ")) {
+            int dash = field.indexOf('-');
+            Store.Span span =
+                    new Store.Span(Long.parseLong(field.substring(0, dash)), Long.parseLong(field.substring(dash + 1)));
+            if (span.start() <= previousEnd) {
+                throw new IllegalArgumentException("ranges out of order or overlapping: " + text);
+            }
+            previousEnd = span.end();
+            spans.add(span);
+        }
+        return spans;
     }
 }

@@ -484,8 +484,9 @@ public final class Store {
                 if (s == null || Processes.isProvablyGone(s.owner())) {
                     continue;
                 }
-                if (best == null || part.size() > best.bytes()) {
-                    best = new Holder(s.owner().pid(), s.owner().host(), part.size(), s.length(), s.url());
+                long bytes = s.bytesIn(part.size());
+                if (best == null || bytes > best.bytes()) {
+                    best = new Holder(s.owner().pid(), s.owner().host(), bytes, s.length(), s.url());
                 }
             }
         } catch (IOException e) {
@@ -659,6 +660,9 @@ public final class Store {
      * @param owner the writer
      * @param checkpointOffset a prefix length whose SHA-256 is {@code checkpointSha256}, or 0
      * @param checkpointSha256 the hex SHA-256 of exactly that prefix, or null
+     * @param ranges the byte ranges of the part that hold the artifact's bytes, written by a download
+     *     in parallel ranges (the rest of the file is not the artifact's); empty when the part was
+     *     written from byte 0 on, in order, so that everything in it counts
      */
     public record Sidecar(
             String uriHash,
@@ -667,7 +671,15 @@ public final class Store {
             long length,
             Owner owner,
             long checkpointOffset,
-            @Nullable String checkpointSha256) {
+            @Nullable String checkpointSha256,
+            List<Span> ranges) {
+
+        /** At most this many ranges are recorded: the largest ones (an unrecorded range is only downloaded again). */
+        public static final int MAX_RANGES = 64;
+
+        public Sidecar {
+            ranges = Span.largest(ranges, MAX_RANGES);
+        }
 
         /** What a sidecar (and a record) keeps of a URI: its SHA-256, so the query is never stored. */
         public static String uriHash(java.net.URI uri) {
@@ -676,15 +688,63 @@ public final class Store {
 
         /** A new sidecar of this process for {@code uriHash}, before any response. */
         public static Sidecar fresh(String uriHash, String url) {
-            return new Sidecar(uriHash, url, Validators.NONE, -1, Owner.current(), 0, null);
+            return new Sidecar(uriHash, url, Validators.NONE, -1, Owner.current(), 0, null, List.of());
         }
 
         public Sidecar withCheckpoint(long offset, String sha256) {
-            return new Sidecar(uriHash, url, validators, length, owner, offset, sha256);
+            return new Sidecar(uriHash, url, validators, length, owner, offset, sha256, ranges);
         }
 
         public Sidecar withResponse(Validators validators, long length) {
-            return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256);
+            return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256, ranges);
+        }
+
+        /** The same sidecar recording {@code ranges} (empty: the part is written in order from byte 0). */
+        public Sidecar withRanges(List<Span> ranges) {
+            return new Sidecar(uriHash, url, validators, length, owner, checkpointOffset, checkpointSha256, ranges);
+        }
+
+        /** How many of the part's bytes are the artifact's, for a part of {@code size} bytes. */
+        public long bytesIn(long size) {
+            if (ranges.isEmpty()) {
+                return size;
+            }
+            long sum = 0;
+            for (Span span : ranges) {
+                sum += span.length();
+            }
+            return sum;
+        }
+    }
+
+    /**
+     * Bytes {@code [start, end)} of a part file.
+     *
+     * @param start the first byte
+     * @param end the byte after the last one
+     */
+    public record Span(long start, long end) {
+        public Span {
+            if (start < 0 || end <= start) {
+                throw new IllegalArgumentException(
+                        "a span is [start, end) with 0 <= start < end: [" + start + ", " + end + ")");
+            }
+        }
+
+        public long length() {
+            return end - start;
+        }
+
+        /** The {@code max} longest of {@code spans}, in order of their start. */
+        static List<Span> largest(List<Span> spans, int max) {
+            if (spans.size() <= max) {
+                return List.copyOf(spans);
+            }
+            List<Span> kept = new ArrayList<>(spans);
+            kept.sort(java.util.Comparator.comparingLong(Span::length).reversed());
+            kept = new ArrayList<>(kept.subList(0, max));
+            kept.sort(java.util.Comparator.comparingLong(Span::start));
+            return List.copyOf(kept);
         }
     }
 

@@ -56,6 +56,13 @@ import reactor.core.scheduler.Scheduler;
  *       once nothing is in flight, so the caller may close the channel.
  * </ul>
  *
+ * <p>One range of several ({@link #ranges}): the same writer then streams one response body into
+ * the artifact's bytes {@code [start, end)} of a part file that other writers fill at the same
+ * time. Each buffer, once written, goes down its hash lane to the part's in-order hasher, which
+ * takes it only if it is next in the artifact (otherwise its bytes are read back from disk once the
+ * prefix before them is complete, never held in memory); its end may shrink while it runs ({@link #shrinkTo}), when
+ * another connection takes over the rest, and reaching it ends the writer successfully.
+ *
  * <p>Concurrency: the upstream signals {@code onNext}/{@code onComplete}/{@code onError} serially
  * on its own thread, and only that thread touches {@code filling}, {@code fillStart} and {@code
  * accepted}. Write completions, hash tasks, syncs and the watchdog run on other threads. What they
@@ -66,8 +73,11 @@ public final class StreamingWriter {
 
     /** Told as the download advances. Called from the I/O threads, never concurrently. */
     public interface Listener {
-        /** Both lanes are through {@code position} bytes. */
-        void written(long position);
+        /**
+         * The artifact's first {@code bytes} are written and hashed (one stream); or, for {@link
+         * #ranges}, {@code bytes} of the artifact are written, wherever they are.
+         */
+        void written(long bytes);
 
         /**
          * The SHA-256 of exactly the first {@code position} bytes, taken every {@code checkpointEvery}
@@ -96,7 +106,7 @@ public final class StreamingWriter {
             long checkpointEvery) {}
 
     private final AsynchronousFileChannel channel;
-    private final MessageDigest digest;
+    private final @Nullable MessageDigest digest; // One stream's; a range's bytes go to the part's hasher instead.
     private final long start;
     private final long limit;
     private final Settings settings;
@@ -105,6 +115,14 @@ public final class StreamingWriter {
 
     private volatile long position;
     private volatile long hashedThrough;
+
+    // One range of several: the part's shared hasher and accounting; null for one stream.
+    private final @Nullable RangeWriter shared;
+    private final Object claims = new Object();
+    private long end; // Guarded by claims: where this range stops; shrinks when another stream takes the rest.
+    private long claimed; // Guarded by claims: the bytes before it are this writer's to write.
+    private volatile @Nullable Run run;
+    private volatile @Nullable String stopped; // Why stop() was called, also before write() started.
 
     /**
      * @param position where the body starts in the file; {@code digest} already holds the bytes
@@ -127,6 +145,154 @@ public final class StreamingWriter {
         this.settings = settings;
         this.budget = (long) settings.bufferSize() * settings.maxBuffers();
         this.listener = listener;
+        this.shared = null;
+    }
+
+    /** One range, {@code [start, end)}, of the part that {@code shared} writes. */
+    StreamingWriter(AsynchronousFileChannel channel, long start, long end, RangeWriter shared, Settings settings) {
+        this.channel = channel;
+        this.start = start;
+        this.position = start;
+        this.hashedThrough = start;
+        this.digest = null;
+        this.limit = end;
+        this.settings = settings;
+        this.budget = (long) settings.bufferSize() * settings.maxBuffers();
+        this.listener = bytes -> {};
+        this.shared = shared;
+        this.end = end;
+        this.claimed = start;
+    }
+
+    /**
+     * A writer of several ranges of one part file at once, for a download over parallel connections.
+     *
+     * @param channel the part file
+     * @param hashedThrough how many bytes from 0 are already in {@code digest} (and on disk)
+     * @param digest the SHA-256 of exactly those bytes; updated in order as the prefix grows
+     * @param length the artifact's size
+     * @param settings for each range's writer ({@code bufferSize} and {@code maxBuffers} are per range),
+     *     and {@code syncEvery} and {@code checkpointEvery} for the whole file
+     * @param listener told of the bytes on disk, and of checkpoints of the prefix
+     */
+    public static Ranges ranges(
+            AsynchronousFileChannel channel,
+            long hashedThrough,
+            MessageDigest digest,
+            long length,
+            Settings settings,
+            Listener listener) {
+        return new RangeWriter(channel, hashedThrough, digest, length, settings, listener);
+    }
+
+    /**
+     * The ranges of one part file being written at once, and the in-order SHA-256 of the artifact
+     * they make. Thread-safe.
+     */
+    public interface Ranges {
+        /** Bytes {@code [start, end)} are already in the file (kept from an earlier attempt); call before any range is written. */
+        void kept(long start, long end);
+
+        /** A writer for the bytes {@code [start, end)}, from one response body; call its {@link #write} once. */
+        StreamingWriter open(long start, long end);
+
+        /** Completes once the whole artifact is hashed in order; fails if reading the file back or a sync fails. */
+        Mono<Void> hashed();
+
+        /** The SHA-256 of the artifact, once {@link #hashed()} completed. */
+        MessageDigest digest();
+
+        /** How many bytes from 0 are hashed. */
+        long hashedThrough();
+
+        /** Bytes of the artifact on disk. */
+        long onDisk();
+
+        /**
+         * Stops hashing what the ranges write, hashes what is on disk right after the hashed prefix,
+         * and completes once no read or update is in flight. Then {@link #digest()} holds exactly
+         * {@link #hashedThrough()} bytes. Call once the ranges have stopped.
+         */
+        Mono<Void> quiesce();
+
+        /**
+         * The hashed prefix's length and SHA-256, once no update is in flight (waiting a moment for
+         * one to end); null if one still is. Blocks briefly: call it on the I/O threads.
+         */
+        @Nullable
+        Checkpoint snapshot();
+    }
+
+    /**
+     * A prefix of the artifact and the SHA-256 of exactly its bytes.
+     *
+     * @param length the prefix's length
+     * @param sha256 its digest
+     */
+    public record Checkpoint(long length, byte[] sha256) {}
+
+    /** This writer's first byte. */
+    public long start() {
+        return start;
+    }
+
+    /** Where this writer stops: the end of its range, which {@link #shrinkTo} may bring closer. */
+    public long end() {
+        synchronized (claims) {
+            return end;
+        }
+    }
+
+    /**
+     * Ends this range at {@code newEnd}, or as close to it as the bytes already taken allow, so that
+     * another writer can take the rest; never moves the end further.
+     *
+     * @return the new end: the rest, from it on, is no longer this writer's
+     */
+    public long shrinkTo(long newEnd) {
+        synchronized (claims) {
+            long at = Math.max(newEnd, claimed);
+            if (at < end) {
+                end = at;
+            }
+            return end;
+        }
+    }
+
+    /**
+     * Stops a range's writer from outside: the body is cancelled, what arrived is still written, and
+     * {@link #write} then fails with {@link Stalled} once nothing is in flight. Nothing happens if
+     * it has not started or has already ended.
+     */
+    public void stop(String reason) {
+        stopped = reason;
+        Run r = run;
+        if (r != null) {
+            r.interrupt(new Stalled(reason), false);
+        }
+    }
+
+    /** Bytes of this range taken from the body so far (for rates). */
+    public long received() {
+        synchronized (claims) {
+            return claimed - start;
+        }
+    }
+
+    /** How many of {@code n} more bytes this range may take (all of them for one stream). */
+    private int claim(int n) {
+        synchronized (claims) {
+            int take = (int) Math.min(n, end - claimed);
+            claimed += take;
+            return take;
+        }
+    }
+
+    /** Whether a range was shrunk and has now taken every byte up to its new end. */
+    private boolean shrunkAndFull() {
+        synchronized (claims) {
+            return claimed == end && end < limit;
+        }
     }
 
     /** Bytes on disk and in the digest: where the next attempt may resume. */
@@ -149,9 +315,14 @@ public final class StreamingWriter {
      */
     public Mono<Long> write(Flux<ByteBuffer> body) {
         return Mono.create(sink -> {
-            Run run = new Run(sink);
-            sink.onCancel(() -> run.fail(new CancellationException("download cancelled")));
-            body.subscribe(run);
+            Run r = new Run(sink);
+            run = r;
+            sink.onCancel(() -> r.fail(new CancellationException("download cancelled")));
+            body.subscribe(r);
+            String why = stopped;
+            if (why != null) {
+                r.interrupt(new Stalled(why), false); // Stopped before it started.
+            }
         });
     }
 
@@ -206,12 +377,13 @@ public final class StreamingWriter {
         final ByteBuffer buffer;
         final long at;
         final int length;
-        int lanesLeft = 2; // Guarded by the Run.
+        int lanesLeft; // Guarded by the Run.
 
-        Slot(ByteBuffer buffer, long at) {
+        Slot(ByteBuffer buffer, long at, int lanes) {
             this.buffer = buffer;
             this.at = at;
             this.length = buffer.remaining();
+            this.lanesLeft = lanes;
         }
     }
 
@@ -247,10 +419,7 @@ public final class StreamingWriter {
         // Written by the upstream thread, read by the watchdog.
         private volatile long received;
 
-        // Progress reporting is serialised by this counter; only the reporting thread touches reported.
-        private final java.util.concurrent.atomic.AtomicInteger progressWip =
-                new java.util.concurrent.atomic.AtomicInteger();
-        private long reported = start;
+        private final ProgressRelay progress = new ProgressRelay(start, () -> position, listener::written);
 
         // Only the watchdog touches these.
         private long lastReceived = -1;
@@ -267,6 +436,14 @@ public final class StreamingWriter {
         @Override
         public void onSubscribe(Subscription s) {
             upstream = s;
+            boolean done;
+            synchronized (this) {
+                done = upstreamDone;
+            }
+            if (done) {
+                s.cancel(); // Stopped or failed before the body was subscribed: never take a byte of it.
+                return;
+            }
             startWatchdog();
             requestMore();
         }
@@ -281,9 +458,19 @@ public final class StreamingWriter {
                 outstanding--;
                 largestChunk = Math.max(largestChunk, n);
             }
-            if (accepted + n > limit) {
-                fail(new Overflow(limit, accepted + n));
-                return;
+            boolean last = false;
+            if (shared == null) {
+                if (accepted + n > limit) {
+                    fail(new Overflow(limit, accepted + n));
+                    return;
+                }
+            } else {
+                int take = claim(n);
+                last = take < n || shrunkAndFull();
+                if (take < n) {
+                    chunk.limit(chunk.position() + take); // The rest is another range's, or past the one asked for.
+                    n = take;
+                }
             }
             accepted += n;
             received += n;
@@ -309,17 +496,51 @@ public final class StreamingWriter {
             synchronized (this) {
                 buffered += n;
                 if (full != null) {
-                    toWrite.addAll(full);
-                    toHash.addAll(full);
+                    for (Slot slot : full) {
+                        enqueue(slot);
+                    }
                 }
+            }
+            if (last) {
+                endOfRange();
+                return;
             }
             pump();
             requestMore();
         }
 
+        /** A range has every byte it wants: what is buffered is written, the body is cancelled, and the writer succeeds. */
+        private void endOfRange() {
+            Slot last = flushFilling();
+            boolean cancel;
+            synchronized (this) {
+                if (last != null) {
+                    enqueue(last);
+                }
+                cancel = !upstreamDone;
+                upstreamDone = true;
+            }
+            if (cancel && upstream != null) {
+                upstream.cancel();
+            }
+            pump();
+        }
+
+        /**
+         * Queues a full buffer. One stream's goes down both lanes at once. A range's goes to the write
+         * lane only, and to the hash lane once it is written: the part's hasher then never takes bytes
+         * that are not on disk, so a prefix it has hashed is a prefix the file holds. Called holding this.
+         */
+        private void enqueue(Slot slot) {
+            toWrite.add(slot);
+            if (shared == null) {
+                toHash.add(slot);
+            }
+        }
+
         /** Turns the buffer being filled into a slot; upstream thread only. */
         private Slot seal(ByteBuffer target) {
-            Slot slot = new Slot(target.flip(), fillStart);
+            Slot slot = new Slot(target.flip(), fillStart, shared == null ? 2 : 1);
             fillStart += slot.length;
             filling = null;
             return slot;
@@ -330,8 +551,7 @@ public final class StreamingWriter {
             Slot last = flushFilling();
             synchronized (this) {
                 if (last != null) {
-                    toWrite.add(last);
-                    toHash.add(last);
+                    enqueue(last);
                 }
                 upstreamDone = true;
             }
@@ -376,8 +596,7 @@ public final class StreamingWriter {
                 Slot last = flushFilling();
                 if (last != null) {
                     synchronized (this) {
-                        toWrite.add(last);
-                        toHash.add(last);
+                        enqueue(last);
                     }
                 }
             } else if (cancel && upstream != null) {
@@ -438,7 +657,14 @@ public final class StreamingWriter {
                 startWrite(write, write.at);
             }
             if (hash) {
-                settings.executor().execute(this::hashNext);
+                try {
+                    settings.executor().execute(this::hashNext);
+                } catch (RuntimeException refused) { // The I/O threads are shutting down (the cache closes).
+                    synchronized (this) {
+                        hashing = false;
+                    }
+                    fail(refused);
+                }
             }
             if (finish) {
                 finish();
@@ -480,9 +706,17 @@ public final class StreamingWriter {
                     syncing = true;
                     lastSync = written;
                 }
+                if (shared != null) {
+                    toHash.add(slot); // Written: now the part's hasher may take it (in this section, so pump waits for
+                    // it).
+                }
             }
             if (sync) {
                 settings.executor().execute(this::syncInBackground);
+            }
+            if (shared != null) {
+                pump();
+                return;
             }
             laneDone(slot);
         }
@@ -494,6 +728,14 @@ public final class StreamingWriter {
                 writeView = null;
             }
             fail(t instanceof IOException io ? new WriteFailed(io) : t);
+            if (shared != null) {
+                synchronized (this) {
+                    buffered -= slot.length; // Never hashed, never reported written.
+                }
+                BufferPool.SHARED.release(slot.buffer);
+                pump();
+                return;
+            }
             laneDone(slot);
         }
 
@@ -511,8 +753,18 @@ public final class StreamingWriter {
                     pump();
                     return;
                 }
-                digest.update(slot.buffer.duplicate());
                 long at = slot.at + slot.length;
+                RangeWriter ranges = shared;
+                if (ranges != null) {
+                    ranges.offer(slot.at, slot.buffer.duplicate()); // Hashed now if it is next; else read back later.
+                    synchronized (this) {
+                        hashed = at;
+                    }
+                    laneDone(slot);
+                    continue;
+                }
+                MessageDigest d = java.util.Objects.requireNonNull(digest, "one stream has a digest");
+                d.update(slot.buffer.duplicate());
                 boolean checkpoint;
                 synchronized (this) {
                     hashed = at;
@@ -522,7 +774,7 @@ public final class StreamingWriter {
                     }
                 }
                 if (checkpoint) {
-                    listener.checkpoint(at, copy(digest).digest()); // Only this lane touches the digest.
+                    listener.checkpoint(at, copy(d).digest()); // Only this lane touches the digest.
                 }
                 laneDone(slot);
             }
@@ -554,30 +806,17 @@ public final class StreamingWriter {
                 }
             }
             if (free) {
+                RangeWriter ranges = shared;
+                if (ranges != null) {
+                    ranges.written(
+                            slot.at,
+                            slot.at + slot.length); // After the hash lane: it took the bytes, or they are read back.
+                }
                 BufferPool.SHARED.release(slot.buffer);
-                reportProgress();
+                progress.report();
             }
             pump();
             requestMore();
-        }
-
-        /** Tells the listener the latest position, one call at a time, from whichever thread gets here. */
-        private void reportProgress() {
-            if (progressWip.getAndIncrement() != 0) {
-                return;
-            }
-            int missed = 1;
-            while (true) {
-                long now = position;
-                if (now > reported) {
-                    reported = now;
-                    listener.written(now);
-                }
-                missed = progressWip.addAndGet(-missed);
-                if (missed == 0) {
-                    return;
-                }
-            }
         }
 
         private void finish() {
@@ -691,7 +930,7 @@ public final class StreamingWriter {
         }
     }
 
-    private static MessageDigest copy(MessageDigest digest) {
+    static MessageDigest copy(MessageDigest digest) {
         try {
             return (MessageDigest) digest.clone();
         } catch (CloneNotSupportedException e) {

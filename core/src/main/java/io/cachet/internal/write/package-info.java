@@ -1,6 +1,7 @@
 /**
  * Bytes into a part file: positional writes through an {@code AsynchronousFileChannel}, hashing in
- * order, with backpressure and the idle and throughput watchdog. Door: {@link
+ * order, with backpressure and the idle and throughput watchdog; several ranges of one file at
+ * once, hashed in order as the prefix completes. Door: {@link
  * io.cachet.internal.write.StreamingWriter}.
  */
 @NullMarked

@@ -103,6 +103,7 @@ public class CachetAutoConfiguration {
         map.from(properties::getWriteBufferSize)
                 .as(size -> Math.toIntExact(size.toBytes()))
                 .to(builder::writeBufferSize);
+        map.from(properties::getConnections).to(builder::connections);
         map.from(properties::isOffline).to(builder::offline);
         map.from(properties::getMaxSize).as(DataSize::toBytes).to(builder::maxSize);
         map.from(properties::getEvictionMinAge).to(builder::evictionMinAge);

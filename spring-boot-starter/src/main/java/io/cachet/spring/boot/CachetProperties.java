@@ -45,6 +45,12 @@ public class CachetProperties {
     private DataSize writeBufferSize = DataSize.ofKilobytes(512);
 
     /**
+     * The most connections one download uses, each fetching a range of the artifact, when the origin
+     * serves ranges (1 turns parallel ranges off). Unset: chosen by size, at most 8.
+     */
+    private @Nullable Integer connections;
+
+    /**
      * Whether the cache works offline: cached artifacts are served, and a miss fails at once with
      * OfflineException, asking no origin.
      */
@@ -137,6 +143,14 @@ public class CachetProperties {
 
     public void setWriteBufferSize(DataSize writeBufferSize) {
         this.writeBufferSize = writeBufferSize;
+    }
+
+    public @Nullable Integer getConnections() {
+        return connections;
+    }
+
+    public void setConnections(@Nullable Integer connections) {
+        this.connections = connections;
     }
 
     public boolean isOffline() {

@@ -112,6 +112,18 @@ class CachetAutoConfigurationTest {
     }
 
     @Test
+    void theMostConnectionsPerDownloadReachTheCache() {
+        CachetProperties properties = new CachetProperties();
+        properties.setRoot(dir);
+        properties.setConnections(4);
+
+        assertThat(TestAccess.settings(CachetAutoConfiguration.builder(properties)))
+                .isEqualTo(TestAccess.settings(Cache.builder().root(dir).connections(4)));
+        assertThat(TestAccess.settings(CachetAutoConfiguration.builder(properties)))
+                .isNotEqualTo(TestAccess.settings(Cache.builder().root(dir)));
+    }
+
+    @Test
     void theSizeCapAndTheEvictionMinimumAgeReachTheCache() {
         CachetProperties properties = new CachetProperties();
         properties.setRoot(dir);

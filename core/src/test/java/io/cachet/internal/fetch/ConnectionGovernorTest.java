@@ -1,0 +1,79 @@
+package io.cachet.internal.fetch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** docs/architecture.md, "Parallel ranges": connections are added while they raise the throughput. */
+class ConnectionGovernorTest {
+    private static final long WINDOW = 1_000_000_000L; // 1 s
+    private static final long PER_CONNECTION = 20_000_000; // A cap per connection, as a CDN's.
+
+    private final ConnectionGovernor governor = new ConnectionGovernor(8, WINDOW);
+    private long now;
+    private long bytes;
+
+    @Test
+    void connectionsDoubleWhileEachStepPaysOffUpToTheMaximum() {
+        assertThat(stepWith(1, PER_CONNECTION)).isEqualTo(1);
+        assertThat(stepWith(2, PER_CONNECTION)).isEqualTo(2);
+        assertThat(stepWith(4, PER_CONNECTION)).isEqualTo(4);
+        assertThat(stepWith(8, PER_CONNECTION)).isZero();
+    }
+
+    @Test
+    void aStepThatDoesNotPayOffStopsTheAdding() {
+        assertThat(stepWith(1, PER_CONNECTION)).isEqualTo(1);
+        // Two connections bring only 10% more in all: the limit is not per connection.
+        assertThat(stepWith(2, PER_CONNECTION * 0.55)).isZero();
+        assertThat(governor.holding()).isTrue();
+        assertThat(stepWith(2, PER_CONNECTION * 10)).as("for good").isZero();
+    }
+
+    @Test
+    void nothingIsMeasuredUntilEveryConnectionFlows() {
+        tick(1, 0, 0);
+        now += 10 * WINDOW;
+        bytes += 1;
+        assertThat(tick(1, 1, 0)).as("a connection that is not flowing yet").isZero();
+        assertThat(stepWith(1, PER_CONNECTION)).isEqualTo(1);
+    }
+
+    @Test
+    void aWindowMustPassBeforeAStepIsJudged() {
+        tick(1, 1, 0);
+        now += WINDOW / 2;
+        bytes += PER_CONNECTION;
+        assertThat(tick(1, 1, 0)).isZero();
+    }
+
+    @Test
+    void theLastStepAddsOnlyUpToTheMaximum() {
+        ConnectionGovernor six = new ConnectionGovernor(6, WINDOW);
+        long t = 0;
+        long b = 0;
+        int open = 1;
+        int added = 0;
+        for (int step = 0; step < 4; step++) {
+            six.tick(t, b, open, open);
+            t += WINDOW;
+            b += open * PER_CONNECTION;
+            added = six.tick(t, b, open, open);
+            open += added;
+        }
+        assertThat(open).isEqualTo(6);
+    }
+
+    /** One measured window at {@code open} connections, each bringing {@code perConnection} bytes/s. */
+    private int stepWith(int open, double perConnection) {
+        tick(open, open, 0);
+        now += WINDOW;
+        bytes += (long) (open * perConnection);
+        return tick(open, open, 0);
+    }
+
+    private int tick(int open, int flowing, long more) {
+        bytes += more;
+        return governor.tick(now, bytes, open, flowing);
+    }
+}
