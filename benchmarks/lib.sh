@@ -1,4 +1,5 @@
-# lib.sh: what the benchmark scripts share (compare.sh, fleet.sh). Sourced, not run.
+# lib.sh: what the benchmark scripts share (compare.sh, fleet.sh, syscalls.sh, warm-start.sh).
+# Sourced, not run.
 # Each function needs `log` and, for start_nginx, `$work`.
 
 # need_tools SCRIPT COMMAND=PACKAGE...: installs the Debian packages of missing commands as root
@@ -81,4 +82,16 @@ stop_nginx() {
 # stats FILE: "median min max" of the numbers in FILE, one a line.
 stats() {
   sort -g "$1" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s", m, v[1], v[NR] }'
+}
+
+# small_files_served COUNT SEED: COUNT files of 64 KiB (f00000, f00001, ...) in $work/data/small with
+# their SHA-256s in $work/data/small.sha256, served by start_nginx on a free port; sets port.
+small_files_served() {
+  mkdir -p "$work/data/small"
+  random_bytes "$2" $(($1 * 65536)) | (cd "$work/data/small" && split -b 65536 -d -a 5 - f)
+  (cd "$work/data/small" && sha256sum f* >"$work/data/small.sha256")
+  chmod -R a+rX "$work/data"
+  port=$(free_port)
+  start_nginx "$work/data" "$port"
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/small/f00000"
 }

@@ -36,6 +36,8 @@ for tool in strace nginx curl openssl; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || { echo "syscalls.sh: $tool is missing" >&2; exit 1; }
 done
 root=$(cd "$(dirname "$0")/.." && pwd -P)
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 if [ -n "$jar" ]; then
   cachet=(java -XX:+UseSerialGC -jar "$jar")
 else
@@ -54,39 +56,7 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$work"
-mkdir -p "$work/data/small" "$work/nginx"
-{ openssl enc -aes-128-ctr -pass pass:small -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } \
-  | head -c $((files * 65536)) | (cd "$work/data/small" && split -b 65536 -d -a 5 - f)
-(cd "$work/data/small" && sha256sum f* >"$work/data/small.sha256")
-chmod -R a+rX "$work/data"
-
-port=
-for candidate in $(shuf -i 20000-59999 -n 20); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || { echo "syscalls.sh: no free port on 127.0.0.1" >&2; exit 1; }
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon on;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 100000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$port; root $work/data; }
-}
-EOF
-"$(command -v nginx || echo /usr/sbin/nginx)" -p "$work/nginx" -c "$work/nginx/nginx.conf"
-for _ in $(seq 50); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.1; done
-curl -fsS -o /dev/null "http://127.0.0.1:$port/small/f00000"
+small_files_served "$files" small
 
 # count N OUTPUT: strace -c -f of a fetch-all of the first N files into a fresh cache.
 count() {

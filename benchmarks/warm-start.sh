@@ -32,6 +32,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 root=$(cd "$(dirname "$0")/.." && pwd -P)
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 jar=$root/cli/target/cachet.jar
 jsa=$root/cli/target/cachet.jsa
 aot=$root/cli/target/cachet.aot
@@ -50,39 +52,9 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$work"
-mkdir -p "$work/data/small" "$work/nginx" "$work/results"
-{ openssl enc -aes-128-ctr -pass pass:warm -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } \
-  | head -c $((files * 65536)) | (cd "$work/data/small" && split -b 65536 -d -a 5 - f)
-(cd "$work/data/small" && sha256sum f* >"$work/data/small.sha256")
-chmod -R a+rX "$work/data"
-port=
-for candidate in $(shuf -i 20000-59999 -n 20); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || { echo "warm-start.sh: no free port on 127.0.0.1" >&2; exit 1; }
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon on;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 100000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$port; root $work/data; }
-}
-EOF
-"$(command -v nginx || echo /usr/sbin/nginx)" -p "$work/nginx" -c "$work/nginx/nginx.conf"
-for _ in $(seq 50); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.1; done
+mkdir -p "$work/results"
+small_files_served "$files" warm
 base="http://127.0.0.1:$port"
-curl -fsS -o /dev/null "$base/small/f00000"
 awk -v base="$base" '{ print base "/small/" $2 " " $1 }' "$work/data/small.sha256" >"$work/manifest"
 one_sha=$(awk 'NR == 2 { print $1 }' "$work/data/small.sha256")
 one_url="$base/small/$(awk 'NR == 2 { print $2 }' "$work/data/small.sha256")"

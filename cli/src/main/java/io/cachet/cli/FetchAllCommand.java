@@ -131,13 +131,7 @@ final class FetchAllCommand implements Callable<Integer> {
             }
             lines = Manifest.read(readManifest());
             outputs = outputDir == null ? Map.of() : OutputNames.assign(outputDir, lines);
-            session = Session.forFetching(
-                    io,
-                    cacheDir.resolve(io),
-                    cacheDir.sharedWithGroup(io),
-                    network,
-                    cap.resolve(io),
-                    fleet.settings(io));
+            session = Session.forFetching(io, cacheDir, network, cap, fleet);
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot run fetch-all", e, output.debug);
         }

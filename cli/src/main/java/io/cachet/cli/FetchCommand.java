@@ -121,13 +121,7 @@ final class FetchCommand implements Callable<Integer> {
         Session session = null;
         try {
             FetchRequest request = request();
-            session = Session.forFetching(
-                    io,
-                    cacheDir.resolve(io),
-                    cacheDir.sharedWithGroup(io),
-                    network,
-                    cap.resolve(io),
-                    fleet.settings(io));
+            session = Session.forFetching(io, cacheDir, network, cap, fleet);
             Path target = outputPath == null ? null : outputPath.toAbsolutePath();
             Artifact artifact;
             Transfers transfers = Transfers.watch(session.cache());

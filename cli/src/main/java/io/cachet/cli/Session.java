@@ -51,6 +51,18 @@ final class Session implements AutoCloseable {
     }
 
     /**
+     * Opens the cache that a fetch command's options describe: its directory, network settings,
+     * size cap and fleet.
+     *
+     * @throws UsageException if an option or environment variable cannot be used
+     */
+    static Session forFetching(
+            Io io, Options.CacheDir cacheDir, Options.Network network, Options.Cap cap, Options.Fleet fleet) {
+        return forFetching(
+                io, cacheDir.resolve(io), cacheDir.sharedWithGroup(io), network, cap.resolve(io), fleet.settings(io));
+    }
+
+    /**
      * Opens the cache at {@code root} to fetch into it, shared with its group or not, with the
      * network settings (the defaults when null).
      *
