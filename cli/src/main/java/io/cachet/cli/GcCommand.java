@@ -2,9 +2,8 @@ package io.cachet.cli;
 
 import io.cachet.GcResult;
 import io.cachet.spi.Text;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -76,16 +75,9 @@ final class GcCommand implements Callable<Integer> {
                             .orElseThrow(
                                     () -> new UsageException("give the most the cache may hold: --max-size SIZE (or "
                                             + Options.Cap.VARIABLE + "=SIZE)"));
-            Path root = cacheDir.resolve(io);
-            boolean shared = cacheDir.sharedWithGroup(io);
-            if (Files.exists(root)) {
-                try (Session session = Session.forMaintenance(io, root, shared)) {
-                    r = Session.await(session.cache().gc(max, minAge));
-                }
-            } else {
-                r = new GcResult(0, 0, 0, 0, 0, 0); // Nothing to collect, and nothing to create.
-                note = " (no cache at " + root + " yet)";
-            }
+            Optional<GcResult> collected = Session.onExistingCache(io, cacheDir, cache -> cache.gc(max, minAge));
+            r = collected.orElse(new GcResult(0, 0, 0, 0, 0, 0)); // Nothing to collect, and nothing to create.
+            note = collected.isPresent() ? "" : " (no cache at " + cacheDir.resolve(io) + " yet)";
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot collect garbage", e, output.debug);
         }

@@ -4,8 +4,6 @@ import io.cachet.FetchRequest;
 import io.cachet.Key;
 import io.cachet.Removal;
 import io.cachet.spi.Text;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,18 +59,13 @@ final class RmCommand implements Callable<Integer> {
             for (String key : keys) {
                 parsed.add(parse(key));
             }
-            Path root = cacheDir.resolve(io);
-            boolean shared = cacheDir.sharedWithGroup(io);
-            if (Files.exists(root)) {
-                try (Session session = Session.forMaintenance(io, root, shared)) {
-                    removals = Session.await(
-                            session.cache().remove(parsed.toArray(Key[]::new)).collectList());
-                }
-            } else {
-                removals = parsed.stream() // Nothing to remove, and nothing to create.
-                        .map(k -> new Removal(k, Removal.Outcome.NOT_CACHED, null, -1, Removal.Blob.NONE))
-                        .toList();
-            }
+            removals = Session.onExistingCache(
+                            io,
+                            cacheDir,
+                            cache -> cache.remove(parsed.toArray(Key[]::new)).collectList())
+                    .orElseGet(() -> parsed.stream() // Nothing to remove, and nothing to create.
+                            .map(k -> new Removal(k, Removal.Outcome.NOT_CACHED, null, -1, Removal.Blob.NONE))
+                            .toList());
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot remove from the cache", e, output.debug);
         }

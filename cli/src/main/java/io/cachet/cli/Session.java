@@ -4,11 +4,14 @@ import io.cachet.Cache;
 import io.cachet.RetryPolicy;
 import io.cachet.reactor.NettyOrigin;
 import io.cachet.spi.Origin;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.ServiceLoader;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -132,6 +135,23 @@ final class Session implements AutoCloseable {
                 .origin(Origin.files())
                 .build();
         return new Session(cache, null, io);
+    }
+
+    /**
+     * What {@code work} makes of the cache at the options' directory, opened for maintenance; empty,
+     * without opening or creating anything, when there is no cache there yet.
+     *
+     * @throws UsageException if an option or environment variable cannot be used
+     */
+    static <T> Optional<T> onExistingCache(Io io, Options.CacheDir cacheDir, Function<Cache, Mono<T>> work) {
+        Path root = cacheDir.resolve(io);
+        boolean shared = cacheDir.sharedWithGroup(io);
+        if (!Files.exists(root)) {
+            return Optional.empty();
+        }
+        try (Session session = forMaintenance(io, root, shared)) {
+            return Optional.of(await(work.apply(session.cache())));
+        }
     }
 
     private static NettyOrigin http(Io io, List<X509Certificate> trusted) {

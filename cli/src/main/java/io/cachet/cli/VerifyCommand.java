@@ -2,10 +2,9 @@ package io.cachet.cli;
 
 import io.cachet.BlobCheck;
 import io.cachet.spi.Text;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,16 +48,10 @@ final class VerifyCommand implements Callable<Integer> {
         List<BlobCheck> checks;
         String note = "";
         try {
-            Path root = cacheDir.resolve(io);
-            boolean shared = cacheDir.sharedWithGroup(io);
-            if (Files.exists(root)) {
-                try (Session session = Session.forMaintenance(io, root, shared)) {
-                    checks = Session.await(session.cache().verify().collectList());
-                }
-            } else {
-                checks = List.of(); // Nothing to verify, and nothing to create.
-                note = " (no cache at " + root + " yet)";
-            }
+            Optional<List<BlobCheck>> found = Session.onExistingCache(
+                    io, cacheDir, cache -> cache.verify().collectList());
+            checks = found.orElse(List.of()); // Nothing to verify, and nothing to create.
+            note = found.isPresent() ? "" : " (no cache at " + cacheDir.resolve(io) + " yet)";
         } catch (RuntimeException e) {
             return Errors.report(io.err(), "cannot verify the cache", e, output.debug);
         }
