@@ -75,8 +75,6 @@ final class FleetClients implements AutoCloseable {
             String region = env.get("AWS_REGION");
             if (region != null && !region.isBlank()) {
                 s3.region(region);
-            } else if (endpoint != null) {
-                s3.region("us-east-1"); // S3-compatible servers ignore it; asking AWS's chain would be slow.
             }
             return s3.build();
         } catch (IllegalArgumentException e) {

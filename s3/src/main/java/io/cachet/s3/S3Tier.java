@@ -184,7 +184,10 @@ public final class S3Tier implements BlobTier {
             return this;
         }
 
-        /** The region, such as {@code eu-west-1}; else the SDK's chain ({@code AWS_REGION}, profiles), else us-east-1. */
+        /**
+         * The region, such as {@code eu-west-1}; else the SDK's chain ({@code AWS_REGION}, profiles),
+         * else us-east-1. With an {@link #endpoint}: else {@code AWS_REGION}, else us-east-1.
+         */
         public Builder region(String region) {
             this.region = region;
             return this;
@@ -242,7 +245,7 @@ public final class S3Tier implements BlobTier {
                             .readTimeout(readTimeout)
                             .writeTimeout(readTimeout)
                             .maxConcurrency(64))
-                    .region(Region.of(region != null ? region : defaultRegion()))
+                    .region(Region.of(region()))
                     .credentialsProvider(
                             credentials != null
                                     ? credentials
@@ -263,6 +266,19 @@ public final class S3Tier implements BlobTier {
                     .awaitUninterruptibly(10, TimeUnit.SECONDS);
             return new S3Tier(
                     new S3Blobs(client.build(), stopLoops, bucket, prefix, multipartThreshold, partSize), where);
+        }
+
+        private String region() {
+            if (region != null) {
+                return region;
+            }
+            if (endpoint != null) {
+                // An S3-compatible server, which mostly ignores the region: not the SDK's chain, which
+                // reads profiles and may ask for instance metadata, slow off AWS.
+                String fromEnvironment = System.getenv("AWS_REGION");
+                return fromEnvironment == null || fromEnvironment.isBlank() ? "us-east-1" : fromEnvironment;
+            }
+            return defaultRegion();
         }
 
         private static String defaultRegion() {

@@ -421,7 +421,7 @@ public class CachetProperties {
         /** An S3-compatible server ({@code http://HOST:PORT}: MinIO, Ceph, R2...), addressed path-style. Unset: AWS. */
         private @Nullable URI endpoint;
 
-        /** The region, such as eu-west-1. Unset: the SDK's chain, else us-east-1. */
+        /** The region, such as eu-west-1. Unset: the SDK's chain (with an endpoint: AWS_REGION), else us-east-1. */
         private @Nullable String region;
 
         /** The access key id; with the secret access key, instead of the SDK's chain. */

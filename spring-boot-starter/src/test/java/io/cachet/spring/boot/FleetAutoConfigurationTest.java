@@ -64,8 +64,7 @@ class FleetAutoConfigurationTest {
             "cachet.fleet.cluster=" + redis.uri(),
             "cachet.fleet.s3.endpoint=" + s3.endpoint(),
             "cachet.fleet.s3.access-key-id=" + S3Server.ACCESS_KEY,
-            "cachet.fleet.s3.secret-access-key=" + S3Server.SECRET_KEY,
-            "cachet.fleet.s3.region=us-east-1"
+            "cachet.fleet.s3.secret-access-key=" + S3Server.SECRET_KEY
         };
     }
 
