@@ -4,6 +4,8 @@ import static io.cachet.testing.FaultyOrigin.Response.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cachet.internal.Engine;
+import io.cachet.internal.fetch.Download;
 import io.cachet.spi.BlobTier;
 import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
@@ -100,6 +102,36 @@ class FleetTest {
         assertThat(Files.readAllBytes(got.path())).isEqualTo(BODY);
         assertThat(tier.reads()).isEqualTo(1);
         assertThat(a.origin.opens()).isEqualTo(1);
+    }
+
+    @Test
+    void aLargeTierCopyIsReadInParallelRangesThatCoverItOnce() throws Exception {
+        byte[] large = Bytes.random(16 * 1024 * 1024, 43);
+        Sha256 sha = Bytes.sha256(large);
+        tier.put(sha, large);
+        Download.Parallelism fourAtOnce =
+                new Download.Parallelism(4, 4, 1024 * 1024, 256 * 1024, Duration.ofMillis(250));
+        Engine host = a.open(
+                Cache.builder().root(a.root()).origin(a.origin).tier(tier).connections(4), fourAtOnce);
+        EventRecorder events = a.record(host);
+
+        Artifact got = host.fetch(
+                        FetchRequest.of("https://origin.test/large.bin").withSha256(sha))
+                .block(Duration.ofSeconds(30));
+
+        assertThat(got.source()).isEqualTo(Artifact.Source.TIER);
+        assertThat(Files.readAllBytes(got.path())).isEqualTo(large);
+        assertThat(a.origin.opens()).isZero();
+        assertThat(tier.asked().subList(1, tier.asked().size()))
+                .as("after the first read, bounded ranges")
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.isBounded()).isTrue());
+        assertThat(tier.bytesSent())
+                .as("no byte read twice, beyond a chunk cut at each range's end")
+                .isLessThan(large.length + 8L * 64 * 1024);
+        assertThat(events.of(CacheEvent.Connections.class))
+                .extracting(CacheEvent.Connections::connections)
+                .contains(4);
     }
 
     @Test

@@ -11,9 +11,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -22,13 +25,17 @@ import reactor.core.scheduler.Schedulers;
 /**
  * An in-memory {@link BlobTier} for fast engine tests: blobs and key records in maps, objects
  * visible only whole, first-writer-wins records (or last-writer-wins, as s3proxy, with {@link
- * #ignoreConditionalWrites}), and faults: {@link #down}, {@link #corrupt}, {@link #truncate}. The
+ * #ignoreConditionalWrites}), ranges served exactly, in 64 KiB chunks, and faults: {@link #down},
+ * {@link #corrupt}, {@link #truncate}. The
  * real one, on S3, is tested in {@code cachet-s3}.
  */
 public final class MemoryTier implements BlobTier {
+    private static final int CHUNK = 64 * 1024;
     private final Map<Sha256, byte[]> blobs = new ConcurrentHashMap<>();
     private final Map<String, KeyRecord> records = new ConcurrentHashMap<>();
     private final AtomicInteger reads = new AtomicInteger();
+    private final List<OriginRequest> asked = new CopyOnWriteArrayList<>();
+    private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicInteger uploads = new AtomicInteger();
     private volatile boolean down;
     private volatile boolean lastWriterWins;
@@ -54,16 +61,22 @@ public final class MemoryTier implements BlobTier {
         return Mono.defer(() -> {
                     failIfDown();
                     reads.incrementAndGet();
+                    asked.add(request);
                     String path = request.uri().getPath();
                     byte[] blob = blobs.get(Sha256.parse(path.substring(path.lastIndexOf('/') + 1)));
                     if (blob == null) {
                         return Mono.error(new OriginFailure("no such object in the test tier", 404, false, null, null));
                     }
                     int from = (int) request.offset();
-                    Flux<ByteBuffer> body = Flux.just(ByteBuffer.wrap(Arrays.copyOfRange(blob, from, blob.length)));
+                    int to = request.isBounded() ? (int) Math.min(request.end(), blob.length) : blob.length;
+                    Flux<ByteBuffer> body = Flux.range(0, (to - from + CHUNK - 1) / CHUNK)
+                            .map(i -> ByteBuffer.wrap(
+                                    Arrays.copyOfRange(blob, from + i * CHUNK, Math.min(to, from + (i + 1) * CHUNK))))
+                            .doOnNext(chunk -> bytesSent.addAndGet(chunk.remaining()));
                     return Mono.just(
-                            from == 0
+                            from == 0 && !request.isBounded()
                                     ? OriginResponse.full(blob.length, Validators.NONE, body)
+                                            .withAcceptsRanges(true)
                                     : OriginResponse.partial(from, blob.length, Validators.NONE, body));
                 })
                 .publishOn(answerOn);
@@ -169,6 +182,16 @@ public final class MemoryTier implements BlobTier {
     /** Reads opened so far. */
     public int reads() {
         return reads.get();
+    }
+
+    /** Bytes of blobs handed to readers so far. */
+    public long bytesSent() {
+        return bytesSent.get();
+    }
+
+    /** Every read asked for so far, in order. */
+    public List<OriginRequest> asked() {
+        return List.copyOf(asked);
     }
 
     /** Uploads asked for so far, whatever they did. */
