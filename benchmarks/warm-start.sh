@@ -42,6 +42,7 @@ for f in "$jar" "$jsa" "$aot" "$java25"; do
   [ -e "$f" ] || { echo "warm-start.sh: $f is missing (run ./cachet --version first)" >&2; exit 1; }
 done
 jit=$(sed -n 's/^jit="\(.*\)"$/\1/p' "$root/cachet")
+gc=$(sed -n 's/^gc="\(.*\)"$/\1/p' "$root/cachet")
 
 work=$(mktemp -d "${COMPARE_WORK:-/var/tmp}/cachet-warm.XXXXXX")
 cleanup() {
@@ -63,11 +64,11 @@ variants="j17-plain j17-cds j25-aot j25-aot-1loop"
 [ -n "$other_jar" ] && variants="$variants other-j17"
 jvm() {
   case $1 in
-    j17-plain) echo "java -XX:+UseSerialGC -jar $jar" ;;
-    j17-cds) echo "java -XX:+UseSerialGC $jit -XX:SharedArchiveFile=$jsa -Xshare:auto -Xlog:cds=off -jar $jar" ;;
-    j25-aot) echo "$java25 -XX:+UseSerialGC $jit --enable-native-access=ALL-UNNAMED -XX:AOTCache=$aot -Xlog:aot=off -Xlog:cds=off -jar $jar" ;;
-    j25-aot-1loop) echo "$java25 -XX:+UseSerialGC $jit --enable-native-access=ALL-UNNAMED -XX:AOTCache=$aot -Xlog:aot=off -Xlog:cds=off -Dreactor.netty.ioWorkerCount=1 -jar $jar" ;;
-    other-j17) echo "java -XX:+UseSerialGC -jar $other_jar" ;;
+    j17-plain) echo "java $gc -jar $jar" ;;
+    j17-cds) echo "java $gc $jit -XX:SharedArchiveFile=$jsa -Xshare:auto -Xlog:cds=off -jar $jar" ;;
+    j25-aot) echo "$java25 $gc $jit --enable-native-access=ALL-UNNAMED -XX:AOTCache=$aot -Xlog:aot=off -Xlog:cds=off -jar $jar" ;;
+    j25-aot-1loop) echo "$java25 $gc $jit --enable-native-access=ALL-UNNAMED -XX:AOTCache=$aot -Xlog:aot=off -Xlog:cds=off -Dreactor.netty.ioWorkerCount=1 -jar $jar" ;;
+    other-j17) echo "java $gc -jar $other_jar" ;;
   esac
 }
 # timed NAME COMMAND...: appends wall seconds to results/NAME and CPU seconds to results/cpu-NAME.
