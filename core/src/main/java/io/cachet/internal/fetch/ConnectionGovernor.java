@@ -12,14 +12,32 @@ package io.cachet.internal.fetch;
  * {@code k} more connections would give if each brought as much as the {@code n} before
  * ({@code k/n}): with a cap per connection, each doubling nearly doubles it.
  *
- * <p>Pure: the caller passes the time and the bytes received; not thread-safe.
+ * <p>A window in which this process kept at least {@link #BUSY} of the host's processors busy is
+ * not judged, and nothing is added after it: the host, not the origin, set its pace, and more
+ * connections would only add work (bytes received out of order are also read back to be hashed).
+ * The received throughput alone cannot tell: on a 2-core host, an uncapped origin gave 85 MB/s to
+ * one connection in a cold JVM, 157 MB/s to 2 and 264 MB/s to 4, each step a "gain", and the
+ * fetch ended on 4 connections, a third slower than on one; its windows used 73–97 % of the
+ * processors, those of an origin capped per connection 32–45 % (benchmarks/RESULTS.md, run 9). A
+ * busy window only delays the next step, so a host that is busy for a while (compiling, at the
+ * start) still ramps up once it is not. Other processes' load is not counted.
+ *
+ * <p>Pure: the caller passes the time, the bytes received and the process's CPU time; not
+ * thread-safe.
  */
 final class ConnectionGovernor {
     /** The share of the ideal gain a step must show. */
     static final double MIN_GAIN = 0.25;
 
+    /** The share of the host's processors this process may use in a window that is judged. */
+    static final double BUSY = 0.6;
+
+    /** What a caller passes for the CPU time where the platform cannot say. */
+    static final long CPU_UNKNOWN = -1;
+
     private final int max;
     private final long windowNanos;
+    private final int processors;
 
     private boolean holding;
     private int measuring; // The connection count being measured.
@@ -27,23 +45,27 @@ final class ConnectionGovernor {
     private int baselineCount;
     private long windowStart = Long.MIN_VALUE;
     private long windowBytes;
+    private long windowCpu;
 
     /**
      * @param max the most connections
      * @param windowNanos how long a measurement lasts
+     * @param processors the host's processors
      */
-    ConnectionGovernor(int max, long windowNanos) {
+    ConnectionGovernor(int max, long windowNanos, int processors) {
         this.max = max;
         this.windowNanos = windowNanos;
+        this.processors = Math.max(1, processors);
     }
 
     /**
-     * Called regularly with the time, the bytes received so far, how many connections are open
-     * and how many of those are flowing.
+     * Called regularly with the time, the bytes received so far, the CPU time this process has
+     * used (or {@link #CPU_UNKNOWN}), how many connections are open and how many of those are
+     * flowing.
      *
      * @return how many connections to add now (0 most of the time)
      */
-    int tick(long nowNanos, long bytes, int open, int flowing) {
+    int tick(long nowNanos, long bytes, long cpuNanos, int open, int flowing) {
         if (holding || open >= max) {
             return 0;
         }
@@ -52,10 +74,20 @@ final class ConnectionGovernor {
             measuring = open;
             windowStart = flowing < open ? Long.MIN_VALUE : nowNanos;
             windowBytes = bytes;
+            windowCpu = cpuNanos;
             return 0;
         }
         long elapsed = nowNanos - windowStart;
         if (elapsed < windowNanos) {
+            return 0;
+        }
+        if (cpuNanos != CPU_UNKNOWN
+                && windowCpu != CPU_UNKNOWN
+                && cpuNanos - windowCpu >= BUSY * processors * elapsed) {
+            // The host set this window's pace, not the origin: measure another.
+            windowStart = nowNanos;
+            windowBytes = bytes;
+            windowCpu = cpuNanos;
             return 0;
         }
         double rate = (bytes - windowBytes) * 1e9 / elapsed;

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
@@ -558,9 +559,16 @@ public final class Download {
      * @param minSize below this many bytes to fetch, a download stays one request
      * @param minRange the smallest range a split makes
      * @param window how long the throughput of a number of connections is measured
+     * @param cpuClock the CPU time this process has used, in nanoseconds, or -1 if unknown: a
+     *     window in which the host was busy adds no connection
      */
     public record Parallelism(
-            int maxConnections, int initialConnections, long minSize, long minRange, Duration window) {
+            int maxConnections,
+            int initialConnections,
+            long minSize,
+            long minRange,
+            Duration window,
+            LongSupplier cpuClock) {
         /** The most connections chosen by size. */
         public static final int BY_SIZE_MAX = 8;
 
@@ -575,6 +583,20 @@ public final class Download {
                 throw new IllegalArgumentException("not a parallelism: " + maxConnections + ", " + initialConnections
                         + ", " + minSize + ", " + minRange);
             }
+        }
+
+        /** The same, with this process's CPU time as {@link #cpuClock}. */
+        public Parallelism(int maxConnections, int initialConnections, long minSize, long minRange, Duration window) {
+            this(maxConnections, initialConnections, minSize, minRange, window, Parallelism::processCpuNanos);
+        }
+
+        /** The CPU time this process has used, or -1 where the platform cannot say. */
+        static long processCpuNanos() {
+            return ProcessHandle.current()
+                    .info()
+                    .totalCpuDuration()
+                    .map(Duration::toNanos)
+                    .orElse(ConnectionGovernor.CPU_UNKNOWN);
         }
 
         /** At most {@code maxConnections} (0: chosen by size), starting with one, measured over 250 ms. */

@@ -9,9 +9,13 @@ class ConnectionGovernorTest {
     private static final long WINDOW = 1_000_000_000L; // 1 s
     private static final long PER_CONNECTION = 20_000_000; // A cap per connection, as a CDN's.
 
-    private final ConnectionGovernor governor = new ConnectionGovernor(8, WINDOW);
+    private static final int PROCESSORS = 2;
+
+    private final ConnectionGovernor governor = new ConnectionGovernor(8, WINDOW, PROCESSORS);
     private long now;
     private long bytes;
+    private long cpu;
+    private double busy = 0.3; // The share of the processors this process uses in each window.
 
     @Test
     void connectionsDoubleWhileEachStepPaysOffUpToTheMaximum() {
@@ -49,31 +53,62 @@ class ConnectionGovernorTest {
 
     @Test
     void theLastStepAddsOnlyUpToTheMaximum() {
-        ConnectionGovernor six = new ConnectionGovernor(6, WINDOW);
+        ConnectionGovernor six = new ConnectionGovernor(6, WINDOW, PROCESSORS);
         long t = 0;
         long b = 0;
         int open = 1;
         int added = 0;
         for (int step = 0; step < 4; step++) {
-            six.tick(t, b, open, open);
+            six.tick(t, b, ConnectionGovernor.CPU_UNKNOWN, open, open);
             t += WINDOW;
             b += open * PER_CONNECTION;
-            added = six.tick(t, b, open, open);
+            added = six.tick(t, b, ConnectionGovernor.CPU_UNKNOWN, open, open);
             open += added;
         }
         assertThat(open).isEqualTo(6);
     }
 
-    /** One measured window at {@code open} connections, each bringing {@code perConnection} bytes/s. */
+    @Test
+    void aWindowInWhichTheHostWasBusyAddsNothingAndIsNotJudged() {
+        busy = 0.95; // A cold JVM compiling while it receives, or a disk or digest slower than the origin.
+        assertThat(stepWith(1, PER_CONNECTION)).isZero();
+        assertThat(stepWith(1, PER_CONNECTION * 3))
+                .as("however the rate grows meanwhile")
+                .isZero();
+        assertThat(governor.holding()).as("not for good").isFalse();
+
+        busy = 0.3;
+        assertThat(stepWith(1, PER_CONNECTION))
+                .as("the first quiet window is judged")
+                .isEqualTo(1);
+        busy = ConnectionGovernor.BUSY; // At the limit: busy.
+        assertThat(stepWith(2, PER_CONNECTION)).isZero();
+        busy = ConnectionGovernor.BUSY - 0.05;
+        assertThat(stepWith(2, PER_CONNECTION)).isEqualTo(2);
+    }
+
+    @Test
+    void whereTheCpuTimeIsUnknownOnlyTheThroughputDecides() {
+        ConnectionGovernor blind = new ConnectionGovernor(8, WINDOW, PROCESSORS);
+        long unknown = ConnectionGovernor.CPU_UNKNOWN;
+        blind.tick(0, 0, unknown, 1, 1);
+        assertThat(blind.tick(WINDOW, PER_CONNECTION, unknown, 1, 1)).isEqualTo(1);
+    }
+
+    /**
+     * One measured window at {@code open} connections, each bringing {@code perConnection} bytes/s,
+     * the process using {@link #busy} of the processors.
+     */
     private int stepWith(int open, double perConnection) {
         tick(open, open, 0);
         now += WINDOW;
         bytes += (long) (open * perConnection);
+        cpu += (long) (busy * PROCESSORS * WINDOW);
         return tick(open, open, 0);
     }
 
     private int tick(int open, int flowing, long more) {
         bytes += more;
-        return governor.tick(now, bytes, open, flowing);
+        return governor.tick(now, bytes, cpu, open, flowing);
     }
 }
