@@ -18,7 +18,7 @@ package io.cachet.internal.fetch;
  * The received throughput alone cannot tell: on a 2-core host, an uncapped origin gave 85 MB/s to
  * one connection in a cold JVM, 157 MB/s to 2 and 264 MB/s to 4, each step a "gain", and the
  * fetch ended on 4 connections, a third slower than on one; its windows used 73–97 % of the
- * processors, those of an origin capped per connection 32–45 % (benchmarks/RESULTS.md, run 9). A
+ * processors, those of an origin capped per connection 32–45 % (benchmarks/RESULTS.md, run 10). A
  * busy window only delays the next step, so a host that is busy for a while (compiling, at the
  * start) still ramps up once it is not. Other processes' load is not counted.
  *
