@@ -35,7 +35,7 @@
 #   rss   peak RSS (/usr/bin/time -v) of cachet fetch of the BIG file, of the BIG file from the capped
 #         port with --connections 8 (8 connections open), and of the 1 MiB file.
 #
-# Needs: java 17, the jars (built with Maven if missing), nginx, curl, aria2c, hyperfine (the
+# Needs: java 17, the jars (built with Maven if missing or older than the sources), nginx, curl, aria2c, hyperfine (the
 # timer), /usr/bin/time, openssl, sha256sum. Missing Debian packages are installed with apt-get
 # when running as root; otherwise it says what to install.
 # Environment: CACHET_JAVA_OPTS is passed to cachet's JVM (e.g. a JFR recording for profiling;
@@ -77,7 +77,12 @@ log() { printf '%s compare: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 . "$root/benchmarks/lib.sh"
 need_tools compare.sh nginx=nginx curl=curl aria2c=aria2 hyperfine=hyperfine /usr/bin/time=time openssl=openssl
 
-if [ ! -f "$cachet_jar" ] || [ ! -f "$bench_jar" ]; then
+# Built when missing, and rebuilt when a source or POM is newer than either jar: a run that measured
+# yesterday's jar would say nothing about today's code.
+if [ ! -f "$cachet_jar" ] || [ ! -f "$bench_jar" ] \
+    || [ -n "$(cd "$root" && find . -path ./benchmarks/target -prune -o -path '*/src/main/*' -newer "$cachet_jar" -print -quit)" ] \
+    || [ -n "$(cd "$root" && find . -name pom.xml -newer "$cachet_jar" -print -quit)" ] \
+    || [ -n "$(cd "$root" && find benchmarks/src -newer "$bench_jar" -print -quit)" ]; then
   log "building the cachet and benchmarks jars"
   (cd "$root" && mvn -B -q -DskipTests -pl cli,benchmarks -am package) >&2
 fi
