@@ -1,5 +1,7 @@
 package io.cachet.internal.fetch;
 
+import java.util.function.LongSupplier;
+
 /**
  * How many connections a download in parallel ranges uses: it starts with a few (one, by
  * default), and doubles them while the total throughput grows, up to the maximum. When a step
@@ -22,7 +24,8 @@ package io.cachet.internal.fetch;
  * busy window only delays the next step, so a host that is busy for a while (compiling, at the
  * start) still ramps up once it is not. Other processes' load is not counted.
  *
- * <p>Pure: the caller passes the time, the bytes received and the process's CPU time; not
+ * <p>The caller passes the time and the bytes received; the CPU time is read from the clock it
+ * was given, twice a window (a read of {@code /proc} on Linux), and never once it stops adding. Not
  * thread-safe.
  */
 final class ConnectionGovernor {
@@ -32,12 +35,13 @@ final class ConnectionGovernor {
     /** The share of the host's processors this process may use in a window that is judged. */
     static final double BUSY = 0.6;
 
-    /** What a caller passes for the CPU time where the platform cannot say. */
+    /** What the CPU clock answers where the platform cannot say. */
     static final long CPU_UNKNOWN = -1;
 
     private final int max;
     private final long windowNanos;
     private final int processors;
+    private final LongSupplier cpuClock;
 
     private boolean holding;
     private int measuring; // The connection count being measured.
@@ -51,21 +55,22 @@ final class ConnectionGovernor {
      * @param max the most connections
      * @param windowNanos how long a measurement lasts
      * @param processors the host's processors
+     * @param cpuClock the CPU time this process has used, in nanoseconds, or {@link #CPU_UNKNOWN}
      */
-    ConnectionGovernor(int max, long windowNanos, int processors) {
+    ConnectionGovernor(int max, long windowNanos, int processors, LongSupplier cpuClock) {
         this.max = max;
         this.windowNanos = windowNanos;
         this.processors = Math.max(1, processors);
+        this.cpuClock = cpuClock;
     }
 
     /**
-     * Called regularly with the time, the bytes received so far, the CPU time this process has
-     * used (or {@link #CPU_UNKNOWN}), how many connections are open and how many of those are
-     * flowing.
+     * Called regularly with the time, the bytes received so far, how many connections are open
+     * and how many of those are flowing.
      *
      * @return how many connections to add now (0 most of the time)
      */
-    int tick(long nowNanos, long bytes, long cpuNanos, int open, int flowing) {
+    int tick(long nowNanos, long bytes, int open, int flowing) {
         if (holding || open >= max) {
             return 0;
         }
@@ -74,16 +79,15 @@ final class ConnectionGovernor {
             measuring = open;
             windowStart = flowing < open ? Long.MIN_VALUE : nowNanos;
             windowBytes = bytes;
-            windowCpu = cpuNanos;
+            windowCpu = windowStart == Long.MIN_VALUE ? CPU_UNKNOWN : cpuClock.getAsLong();
             return 0;
         }
         long elapsed = nowNanos - windowStart;
         if (elapsed < windowNanos) {
             return 0;
         }
-        if (cpuNanos != CPU_UNKNOWN
-                && windowCpu != CPU_UNKNOWN
-                && cpuNanos - windowCpu >= BUSY * processors * elapsed) {
+        long cpuNanos = windowCpu == CPU_UNKNOWN ? CPU_UNKNOWN : cpuClock.getAsLong();
+        if (cpuNanos != CPU_UNKNOWN && cpuNanos - windowCpu >= BUSY * processors * elapsed) {
             // The host set this window's pace, not the origin: measure another.
             windowStart = nowNanos;
             windowBytes = bytes;

@@ -98,7 +98,8 @@ final class RangeDownload {
         this.governor = new ConnectionGovernor(
                 maxConnections,
                 parallelism.window().toNanos(),
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(),
+                parallelism.cpuClock());
         this.target = Math.min(maxConnections, Math.max(1, parallelism.initialConnections()));
         Spans onDisk = new Spans();
         onDisk.add(0, part.position);
@@ -402,12 +403,7 @@ final class RangeDownload {
                 received += lane.received();
                 flowing += lane.writer != null ? 1 : 0;
             }
-            add = governor.tick(
-                    ctx.timer().now(TimeUnit.NANOSECONDS),
-                    received,
-                    parallelism.cpuClock().getAsLong(),
-                    lanes.size(),
-                    flowing);
+            add = governor.tick(ctx.timer().now(TimeUnit.NANOSECONDS), received, lanes.size(), flowing);
             target += add;
         }
         for (int i = 0; i < add; i++) {

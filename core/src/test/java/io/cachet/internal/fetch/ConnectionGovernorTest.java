@@ -11,7 +11,7 @@ class ConnectionGovernorTest {
 
     private static final int PROCESSORS = 2;
 
-    private final ConnectionGovernor governor = new ConnectionGovernor(8, WINDOW, PROCESSORS);
+    private final ConnectionGovernor governor = new ConnectionGovernor(8, WINDOW, PROCESSORS, () -> this.cpu);
     private long now;
     private long bytes;
     private long cpu;
@@ -53,16 +53,16 @@ class ConnectionGovernorTest {
 
     @Test
     void theLastStepAddsOnlyUpToTheMaximum() {
-        ConnectionGovernor six = new ConnectionGovernor(6, WINDOW, PROCESSORS);
+        ConnectionGovernor six = new ConnectionGovernor(6, WINDOW, PROCESSORS, () -> ConnectionGovernor.CPU_UNKNOWN);
         long t = 0;
         long b = 0;
         int open = 1;
         int added = 0;
         for (int step = 0; step < 4; step++) {
-            six.tick(t, b, ConnectionGovernor.CPU_UNKNOWN, open, open);
+            six.tick(t, b, open, open);
             t += WINDOW;
             b += open * PER_CONNECTION;
-            added = six.tick(t, b, ConnectionGovernor.CPU_UNKNOWN, open, open);
+            added = six.tick(t, b, open, open);
             open += added;
         }
         assertThat(open).isEqualTo(6);
@@ -89,10 +89,9 @@ class ConnectionGovernorTest {
 
     @Test
     void whereTheCpuTimeIsUnknownOnlyTheThroughputDecides() {
-        ConnectionGovernor blind = new ConnectionGovernor(8, WINDOW, PROCESSORS);
-        long unknown = ConnectionGovernor.CPU_UNKNOWN;
-        blind.tick(0, 0, unknown, 1, 1);
-        assertThat(blind.tick(WINDOW, PER_CONNECTION, unknown, 1, 1)).isEqualTo(1);
+        ConnectionGovernor blind = new ConnectionGovernor(8, WINDOW, PROCESSORS, () -> ConnectionGovernor.CPU_UNKNOWN);
+        blind.tick(0, 0, 1, 1);
+        assertThat(blind.tick(WINDOW, PER_CONNECTION, 1, 1)).isEqualTo(1);
     }
 
     /**
@@ -109,6 +108,6 @@ class ConnectionGovernorTest {
 
     private int tick(int open, int flowing, long more) {
         bytes += more;
-        return governor.tick(now, bytes, cpu, open, flowing);
+        return governor.tick(now, bytes, open, flowing);
     }
 }
