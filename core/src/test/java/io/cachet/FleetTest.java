@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cachet.internal.Engine;
-import io.cachet.internal.fetch.Download;
 import io.cachet.spi.BlobTier;
 import io.cachet.testing.Await;
 import io.cachet.testing.Bytes;
@@ -109,10 +108,8 @@ class FleetTest {
         byte[] large = Bytes.random(16 * 1024 * 1024, 43);
         Sha256 sha = Bytes.sha256(large);
         tier.put(sha, large);
-        Download.Parallelism fourAtOnce =
-                new Download.Parallelism(4, 4, 1024 * 1024, 256 * 1024, Duration.ofMillis(250));
         Engine host = a.open(
-                Cache.builder().root(a.root()).origin(a.origin).tier(tier).connections(4), fourAtOnce);
+                Cache.builder().root(a.root()).origin(a.origin).tier(tier).connections(4), CacheFixture.allAtOnce(4));
         EventRecorder events = a.record(host);
 
         Artifact got = host.fetch(

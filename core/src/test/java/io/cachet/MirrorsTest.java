@@ -34,8 +34,7 @@ class MirrorsTest {
     private static final Sha256 BIG_SHA = Bytes.sha256(BIG);
     private static final String URL = "https://origin.test/model.bin";
     private static final String MIRROR = "https://mirror.test/pub/model.bin";
-    private static final Download.Parallelism FOUR_AT_ONCE =
-            new Download.Parallelism(4, 4, 1024 * 1024, 256 * 1024, Duration.ofMillis(250));
+    private static final Download.Parallelism FOUR_AT_ONCE = CacheFixture.allAtOnce(4);
 
     @RegisterExtension
     final CacheFixture fixture = new CacheFixture();

@@ -28,8 +28,7 @@ class ParallelRangesTest {
     private static final byte[] BODY = Bytes.random(SIZE, 41);
     private static final Sha256 SHA = Bytes.sha256(BODY);
     private static final String URL = "https://origin.test/model.bin";
-    private static final Download.Parallelism FOUR_AT_ONCE =
-            new Download.Parallelism(4, 4, 1024 * 1024, 256 * 1024, Duration.ofMillis(250));
+    private static final Download.Parallelism FOUR_AT_ONCE = CacheFixture.allAtOnce(4);
 
     @RegisterExtension
     final CacheFixture fixture = new CacheFixture();

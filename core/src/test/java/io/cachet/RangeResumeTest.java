@@ -33,8 +33,7 @@ class RangeResumeTest {
     private static final byte[] BODY = Bytes.random(SIZE, 61);
     private static final Sha256 SHA = Bytes.sha256(BODY);
     private static final String URL = "https://origin.test/model.bin";
-    private static final Download.Parallelism TWO_AT_ONCE =
-            new Download.Parallelism(2, 2, 1024 * 1024, 256 * 1024, Duration.ofMillis(250));
+    private static final Download.Parallelism TWO_AT_ONCE = CacheFixture.allAtOnce(2);
 
     @RegisterExtension
     final CacheFixture fixture = new CacheFixture();

@@ -85,6 +85,15 @@ public final class CacheFixture implements BeforeEachCallback, AfterEachCallback
         return engine;
     }
 
+    /**
+     * Parallel ranges that start with all {@code connections} at once (no ramp to wait for), for
+     * anything over 1 MiB, split down to 256 KiB.
+     */
+    public static io.cachet.internal.fetch.Download.Parallelism allAtOnce(int connections) {
+        return new io.cachet.internal.fetch.Download.Parallelism(
+                connections, connections, 1024 * 1024, 256 * 1024, java.time.Duration.ofMillis(250));
+    }
+
     /** Builds a cache whose downloads in ranges use {@code parallelism} (to start with several connections). */
     public Engine open(Cache.Builder builder, io.cachet.internal.fetch.Download.Parallelism parallelism) {
         Engine engine = Engine.start(

@@ -139,8 +139,7 @@ public final class CacheWorker {
         if (args.containsKey("connections")) {
             int connections = Integer.parseInt(args.get("connections"));
             builder.connections(connections);
-            parallelism =
-                    new Download.Parallelism(connections, connections, 1024 * 1024, 256 * 1024, Duration.ofMillis(250));
+            parallelism = CacheFixture.allAtOnce(connections);
         }
         Engine cache = Engine.start(
                 TestAccess.settings(builder),

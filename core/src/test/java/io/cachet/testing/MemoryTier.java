@@ -26,14 +26,12 @@ import reactor.core.scheduler.Schedulers;
  * An in-memory {@link BlobTier} for fast engine tests: blobs and key records in maps, objects
  * visible only whole, first-writer-wins records (or last-writer-wins, as s3proxy, with {@link
  * #ignoreConditionalWrites}), ranges served exactly, in 64 KiB chunks, and faults: {@link #down},
- * {@link #corrupt}, {@link #truncate}. The
- * real one, on S3, is tested in {@code cachet-s3}.
+ * {@link #corrupt}, {@link #truncate}. The real one, on S3, is tested in {@code cachet-s3}.
  */
 public final class MemoryTier implements BlobTier {
     private static final int CHUNK = 64 * 1024;
     private final Map<Sha256, byte[]> blobs = new ConcurrentHashMap<>();
     private final Map<String, KeyRecord> records = new ConcurrentHashMap<>();
-    private final AtomicInteger reads = new AtomicInteger();
     private final List<OriginRequest> asked = new CopyOnWriteArrayList<>();
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicInteger uploads = new AtomicInteger();
@@ -60,7 +58,6 @@ public final class MemoryTier implements BlobTier {
     public Mono<OriginResponse> open(OriginRequest request) {
         return Mono.defer(() -> {
                     failIfDown();
-                    reads.incrementAndGet();
                     asked.add(request);
                     String path = request.uri().getPath();
                     byte[] blob = blobs.get(Sha256.parse(path.substring(path.lastIndexOf('/') + 1)));
@@ -181,7 +178,7 @@ public final class MemoryTier implements BlobTier {
 
     /** Reads opened so far. */
     public int reads() {
-        return reads.get();
+        return asked.size();
     }
 
     /** Bytes of blobs handed to readers so far. */
