@@ -35,9 +35,9 @@
 #   rss   peak RSS (/usr/bin/time -v) of cachet fetch of the BIG file, of the BIG file from the capped
 #         port with --connections 8 (8 connections open), and of the 1 MiB file.
 #
-# Needs: java 17, the jars (built with Maven if missing or older than the sources), nginx, curl, aria2c, hyperfine (the
-# timer), /usr/bin/time, openssl, sha256sum. Missing Debian packages are installed with apt-get
-# when running as root; otherwise it says what to install.
+# Needs: java 17, the jars (built with Maven if missing or older than the sources), nginx, curl,
+# aria2c, hyperfine (the timer), /usr/bin/time, openssl, sha256sum. Missing Debian packages are
+# installed with apt-get when running as root; otherwise it says what to install.
 # Environment: CACHET_JAVA_OPTS is passed to cachet's JVM (e.g. a JFR recording for profiling;
 # do not time runs that record). COMPARE_WORK picks the parent of the temporary directory
 # (default /var/tmp: on the disk, not a tmpfs).

@@ -322,7 +322,7 @@ class RedisClusterTest {
     }
 
     @Test
-    void aConnectionThatCompletesAfterItsCallerGaveUpIsKeptAndClosedWithTheCluster() throws Exception {
+    void aCallerGivingUpWhileRedisAnswersTheHandshakeLateLeavesNothingBehind() throws Exception {
         // Redis answers the handshake 600 ms late, after the first caller's 200 ms timeout: the
         // attempt given up mid-handshake must leave no buffer or thread behind, and the next call
         // must connect. (A Spring fleet test once reported a leaked buffer in this situation, when a
