@@ -188,8 +188,9 @@ public interface Cache extends AutoCloseable {
 
         /**
          * Where blocking file-system work runs (writes, fsync, renames, lock attempts). Default: a
-         * bounded pool of daemon threads named {@code cachet-io}, stopped by {@link Cache#close()}. A
-         * scheduler passed here is not disposed by the cache.
+         * fixed pool of daemon threads named {@code cachet-io-*}, started by {@link #build()} and
+         * stopped by {@link Cache#close()}. A scheduler passed here is not disposed by the cache; it
+         * must accept work from event loops without blocking them.
          */
         public Builder ioScheduler(Scheduler scheduler) {
             this.ioScheduler = Objects.requireNonNull(scheduler, "scheduler");

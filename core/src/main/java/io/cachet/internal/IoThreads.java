@@ -15,7 +15,7 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The threads that do a cache's blocking file-system work. {@code AsynchronousFileChannel} needs
  * an {@link ExecutorService} and reactor a {@link Scheduler}; both views are of the same threads.
- * Either the cache owns them (a bounded pool of daemon threads named {@code cachet-io-N}, stopped
+ * Either the cache owns them (a fixed pool of daemon threads named {@code cachet-io-N}, started with it and stopped
  * on close) or the caller supplied a scheduler, which is then wrapped and never disposed here.
  */
 final class IoThreads {
@@ -48,12 +48,14 @@ final class IoThreads {
             started.add(t);
             return t;
         };
-        // A lock-free queue: work is handed over from event loops and reactor's parallel threads (a
-        // body's bytes, to be written and hashed), which must never park, even when many hand over at
-        // once, as parallel ranges do.
+        // Work is handed over from event loops and reactor's parallel threads (a body's bytes, to be
+        // written and hashed), which must never park, even when many hand over at once, as parallel
+        // ranges do. So the queue is lock-free, and every thread is started here and kept until the
+        // cache closes: a pool that started or re-started a thread on hand-over would take its lock
+        // there, and park when another thread held it.
         ThreadPoolExecutor executor =
-                new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedTransferQueue<>(), factory);
-        executor.allowCoreThreadTimeOut(true);
+                new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedTransferQueue<>(), factory);
+        executor.prestartAllCoreThreads();
         return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true, started);
     }
 
