@@ -14,11 +14,16 @@ import io.cachet.testing.FaultyDisk;
 import io.cachet.testing.MemoryCluster;
 import io.cachet.testing.MemoryTier;
 import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.blockhound.BlockingOperationError;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -44,6 +49,33 @@ class NonBlockingTest {
 
         assertThatThrownBy(() -> sleepsOnAParallelThread.block(Duration.ofSeconds(30)))
                 .hasCauseInstanceOf(BlockingOperationError.class);
+    }
+
+    @Test
+    void stoppingAPeriodicCheckMayTakeItsTimersQueueLockAsReactorAllowsForOneShotTimers() {
+        // A timer whose queue is always contended: removing a task parks, as a contended lock would.
+        ScheduledThreadPoolExecutor contended = new ScheduledThreadPoolExecutor(1) {
+            @Override
+            public boolean remove(Runnable task) {
+                LockSupport.parkNanos(1_000);
+                return super.remove(task);
+            }
+        };
+        contended.setRemoveOnCancelPolicy(true);
+        Scheduler timer = Schedulers.fromExecutorService(contended);
+        try {
+            Disposable check = timer.schedulePeriodically(() -> {}, 1, 1, TimeUnit.HOURS);
+
+            Mono<Boolean> stopped = Mono.fromCallable(() -> {
+                        check.dispose();
+                        return check.isDisposed();
+                    })
+                    .subscribeOn(Schedulers.parallel());
+
+            assertThat(stopped.block(Duration.ofSeconds(30))).isTrue();
+        } finally {
+            timer.dispose();
+        }
     }
 
     @Test
