@@ -126,9 +126,13 @@ class FleetTest {
         assertThat(tier.bytesSent())
                 .as("no byte read twice, beyond a chunk cut at each range's end")
                 .isLessThan(large.length + 8L * 64 * 1024);
+        assertThat(tier.reads())
+                .as("the first read and one for each other connection")
+                .isGreaterThanOrEqualTo(4);
         assertThat(events.of(CacheEvent.Connections.class))
                 .extracting(CacheEvent.Connections::connections)
-                .contains(4);
+                .as("a range may end before the last one starts: 4 at once is not certain")
+                .anySatisfy(open -> assertThat(open).isGreaterThanOrEqualTo(2));
     }
 
     @Test

@@ -64,7 +64,13 @@ class ParallelRangesTest {
                 .as("no byte fetched twice, beyond a chunk cut at each range's end")
                 .isLessThan(SIZE + 8L * 64 * 1024);
         List<CacheEvent.Connections> connections = events.of(CacheEvent.Connections.class);
-        assertThat(connections).extracting(CacheEvent.Connections::connections).contains(4);
+        assertThat(asked)
+                .as("the first request and one for each other connection")
+                .hasSizeGreaterThanOrEqualTo(4);
+        assertThat(connections)
+                .extracting(CacheEvent.Connections::connections)
+                .as("a range may end before the last one starts: 4 at once is not certain")
+                .anySatisfy(open -> assertThat(open).isGreaterThanOrEqualTo(2));
         assertThat(connections.get(connections.size() - 1).connections()).isZero();
         assertThat(events.distinctTypes()).startsWith(CacheEvent.Type.STARTED).endsWith(CacheEvent.Type.COMMITTED);
     }
