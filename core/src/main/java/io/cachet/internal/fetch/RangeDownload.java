@@ -32,8 +32,8 @@ import reactor.core.publisher.MonoSink;
  *
  * <pre>
  * first answer ─▶ lane 1 (its body, from the hashed prefix)
- * {@link ConnectionGovernor} ─ every window ─▶ more lanes: {@link RangePlan#next} splits a running range
- * a lane ends ─ ok ─────────▶ its connection takes the next range (a gap, a split, or a slow lane's rest)
+ * {@link ConnectionGovernor} ─ every window ─▶ more lanes: {@link RangePlan#next} gives each a piece
+ * a lane ends ─ ok ─────────▶ its connection takes the next piece (a gap, a cut, or a slow lane's rest)
  *             ─ failed ─────▶ another source left: the source is dropped, the rest goes to another at once
  *                             else the rest of that range alone is asked again after the backoff
  *             ─ 200, wrong range ─▶ {@link FallBack}: one stream from the hashed prefix
@@ -106,7 +106,15 @@ final class RangeDownload {
         for (Store.Span kept : part.kept) {
             onDisk.add(kept.start(), kept.end());
         }
-        this.plan = new RangePlan(length, onDisk, parallelism.minRange());
+        long toFetch = length;
+        for (Store.Span s : onDisk.list()) {
+            toFetch -= s.length();
+        }
+        this.plan = new RangePlan(
+                length,
+                onDisk,
+                parallelism.minRange(),
+                RangePlan.pieceFor(toFetch, maxConnections, parallelism.minRange()));
         StreamingWriter.Settings how = new StreamingWriter.Settings(
                 Math.max(64 * 1024, ctx.writeBufferSize() / 2),
                 3,

@@ -8,14 +8,21 @@ import org.jspecify.annotations.Nullable;
  * Which bytes a download in parallel ranges still needs, and which connection fetches what: the
  * scheduling, without I/O.
  *
- * <p>Few requests, no idle connection: a connection asks for a whole range, and a new or idle
- * connection gets work in this order:
+ * <p>Bytes are fetched roughly in file order, a piece per request, so that the SHA-256, which can
+ * only take the bytes in order, hashes the download while it runs. Were the file cut into one
+ * range per connection, every range would end at about the same moment and all but the first
+ * would be hashed after the last byte arrived: with 8 connections, 7/8 of the file read back and
+ * hashed at the end (about a second per GiB here; docs/architecture.md, "Parallel ranges"). A new
+ * or idle connection gets work in this order:
  *
  * <ol>
- *   <li>a range nobody fetches (left by a connection that failed or ended early), lowest first, so
- *       that the hashed prefix keeps moving;
+ *   <li>the first {@code piece} bytes nobody fetches, lowest first, so that the hashed prefix
+ *       keeps moving (left by a connection that failed, ended early or was cut, below);
+ *   <li>else, while a running range has more than two pieces left, that range (the widest) is cut
+ *       a piece after where it is ({@link Work#shrinkTo}): its rest is nobody's, and this
+ *       connection takes its first piece;
  *   <li>else the back half of the running range with the most bytes left, if both halves are at
- *       least {@code minRange}: that range's connection now stops half-way ({@link Work#shrinkTo});
+ *       least {@code minRange}: that range's connection now stops half-way;
  *   <li>else, at the end, all that is left of a range whose connection would take at least {@link
  *       #HEDGE_FACTOR} times as long to finish it as this one (a slow mirror, a throttled
  *       connection): its connection stops where it is, and this one takes over the rest.
@@ -31,6 +38,15 @@ final class RangePlan {
 
     /** Split points are multiples of this (page-aligned writes). */
     static final long ALIGN = 64 * 1024;
+
+    /** A piece is at least this many times the smallest range: long enough that a request's round trip is little. */
+    static final long PIECE_RANGES = 16;
+
+    /** The largest piece. */
+    static final long MAX_PIECE = 64L * 1024 * 1024;
+
+    /** Pieces per connection, for a download that is not so big that pieces reach {@link #MAX_PIECE}. */
+    static final long PIECES_PER_CONNECTION = 4;
 
     /** What the plan needs to know of a running range. */
     interface Work {
@@ -52,6 +68,7 @@ final class RangePlan {
 
     private final long length;
     private final long minRange;
+    private final long piece;
     private final Spans done;
     private final Spans unassigned;
 
@@ -59,15 +76,31 @@ final class RangePlan {
      * @param length the artifact's size
      * @param onDisk what is already written (and needs no request)
      * @param minRange the smallest range a split makes
+     * @param piece how much a connection asks for at a time, at least {@code minRange}
      */
-    RangePlan(long length, Spans onDisk, long minRange) {
+    RangePlan(long length, Spans onDisk, long minRange, long piece) {
+        if (piece < minRange) {
+            throw new IllegalArgumentException("a piece of " + piece + " bytes is smaller than a range's " + minRange);
+        }
         this.length = length;
         this.minRange = minRange;
+        this.piece = piece;
         this.done = onDisk.copy();
         this.unassigned = new Spans();
         for (Store.Span gap : onDisk.missing(length)) {
             unassigned.add(gap.start(), gap.end());
         }
+    }
+
+    /**
+     * The piece for {@code toFetch} bytes over at most {@code connections}: a few per connection,
+     * aligned, no smaller than {@link #PIECE_RANGES} ranges of {@code minRange} and no larger than
+     * {@link #MAX_PIECE} (unless the smallest is).
+     */
+    static long pieceFor(long toFetch, int connections, long minRange) {
+        long smallest = PIECE_RANGES * minRange;
+        long even = align(toFetch / (PIECES_PER_CONNECTION * Math.max(1, connections)));
+        return Math.max(smallest, Math.min(even, MAX_PIECE));
     }
 
     /** Takes {@code [start, end)} out of the unassigned bytes, for a connection that fetches exactly it. */
@@ -80,16 +113,44 @@ final class RangePlan {
      * given the ranges running now; null if there is nothing worth taking.
      */
     Store.@Nullable Span next(List<? extends Work> running, double rate) {
-        Store.Span free = unassigned.first();
+        Store.Span free = firstPiece();
         if (free != null) {
-            unassigned.remove(free.start(), free.end());
             return free;
+        }
+        if (cutAPieceAhead(running)) {
+            return firstPiece();
         }
         Store.Span half = split(running);
         return half != null ? half : takeOver(running, rate);
     }
 
-    private Store.@Nullable Span split(List<? extends Work> running) {
+    /** Takes the first piece of the bytes nobody fetches (all of them if the rest would be too small). */
+    private Store.@Nullable Span firstPiece() {
+        Store.Span free = unassigned.first();
+        if (free == null) {
+            return null;
+        }
+        long end = free.length() - piece < minRange ? free.end() : free.start() + piece;
+        unassigned.remove(free.start(), end);
+        return new Store.Span(free.start(), end);
+    }
+
+    /** Cuts the widest running range a piece after where it is, if more than two pieces are left of it. */
+    private boolean cutAPieceAhead(List<? extends Work> running) {
+        Work widest = widest(running);
+        if (widest == null || widest.end() - widest.position() <= 2 * piece) {
+            return false;
+        }
+        long oldEnd = widest.end();
+        long cut = widest.shrinkTo(align(widest.position() + piece));
+        if (cut >= oldEnd) {
+            return false;
+        }
+        unassigned.add(cut, oldEnd);
+        return true;
+    }
+
+    private static @Nullable Work widest(List<? extends Work> running) {
         Work widest = null;
         long widestLeft = 0;
         for (Work w : running) {
@@ -99,7 +160,16 @@ final class RangePlan {
                 widestLeft = left;
             }
         }
-        if (widest == null || widestLeft < 2 * minRange) {
+        return widest;
+    }
+
+    private Store.@Nullable Span split(List<? extends Work> running) {
+        Work widest = widest(running);
+        if (widest == null) {
+            return null;
+        }
+        long widestLeft = widest.end() - widest.position();
+        if (widestLeft < 2 * minRange) {
             return null;
         }
         long oldEnd = widest.end();

@@ -12,8 +12,43 @@ class RangePlanTest {
     private static final long MIB = 1024 * 1024;
 
     @Test
-    void aNewConnectionTakesTheBackHalfOfTheWidestRunningRange() {
-        RangePlan plan = new RangePlan(64 * MIB, new Spans(), MIB);
+    void aNewConnectionTakesThePieceAfterTheOneTheRunningRangeKeepsAndTheRestIsHandedOutInOrder() {
+        RangePlan plan = new RangePlan(64 * MIB, new Spans(), MIB, 8 * MIB);
+        plan.assign(0, 64 * MIB);
+        Running first = new Running(0, 64 * MIB, 10);
+        first.position = 3 * MIB;
+
+        Store.Span second = plan.next(List.of(first), 0);
+        first.flowing = false; // So that only the bytes nobody fetches are left to hand out.
+        Store.Span third = plan.next(List.of(first), 0);
+
+        assertThat(first.end).as("the running range keeps a piece").isEqualTo(11 * MIB);
+        assertThat(second).isEqualTo(new Store.Span(11 * MIB, 19 * MIB));
+        assertThat(third).isEqualTo(new Store.Span(19 * MIB, 27 * MIB));
+    }
+
+    @Test
+    void aPieceDoesNotLeaveARestSmallerThanARangeBehind() {
+        RangePlan plan = new RangePlan(16 * MIB + 512 * 1024, new Spans(), MIB, 8 * MIB);
+
+        assertThat(plan.next(List.of(), 0)).isEqualTo(new Store.Span(0, 8 * MIB));
+        assertThat(plan.next(List.of(), 0)).isEqualTo(new Store.Span(8 * MIB, 16 * MIB + 512 * 1024));
+        assertThat(plan.next(List.of(), 0)).isNull();
+    }
+
+    @Test
+    void piecesAreAFewPerConnectionWithinBounds() {
+        assertThat(RangePlan.pieceFor(1024 * MIB, 8, MIB)).isEqualTo(32 * MIB);
+        assertThat(RangePlan.pieceFor(100 * MIB, 8, MIB))
+                .as("at least 16 ranges")
+                .isEqualTo(16 * MIB);
+        assertThat(RangePlan.pieceFor(64 * 1024 * MIB, 8, MIB)).as("at most").isEqualTo(64 * MIB);
+        assertThat(RangePlan.pieceFor(1000 * MIB + 1, 4, MIB) % RangePlan.ALIGN).isZero();
+    }
+
+    @Test
+    void whenNoRangeHasTwoPiecesLeftANewConnectionTakesTheBackHalfOfTheWidest() {
+        RangePlan plan = new RangePlan(64 * MIB, new Spans(), MIB, 32 * MIB);
         plan.assign(0, 64 * MIB);
         Running first = new Running(0, 64 * MIB, 10);
 
@@ -30,7 +65,7 @@ class RangePlanTest {
         Spans onDisk = new Spans();
         onDisk.add(0, 10 * MIB);
         onDisk.add(20 * MIB, 30 * MIB);
-        RangePlan plan = new RangePlan(40 * MIB, onDisk, MIB);
+        RangePlan plan = new RangePlan(40 * MIB, onDisk, MIB, 40 * MIB);
 
         assertThat(plan.next(List.of(), 0)).isEqualTo(new Store.Span(10 * MIB, 20 * MIB));
         assertThat(plan.next(List.of(), 0)).isEqualTo(new Store.Span(30 * MIB, 40 * MIB));
@@ -39,7 +74,7 @@ class RangePlanTest {
 
     @Test
     void aRangeIsNotSplitIntoPiecesSmallerThanTheMinimum() {
-        RangePlan plan = new RangePlan(3 * MIB, new Spans(), 2 * MIB);
+        RangePlan plan = new RangePlan(3 * MIB, new Spans(), 2 * MIB, 3 * MIB);
         plan.assign(0, 3 * MIB);
         Running only = new Running(0, 3 * MIB, 10);
 
@@ -51,7 +86,7 @@ class RangePlanTest {
 
     @Test
     void atTheEndAConnectionAtLeastTwiceAsFastTakesOverAllThatIsLeftOfASlowOne() {
-        RangePlan plan = new RangePlan(4 * MIB, new Spans(), 2 * MIB);
+        RangePlan plan = new RangePlan(4 * MIB, new Spans(), 2 * MIB, 4 * MIB);
         plan.assign(0, 4 * MIB);
         Running slow = new Running(MIB, 3 * MIB, 100_000);
         slow.position = 2 * MIB;
@@ -64,7 +99,7 @@ class RangePlanTest {
 
     @Test
     void aConnectionNotMuchFasterLeavesTheSlowOneAlone() {
-        RangePlan plan = new RangePlan(4 * MIB, new Spans(), 2 * MIB);
+        RangePlan plan = new RangePlan(4 * MIB, new Spans(), 2 * MIB, 4 * MIB);
         plan.assign(0, 4 * MIB);
         Running other = new Running(MIB, 3 * MIB, 800_000);
         other.position = 2 * MIB;
@@ -75,7 +110,7 @@ class RangePlanTest {
 
     @Test
     void aRangeWhoseAnswerHasNotArrivedIsNeitherSplitNorTakenOver() {
-        RangePlan plan = new RangePlan(64 * MIB, new Spans(), MIB);
+        RangePlan plan = new RangePlan(64 * MIB, new Spans(), MIB, 64 * MIB);
         plan.assign(0, 64 * MIB);
         Running asked = new Running(0, 64 * MIB, 0);
         asked.flowing = false;
@@ -85,7 +120,7 @@ class RangePlanTest {
 
     @Test
     void whatAConnectionDidNotFetchGoesBackAndTheRestCountsAsDone() {
-        RangePlan plan = new RangePlan(10 * MIB, new Spans(), MIB);
+        RangePlan plan = new RangePlan(10 * MIB, new Spans(), MIB, 10 * MIB);
         plan.assign(0, 10 * MIB);
 
         plan.ended(0, 4 * MIB, 10 * MIB);
@@ -99,7 +134,7 @@ class RangePlanTest {
 
     @Test
     void theWriterHasTheLastWordOnWhereARangeStops() {
-        RangePlan plan = new RangePlan(64 * MIB, new Spans(), MIB);
+        RangePlan plan = new RangePlan(64 * MIB, new Spans(), MIB, 64 * MIB);
         plan.assign(0, 64 * MIB);
         Running ahead = new Running(0, 64 * MIB, 10);
         ahead.refuseBelow = 40 * MIB; // It already took the bytes up to 40 MiB.
