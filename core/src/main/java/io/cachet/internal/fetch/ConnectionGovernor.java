@@ -6,7 +6,11 @@ import java.util.function.LongSupplier;
  * How many connections a download in parallel ranges uses: it starts with a few (one, by
  * default), and doubles them while the total throughput grows, up to the maximum. When a step
  * does not pay off (the origin is not limited per connection, or the disk, the digest or the
- * machine is what limits), it stops adding and keeps what it has.
+ * machine is what limits), it takes the step back (the download lets connections go as their
+ * pieces end) and holds for {@link #FIRST_HOLD} windows, then tries again from a fresh baseline;
+ * each step that fails again doubles the hold, up to {@link #LONGEST_HOLD} windows. One window
+ * spoiled by noise (a burst at a request's start, another process) therefore costs a few seconds
+ * at fewer connections, not the rest of the download.
  *
  * <p>A step is judged on a whole window of throughput measured only once every connection it
  * added is flowing (a connection that is still connecting would make the step look useless). Adding
@@ -25,8 +29,8 @@ import java.util.function.LongSupplier;
  * start) still ramps up once it is not. Other processes' load is not counted.
  *
  * <p>The caller passes the time and the bytes received; the CPU time is read from the clock it
- * was given, twice a window (a read of {@code /proc} on Linux), and never once it stops adding. Not
- * thread-safe.
+ * was given, twice a window (a read of {@code /proc} on Linux), never while it holds or has the
+ * most connections. Not thread-safe.
  */
 final class ConnectionGovernor {
     /** The share of the ideal gain a step must show. */
@@ -38,12 +42,19 @@ final class ConnectionGovernor {
     /** What the CPU clock answers where the platform cannot say. */
     static final long CPU_UNKNOWN = -1;
 
+    /** Windows to hold after the first step that did not pay off. */
+    static final int FIRST_HOLD = 8;
+
+    /** The longest hold, in windows. */
+    static final int LONGEST_HOLD = 64;
+
     private final int max;
     private final long windowNanos;
     private final int processors;
     private final LongSupplier cpuClock;
 
-    private boolean holding;
+    private long holdUntil = Long.MIN_VALUE;
+    private int holdWindows = FIRST_HOLD;
     private int measuring; // The connection count being measured.
     private double baseline = -1; // Bytes per second at the last count that paid off.
     private int baselineCount;
@@ -68,10 +79,19 @@ final class ConnectionGovernor {
      * Called regularly with the time, the bytes received so far, how many connections are open
      * and how many of those are flowing.
      *
-     * @return how many connections to add now (0 most of the time)
+     * @return how many connections to add now (0 most of the time), or, negative, how many fewer
+     *     the download should keep
      */
     int tick(long nowNanos, long bytes, int open, int flowing) {
-        if (holding || open >= max) {
+        if (holding(nowNanos)) {
+            return 0;
+        }
+        if (holdUntil != Long.MIN_VALUE) {
+            holdUntil = Long.MIN_VALUE; // The hold is over: measure a fresh baseline, then step again.
+            baseline = -1;
+            windowStart = Long.MIN_VALUE;
+        }
+        if (open >= max) {
             return 0;
         }
         if (flowing < open || open != measuring || windowStart == Long.MIN_VALUE) {
@@ -98,8 +118,11 @@ final class ConnectionGovernor {
         if (baseline >= 0) {
             double ideal = (double) (open - baselineCount) / baselineCount;
             if (rate < baseline * (1 + MIN_GAIN * ideal)) {
-                holding = true; // The last step did not pay off: stay here.
-                return 0;
+                // The last step did not pay off: take it back, and try again after a hold.
+                holdUntil = nowNanos + holdWindows * windowNanos;
+                holdWindows = Math.min(LONGEST_HOLD, holdWindows * 2);
+                windowStart = Long.MIN_VALUE;
+                return baselineCount - open;
             }
         }
         baseline = rate;
@@ -108,8 +131,12 @@ final class ConnectionGovernor {
         return Math.min(open, max - open);
     }
 
-    /** Whether it has stopped adding connections. */
-    boolean holding() {
-        return holding;
+    private boolean holding(long nowNanos) {
+        return holdUntil != Long.MIN_VALUE && nowNanos < holdUntil;
+    }
+
+    /** Whether it holds at {@code nowNanos}, after a step that did not pay off. */
+    boolean holdsAt(long nowNanos) {
+        return holding(nowNanos);
     }
 }

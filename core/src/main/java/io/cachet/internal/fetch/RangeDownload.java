@@ -412,7 +412,7 @@ final class RangeDownload {
                 flowing += lane.writer != null ? 1 : 0;
             }
             add = governor.tick(ctx.timer().now(TimeUnit.NANOSECONDS), received, lanes.size(), flowing);
-            target += add;
+            target = Math.max(1, target + add); // Fewer: lanes beyond it are not replaced when their piece ends.
         }
         for (int i = 0; i < add; i++) {
             addConnection();

@@ -26,12 +26,34 @@ class ConnectionGovernorTest {
     }
 
     @Test
-    void aStepThatDoesNotPayOffStopsTheAdding() {
+    void aStepThatDoesNotPayOffIsTakenBackAndTriedAgainAfterAHold() {
         assertThat(stepWith(1, PER_CONNECTION)).isEqualTo(1);
         // Two connections bring only 10% more in all: the limit is not per connection.
-        assertThat(stepWith(2, PER_CONNECTION * 0.55)).isZero();
-        assertThat(governor.holding()).isTrue();
-        assertThat(stepWith(2, PER_CONNECTION * 10)).as("for good").isZero();
+        assertThat(stepWith(2, PER_CONNECTION * 0.55)).as("back to one").isEqualTo(-1);
+        assertThat(governor.holdsAt(now)).isTrue();
+        for (int i = 1; i <= ConnectionGovernor.FIRST_HOLD; i++) {
+            assertThat(stepWith(1, PER_CONNECTION)).as("holding, window " + i).isZero();
+        }
+        assertThat(governor.holdsAt(now)).isFalse();
+
+        assertThat(stepWith(1, PER_CONNECTION))
+                .as("a fresh baseline, then a step")
+                .isEqualTo(1);
+        assertThat(stepWith(2, PER_CONNECTION)).as("which pays off this time").isEqualTo(2);
+    }
+
+    @Test
+    void eachStepThatFailsAgainDoublesTheHold() {
+        assertThat(stepWith(1, PER_CONNECTION)).isEqualTo(1);
+        assertThat(stepWith(2, PER_CONNECTION * 0.55)).isEqualTo(-1);
+        now += ConnectionGovernor.FIRST_HOLD * WINDOW;
+        assertThat(stepWith(1, PER_CONNECTION)).isEqualTo(1);
+        assertThat(stepWith(2, PER_CONNECTION * 0.55)).isEqualTo(-1);
+
+        now += ConnectionGovernor.FIRST_HOLD * WINDOW;
+        assertThat(governor.holdsAt(now)).as("twice as long").isTrue();
+        now += ConnectionGovernor.FIRST_HOLD * WINDOW;
+        assertThat(governor.holdsAt(now)).isFalse();
     }
 
     @Test
@@ -75,7 +97,7 @@ class ConnectionGovernorTest {
         assertThat(stepWith(1, PER_CONNECTION * 3))
                 .as("however the rate grows meanwhile")
                 .isZero();
-        assertThat(governor.holding()).as("not for good").isFalse();
+        assertThat(governor.holdsAt(now)).as("not for good").isFalse();
 
         busy = 0.3;
         assertThat(stepWith(1, PER_CONNECTION))
