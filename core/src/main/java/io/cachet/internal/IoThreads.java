@@ -15,8 +15,9 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The threads that do a cache's blocking file-system work. {@code AsynchronousFileChannel} needs
  * an {@link ExecutorService} and reactor a {@link Scheduler}; both views are of the same threads.
- * Either the cache owns them (a fixed pool of daemon threads named {@code cachet-io-N}, started with it and stopped
- * on close) or the caller supplied a scheduler, which is then wrapped and never disposed here.
+ * Either the cache owns them (a fixed pool of daemon threads named {@code cachet-io-N}, started
+ * with it and stopped on close) or the caller supplied a scheduler, which is then wrapped and never
+ * disposed here.
  */
 final class IoThreads {
     static final String THREAD_PREFIX = "cachet-io-";

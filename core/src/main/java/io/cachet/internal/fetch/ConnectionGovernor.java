@@ -83,7 +83,7 @@ final class ConnectionGovernor {
      *     the download should keep
      */
     int tick(long nowNanos, long bytes, int open, int flowing) {
-        if (holding(nowNanos)) {
+        if (holdsAt(nowNanos)) {
             return 0;
         }
         if (holdUntil != Long.MIN_VALUE) {
@@ -131,12 +131,8 @@ final class ConnectionGovernor {
         return Math.min(open, max - open);
     }
 
-    private boolean holding(long nowNanos) {
-        return holdUntil != Long.MIN_VALUE && nowNanos < holdUntil;
-    }
-
     /** Whether it holds at {@code nowNanos}, after a step that did not pay off. */
     boolean holdsAt(long nowNanos) {
-        return holding(nowNanos);
+        return holdUntil != Long.MIN_VALUE && nowNanos < holdUntil;
     }
 }
