@@ -4,7 +4,7 @@ import io.cachet.spi.Cluster;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Flux;
@@ -53,7 +53,8 @@ public final class MemoryCluster implements Cluster {
                         if (current != null) {
                             return Mono.<Attempt>just(new Busy(current.holder()));
                         }
-                        String token = UUID.randomUUID().toString();
+                        String token = Long.toHexString(
+                                ThreadLocalRandom.current().nextLong()); // UUID reads /dev/urandom: it blocks.
                         leases.put(name, new Entry(token, self, now() + ttl.toMillis()));
                         acquisitions.incrementAndGet();
                         return Mono.<Attempt>just(new Granted(new MemoryLease(this, name, token)));
