@@ -5,6 +5,7 @@ import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +55,7 @@ final class IoThreads {
         // ranges do. So the queue is lock-free, and every thread is started here and kept until the
         // cache closes: a pool that started or re-started a thread on hand-over would take its lock
         // there, and park when another thread held it.
-        ThreadPoolExecutor executor =
-                new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedTransferQueue<>(), factory);
+        ThreadPoolExecutor executor = new FixedPool(threads, factory);
         executor.prestartAllCoreThreads();
         return new IoThreads(Schedulers.fromExecutorService(executor, "cachet-io"), executor, true, started);
     }
@@ -82,6 +82,39 @@ final class IoThreads {
             Thread.currentThread().interrupt();
         }
         scheduler.dispose();
+    }
+
+    /**
+     * Every thread started up front (see {@link #owned}), and work handed over once the cache closes
+     * refused at once: a plain pool refuses it only after taking its lock to tidy up, which would
+     * park the event loop that handed over a late cleanup while close() holds that lock.
+     */
+    private static final class FixedPool extends ThreadPoolExecutor {
+        private volatile boolean closing;
+
+        FixedPool(int threads, ThreadFactory factory) {
+            super(threads, threads, 0, TimeUnit.SECONDS, new LinkedTransferQueue<>(), factory);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            if (closing) {
+                throw new RejectedExecutionException("the cache is closed: it does no more file-system work");
+            }
+            super.execute(task);
+        }
+
+        @Override
+        public void shutdown() {
+            closing = true;
+            super.shutdown();
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            closing = true;
+            return super.shutdownNow();
+        }
     }
 
     /** A caller's scheduler seen as an executor; lifecycle calls are no-ops (the caller owns it). */

@@ -1,14 +1,17 @@
 package io.cachet.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -42,5 +45,19 @@ class IoThreadsTest {
         } finally {
             io.shutdown();
         }
+    }
+
+    @Test
+    void workHandedOverAfterCloseIsRefusedAtOnceWithAReason() {
+        IoThreads io = IoThreads.owned();
+        io.shutdown();
+
+        Mono<Void> late = Mono.fromRunnable(() -> io.executor.execute(() -> {}))
+                .subscribeOn(Schedulers.parallel())
+                .then();
+
+        assertThatThrownBy(() -> late.block(Duration.ofSeconds(30)))
+                .isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("the cache is closed");
     }
 }
