@@ -121,8 +121,7 @@ final class ConnectionGovernor {
                 // The last step did not pay off: take it back, and try again after a hold.
                 holdUntil = nowNanos + holdWindows * windowNanos;
                 holdWindows = Math.min(LONGEST_HOLD, holdWindows * 2);
-                windowStart = Long.MIN_VALUE;
-                return baselineCount - open;
+                return baselineCount - open; // The hold's end starts a fresh measurement.
             }
         }
         baseline = rate;

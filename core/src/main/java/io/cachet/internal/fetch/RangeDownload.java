@@ -106,15 +106,11 @@ final class RangeDownload {
         for (Store.Span kept : part.kept) {
             onDisk.add(kept.start(), kept.end());
         }
-        long toFetch = length;
-        for (Store.Span s : onDisk.list()) {
-            toFetch -= s.length();
-        }
         this.plan = new RangePlan(
                 length,
                 onDisk,
                 parallelism.minRange(),
-                RangePlan.pieceFor(toFetch, maxConnections, parallelism.minRange()));
+                RangePlan.pieceFor(length - onDisk.total(), maxConnections, parallelism.minRange()));
         StreamingWriter.Settings how = new StreamingWriter.Settings(
                 Math.max(64 * 1024, ctx.writeBufferSize() / 2),
                 3,
