@@ -91,6 +91,7 @@ final class IoThreads {
      */
     private static final class FixedPool extends ThreadPoolExecutor {
         private volatile boolean closing;
+        private final AtomicInteger handingOver = new AtomicInteger();
 
         FixedPool(int threads, ThreadFactory factory) {
             super(threads, threads, 0, TimeUnit.SECONDS, new LinkedTransferQueue<>(), factory);
@@ -98,22 +99,38 @@ final class IoThreads {
 
         @Override
         public void execute(Runnable task) {
-            if (closing) {
-                throw new RejectedExecutionException("the cache is closed: it does no more file-system work");
+            handingOver.incrementAndGet(); // Before the check: shutdown waits for it (see close()).
+            try {
+                if (closing) {
+                    throw new RejectedExecutionException("the cache is closed: it does no more file-system work");
+                }
+                super.execute(task); // Running, every thread started: an offer to the queue.
+            } finally {
+                handingOver.decrementAndGet();
             }
-            super.execute(task);
         }
 
         @Override
         public void shutdown() {
-            closing = true;
+            close();
             super.shutdown();
         }
 
         @Override
         public List<Runnable> shutdownNow() {
-            closing = true;
+            close();
             return super.shutdownNow();
+        }
+
+        /**
+         * Refuses new work, then waits (on the closing thread, which may) for hand-overs that passed
+         * the check before: one that met the pool shutting down would take its lock to tidy up.
+         */
+        private void close() {
+            closing = true;
+            while (handingOver.get() > 0) {
+                Thread.onSpinWait(); // Each is an offer to a lock-free queue: brief.
+            }
         }
     }
 
